@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# Builds the pinned Kubernetes control-plane and CSI tools the harness runs, from the Go
+# module proxy only, into a cache directory outside the repository.
+#
+#   harness/tools/build.sh            build what is missing or stale, print timings
+#   harness/tools/build.sh --print    print the bin directory and exit
+#
+# A tool is rebuilt when its binary is missing or when its pinned version (recorded in a
+# stamp file next to the binary) differs from the pin below.
+set -euo pipefail
+
+# --- pins: change them together (same Kubernetes minor everywhere) ---
+K8S_VERSION=1.35.4                 # kube-apiserver, kube-controller-manager, kubectl
+ETCD_VERSION=3.6.16
+CSI_SANITY_VERSION=5.4.0
+CSI_RESIZER_VERSION=2.1.0          # first /v2 release; built against k8s 0.35
+# csi-provisioner v6.2.1 still declares the /v5 module path, so it is pinned by commit.
+CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v5
+CSI_PROVISIONER_COMMIT=7b5fa70d68ff
+CSI_PROVISIONER_LABEL=v6.2.1
+
+CACHE="${DIRECTPV_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/directpv-tools}"
+BIN="$CACHE/bin"
+SRC="$CACHE/src"
+
+if [[ "${1:-}" == "--print" ]]; then
+  echo "$BIN"
+  exit 0
+fi
+
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
+export GOPATH="${GOPATH:-$HOME/go}"
+export GOCACHE="${GOCACHE:-$CACHE/go-build}"
+# The checksum database is not reachable from every machine; modules come from the proxy.
+export GONOSUMDB='*' GONOSUMCHECK=1 GOSUMDB=off
+
+log() { printf '[build-tools %s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+ensure_go() {
+  if command -v go >/dev/null 2>&1; then return; fi
+  if [[ -x /usr/local/go/bin/go ]]; then export PATH="/usr/local/go/bin:$PATH"; return; fi
+  log "Go toolchain not found; installing golang-go from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq golang-go >/dev/null
+}
+
+gomod_of() { go mod download -json "$1" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p'; }
+
+# fresh NAME PIN: true when $BIN/NAME exists and was built from PIN.
+fresh() { [[ -x "$BIN/$1" && "$(cat "$BIN/.$1.pin" 2>/dev/null)" == "$2" ]]; }
+stamp() { echo "$2" >"$BIN/.$1.pin"; }
+
+# timed NAME CMD...: runs CMD, prints how long it took.
+timed() {
+  local name=$1 start end; shift
+  start=$(date +%s)
+  log "building $name"
+  "$@"
+  end=$(date +%s)
+  log "built $name in $((end - start))s"
+}
+
+wrapper() { # wrapper DIR MODULE: fresh wrapper module in DIR
+  rm -rf "$1" && mkdir -p "$1" && cd "$1" && go mod init "$2" >/dev/null 2>&1
+}
+
+build_kube() {
+  local stg="0.${K8S_VERSION#1.}" minor ld p kgomod gd m
+  minor=$(echo "$K8S_VERSION" | cut -d. -f2)
+  wrapper "$SRC/kube" local.test/kubetools
+  kgomod=$(gomod_of "k8s.io/kubernetes@v$K8S_VERSION")
+  for m in $(sed -n 's|^\s*\(k8s.io/[a-z0-9-]*\) => \./staging/.*|\1|p' "$kgomod"); do
+    go mod edit -replace="$m=$m@v$stg"
+  done
+  gd=$(sed -n 's/^godebug \(.*\)/\1/p' "$kgomod")
+  if [[ -n "$gd" ]]; then go mod edit -godebug="$gd"; fi
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION" \
+    "k8s.io/kubernetes/cmd/kubectl@v$K8S_VERSION"
+  ld="-s -w"
+  for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    ld="$ld -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
+    ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+  done
+  go build -p 2 -trimpath -tags selinux,notest -ldflags "$ld" -o "$BIN/" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kubectl
+  for t in kube-apiserver kube-controller-manager kubectl; do stamp "$t" "$K8S_VERSION"; done
+}
+
+build_etcd() {
+  wrapper "$SRC/etcd" local.test/etcd
+  go get -tool "go.etcd.io/etcd/server/v3@v$ETCD_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+  stamp etcd "$ETCD_VERSION"
+}
+
+build_sanity() {
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" \
+    "github.com/kubernetes-csi/csi-test/v5/cmd/csi-sanity@v$CSI_SANITY_VERSION"
+  stamp csi-sanity "$CSI_SANITY_VERSION"
+}
+
+build_resizer() {
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" \
+    "github.com/kubernetes-csi/external-resizer/v2/cmd/csi-resizer@v$CSI_RESIZER_VERSION"
+  stamp csi-resizer "$CSI_RESIZER_VERSION"
+}
+
+build_provisioner() {
+  local from to ver _arrow
+  wrapper "$SRC/provisioner" local.test/provisioner
+  grep '=>' "$(gomod_of "$CSI_PROVISIONER_MODULE@$CSI_PROVISIONER_COMMIT")" | sed 's/^replace //' |
+    while read -r from _arrow to ver; do go mod edit -replace="$from=$to@$ver"; done
+  go get -tool "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner@$CSI_PROVISIONER_COMMIT"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/csi-provisioner" \
+    "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner"
+  stamp csi-provisioner "$CSI_PROVISIONER_LABEL"
+}
+
+main() {
+  ensure_go
+  mkdir -p "$BIN" "$SRC"
+  log "cache: $CACHE ($(go version))"
+  local total_start; total_start=$(date +%s)
+  fresh etcd "$ETCD_VERSION" || (timed "etcd v$ETCD_VERSION" build_etcd)
+  if ! fresh kube-apiserver "$K8S_VERSION" || ! fresh kube-controller-manager "$K8S_VERSION" ||
+    ! fresh kubectl "$K8S_VERSION"; then
+    (timed "kube-apiserver, kube-controller-manager, kubectl v$K8S_VERSION" build_kube)
+  fi
+  fresh csi-sanity "$CSI_SANITY_VERSION" || (timed "csi-sanity v$CSI_SANITY_VERSION" build_sanity)
+  fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer v$CSI_RESIZER_VERSION" build_resizer)
+  fresh csi-provisioner "$CSI_PROVISIONER_LABEL" ||
+    (timed "csi-provisioner $CSI_PROVISIONER_LABEL" build_provisioner)
+  log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
+}
+
+main "$@"

@@ -1,0 +1,130 @@
+/**
+ * The one seam for side effects on a node. Everything that touches the machine (files,
+ * commands, mounts) goes through a Host; only `driver/main.ts` and `cli/main.ts` build the
+ * real one, tests build a fake rooted in a temp directory.
+ */
+
+/** Host paths, all under one configurable root (`/` in production). */
+export interface HostPaths {
+  /** The root every path below is under. */
+  readonly root: string;
+  /** `<root>/sys/<parts>` */
+  sys(...parts: string[]): string;
+  /** `<root>/proc/<parts>` */
+  proc(...parts: string[]): string;
+  /** `<root>/dev/<parts>` */
+  dev(...parts: string[]): string;
+  /** `<root>/run/udev/data/<parts>` */
+  udevData(...parts: string[]): string;
+  /** `<root>/var/lib/directpv/<parts>` */
+  app(...parts: string[]): string;
+  /** `<root>/var/lib/direct-csi/<parts>` */
+  legacyApp(...parts: string[]): string;
+  /** Maps an absolute host path (as written in CRs and CSI requests) under the root. */
+  host(absolutePath: string): string;
+}
+
+export interface ExecOptions {
+  signal?: AbortSignal;
+  stdin?: string;
+  /** Return the result of a non-zero exit instead of throwing CommandError. */
+  allowFailure?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs external commands. A non-zero exit throws CommandError unless `allowFailure`. */
+export interface CommandRunner {
+  run(command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
+}
+
+/** One line of `/proc/<pid>/mountinfo`. */
+export interface MountInfoEntry {
+  mountId: number;
+  parentId: number;
+  /** `major:minor` of the mounted device. */
+  majorMinor: string;
+  /** Root of the mount within the filesystem (`/` or a bind-mounted subdirectory). */
+  root: string;
+  mountPoint: string;
+  mountOptions: string[];
+  fsType: string;
+  source: string;
+  superOptions: string[];
+}
+
+export interface MountOptions {
+  /** Filesystem type (`xfs`, `tmpfs`). */
+  fsType?: string;
+  /** Generic options: `noatime`, `ro`, `prjquota`, `size=1`. */
+  options?: string[];
+  signal?: AbortSignal;
+}
+
+export interface BindOptions {
+  readOnly?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface UnmountOptions {
+  force?: boolean;
+  detach?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Mounts and the mount table. Targets and sources are paths already mapped under the root. */
+export interface Mounter {
+  mount(source: string, target: string, options?: MountOptions): Promise<void>;
+  bindMount(source: string, target: string, options?: BindOptions): Promise<void>;
+  /** A no-op when nothing is mounted at `target`. */
+  unmount(target: string, options?: UnmountOptions): Promise<void>;
+  /** `/proc/self/mountinfo` merged with `/proc/1/mountinfo`, duplicates removed. */
+  mountInfo(): Promise<MountInfoEntry[]>;
+}
+
+export interface FileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mode: number | null;
+}
+
+export interface FsUsage {
+  totalBytes: number;
+  freeBytes: number;
+  availableBytes: number;
+  totalInodes: number;
+  freeInodes: number;
+}
+
+/** File access. Paths are already mapped under the root. */
+export interface HostFs {
+  readText(path: string): Promise<string>;
+  /** Reads `length` bytes at `offset` (fewer at end of file). */
+  readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
+  writeText(path: string, text: string, options?: { mode?: number }): Promise<void>;
+  mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  /** lstat; undefined when the path does not exist. */
+  stat(path: string): Promise<FileInfo | undefined>;
+  readDir(path: string): Promise<string[]>;
+  readLink(path: string): Promise<string>;
+  symlink(target: string, path: string): Promise<void>;
+  /** Filesystem usage of the filesystem holding `path` (statfs). */
+  usage(path: string): Promise<FsUsage>;
+}
+
+/** Everything the node side does to the machine. */
+export interface Host {
+  readonly paths: HostPaths;
+  readonly exec: CommandRunner;
+  readonly mounter: Mounter;
+  readonly fs: HostFs;
+}

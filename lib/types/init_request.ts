@@ -1,0 +1,30 @@
+/** DirectPVInitRequest (reference §2.4): a request to format devices on one node. */
+import type { KubeObject } from "./meta.ts";
+
+export const INIT_STATUSES = ["Pending", "Processed", "Error"] as const;
+export type InitStatus = typeof INIT_STATUSES[number];
+
+export interface InitDevice {
+  id: string;
+  name: string;
+  force: boolean;
+}
+
+export interface InitDeviceResult {
+  name: string;
+  error?: string;
+}
+
+export interface InitRequestSpec {
+  devices: InitDevice[];
+}
+
+export interface InitRequestStatusFields {
+  status: InitStatus;
+  results?: InitDeviceResult[];
+}
+
+export interface DirectPVInitRequest extends KubeObject {
+  spec: InitRequestSpec;
+  status: InitRequestStatusFields;
+}

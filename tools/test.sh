@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# The project's test command (the README's second command). Runs every test layer this machine
+# supports, in order, and names each layer it skipped and why:
+#
+#   static       deno fmt --check, deno lint + boundary check, deno check, generated-file checks
+#   unit         deno test without --allow-run/--allow-net (fake host, fake Kubernetes)
+#   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
+#   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
+#                processes, scenario tests and csi-sanity (harness/e2e)
+#
+# Under CI=true a layer that exists but cannot run is a failure, not a skip.
+# The last line is the total: "total: N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+
+DENO=$(tools/ensure_deno.sh) || { echo "Cannot install Deno" >&2; exit 1; }
+export PATH="$(dirname "$DENO"):$PATH"
+export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
+
+LOGDIR=$(mktemp -d /tmp/directpv-test.XXXXXX)
+PASSED=0 FAILED=0 SKIPPED=0
+declare -a SUMMARY=()
+LAYER_FAILED=0
+
+note() { printf '\n==> %s\n' "$*"; }
+
+# count LOG: adds the "N passed | N failed" figures of deno test output to the totals.
+count() {
+  local p f
+  read -r p f < <(awk '/^(ok|FAILED) \| [0-9]+ passed/ {
+      for (i = 1; i <= NF; i++) { if ($(i+1) == "passed") p += $i; if ($(i+1) == "failed") f += $i }
+    } END { print p + 0, f + 0 }' "$1")
+  PASSED=$((PASSED + p))
+  FAILED=$((FAILED + f))
+}
+
+# run LAYER CMD...: runs one step, tees output, records the result.
+run() {
+  local layer=$1; shift
+  local log="$LOGDIR/${layer//[^a-z0-9]/_}.log"
+  note "$layer: $*"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  count "$log"
+  if [[ $rc -ne 0 ]]; then
+    SUMMARY+=("$layer: FAILED (exit $rc)")
+    LAYER_FAILED=1
+    # A failing step that printed no test counts still counts as one failure.
+    grep -qE '^(ok|FAILED) \| [0-9]+ passed' "$log" || FAILED=$((FAILED + 1))
+  else
+    SUMMARY+=("$layer: ok")
+  fi
+  return $rc
+}
+
+skip() { # skip LAYER REASON
+  if [[ "${CI:-}" == "true" ]]; then
+    SUMMARY+=("$1: FAILED (cannot run under CI: $2)")
+    FAILED=$((FAILED + 1))
+    LAYER_FAILED=1
+  else
+    SUMMARY+=("$1: skipped ($2)")
+    SKIPPED=$((SKIPPED + 1))
+  fi
+}
+
+has_tests() { [[ -d "$1" ]] && find "$1" -name '*_test.ts' | grep -q .; }
+
+ensure_packages() { # ensure_packages CMD:PACKAGE ...
+  local missing=() pair
+  for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  [[ $(id -u) -eq 0 ]] || return 1
+  note "installing ${missing[*]} from Debian"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1
+}
+
+# --- static + unit -------------------------------------------------------------------------
+deno install --frozen >/dev/null 2>&1 || deno install >/dev/null 2>&1 || true
+run "static: fmt" deno task fmt:check
+run "static: lint" deno task lint
+run "static: check" deno task check
+for t in manifests:check proto:check; do
+  if deno task 2>/dev/null | grep -q "^- $t\$\|^- $t "; then run "static: $t" deno task "$t"; fi
+done
+run "unit" deno task test
+
+# --- privileged ------------------------------------------------------------------------------
+if has_tests harness/privileged; then
+  ensure_packages mkfs.xfs:xfsprogs losetup:mount mkfs.ext4:e2fsprogs sfdisk:fdisk openssl:openssl
+  if [[ $(id -u) -ne 0 ]]; then
+    skip "privileged" "not root"
+  elif ! losetup -f >/dev/null 2>&1; then
+    skip "privileged" "no free loop device"
+  else
+    run "privileged" deno task test:privileged
+  fi
+fi
+
+# --- control plane e2e + csi-sanity ---------------------------------------------------------
+if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    skip "e2e" "not root"
+  elif ! run "e2e: build tools" bash harness/tools/build.sh; then
+    :
+  else
+    run "e2e" deno task test:e2e
+  fi
+fi
+
+note "summary"
+for line in "${SUMMARY[@]}"; do echo "  $line"; done
+if [[ -f "$LOGDIR/sanity_counts.txt" ]]; then cat "$LOGDIR/sanity_counts.txt"; fi
+echo "logs: $LOGDIR"
+echo "total: $PASSED passed, $FAILED failed, $SKIPPED skipped"
+[[ $LAYER_FAILED -eq 0 && $FAILED -eq 0 ]]
