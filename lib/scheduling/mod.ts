@@ -1,0 +1,6 @@
+/**
+ * Pure drive selection for CreateVolume: which drive a new volume goes to.
+ * May import: lib/types, lib/errors (no I/O, no Kubernetes).
+ * @module
+ */
+export * from "./select_drive.ts";
