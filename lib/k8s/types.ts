@@ -91,6 +91,15 @@ export interface ResourceClient<T extends KubeObject> {
   watch(options?: WatchOptions): AsyncIterable<WatchEvent<T>>;
 }
 
+/** Where a kind unknown to the client lives in the API. */
+export interface ResourceScope {
+  /** Lowercase plural used in REST paths. */
+  plural?: string;
+  namespaced?: boolean;
+  /** Whether the kind has a `/status` subresource. */
+  statusSubresource?: boolean;
+}
+
 /** Minimal shapes of the core kinds; unknown fields pass through untouched. */
 // deno-lint-ignore no-explicit-any
 export type AnyObject = KubeObject & Record<string, any>;
@@ -125,7 +134,11 @@ export interface KubeClient {
   readonly jobs: ResourceClient<AnyObject>;
   readonly customResourceDefinitions: ResourceClient<AnyObject>;
   readonly events: ResourceClient<AnyObject>;
-  /** A client for any other kind, by apiVersion and kind (e.g. legacy DirectCSI objects). */
-  resource(apiVersion: string, kind: string): ResourceClient<AnyObject>;
+  /**
+   * A client for any other kind, by apiVersion and kind (e.g. legacy DirectCSI objects).
+   * Without `scope`, a kind the client does not know is taken as cluster-scoped with the
+   * plural `lowercase(kind) + "s"` (the REST client asks API discovery when it can).
+   */
+  resource(apiVersion: string, kind: string, scope?: ResourceScope): ResourceClient<AnyObject>;
   serverVersion(): Promise<ServerVersion>;
 }
