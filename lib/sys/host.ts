@@ -22,6 +22,8 @@ export interface HostPaths {
   legacyApp(...parts: string[]): string;
   /** Maps an absolute host path (as written in CRs and CSI requests) under the root. */
   host(absolutePath: string): string;
+  /** The inverse of `host()`: the absolute host path of a mapped path (for CRs and logs). */
+  unmap(mappedPath: string): string;
 }
 
 export interface ExecOptions {
@@ -30,6 +32,8 @@ export interface ExecOptions {
   /** Return the result of a non-zero exit instead of throwing CommandError. */
   allowFailure?: boolean;
   env?: Record<string, string>;
+  /** Called with each output line as it arrives (long-running commands such as `xfs_repair`). */
+  onLine?: (line: string, stream: "stdout" | "stderr") => void;
 }
 
 export interface ExecResult {
@@ -38,7 +42,10 @@ export interface ExecResult {
   stderr: string;
 }
 
-/** Runs external commands. A non-zero exit throws CommandError unless `allowFailure`. */
+/**
+ * Runs external commands. A non-zero exit throws CommandError unless `allowFailure`; an aborted
+ * `signal` kills the child and throws DeadlineExceededError; a missing binary gives NotFoundError.
+ */
 export interface CommandRunner {
   run(command: string, args: readonly string[], options?: ExecOptions): Promise<ExecResult>;
 }
@@ -103,7 +110,11 @@ export interface FsUsage {
   freeInodes: number;
 }
 
-/** File access. Paths are already mapped under the root. */
+/**
+ * File access. Paths are already mapped under the root. A missing path gives NotFoundError,
+ * an existing one (mkdir without `recursive`, symlink) AlreadyExistsError, a refused one
+ * PermissionDeniedError, anything else UnavailableError (see `isIoError()` for EIO).
+ */
 export interface HostFs {
   readText(path: string): Promise<string>;
   /** Reads `length` bytes at `offset` (fewer at end of file). */
@@ -117,6 +128,10 @@ export interface HostFs {
   readDir(path: string): Promise<string[]>;
   readLink(path: string): Promise<string>;
   symlink(target: string, path: string): Promise<void>;
+  /** Sets the permission bits of a path. */
+  chmod(path: string, mode: number): Promise<void>;
+  /** Creates `path` if missing and sets its length (sparse when growing). */
+  truncate(path: string, length: number): Promise<void>;
   /** Filesystem usage of the filesystem holding `path` (statfs). */
   usage(path: string): Promise<FsUsage>;
 }

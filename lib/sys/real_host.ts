@@ -1,0 +1,270 @@
+/**
+ * The real Host: files through Deno's file APIs, commands through `Deno.Command`, mounts
+ * through util-linux. Only `cli/main.ts`, `driver/main.ts` and privileged tests build one.
+ */
+import {
+  AlreadyExistsError,
+  CommandError,
+  DeadlineExceededError,
+  NotFoundError,
+  PermissionDeniedError,
+  UnavailableError,
+} from "../errors/mod.ts";
+import type {
+  CommandRunner,
+  ExecOptions,
+  ExecResult,
+  FileInfo,
+  FsUsage,
+  Host,
+  HostFs,
+} from "./host.ts";
+import { CommandMounter } from "./mount.ts";
+import { hostPaths, type HostPathsOptions } from "./paths.ts";
+import { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
+
+/** Options of `createRealHost`. */
+export interface RealHostOptions extends HostPathsOptions {
+  /** Root of sysfs, procfs, /dev, /run/udev and (unless `appDir`) the app dir; `/` by default. */
+  root?: string;
+}
+
+/** Builds the Host that acts on this machine. */
+export function createRealHost(options: RealHostOptions = {}): Host {
+  const paths = hostPaths(options.root ?? "/", options);
+  const exec = new RealCommandRunner();
+  const fs = new RealFs((path) => statfsUsage(exec, path), {
+    syncPrefixes: [paths.sys(), paths.proc()],
+  });
+  return { paths, exec, fs, mounter: new CommandMounter(exec, fs, paths) };
+}
+
+async function statfsUsage(exec: CommandRunner, path: string): Promise<FsUsage> {
+  const result = await exec.run("stat", ["-f", "-c", STATFS_FORMAT, path]);
+  return parseStatfs(result.stdout);
+}
+
+/** Maps a Deno file-system error to a domain error naming the action and path. */
+export function fsError(err: unknown, action: string, path: string): Error {
+  const reason = err instanceof Error ? err.message : String(err);
+  const message = `Cannot ${action} "${path}": ${reason}`;
+  if (err instanceof Deno.errors.NotFound) return new NotFoundError(message, { cause: err });
+  if (err instanceof Deno.errors.AlreadyExists) {
+    return new AlreadyExistsError(message, { cause: err });
+  }
+  if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
+    return new PermissionDeniedError(message, { cause: err });
+  }
+  return new UnavailableError(message, { cause: err });
+}
+
+async function guard<T>(action: string, path: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw fsError(err, action, path);
+  }
+}
+
+/** Options of `RealFs`. */
+export interface RealFsOptions {
+  /**
+   * Directories whose files are read synchronously: sysfs and procfs attributes are made in
+   * memory by the kernel and never wait on a disk, and a probe reads thousands of them, so
+   * skipping the thread-pool round trip makes it several times faster.
+   */
+  syncPrefixes?: readonly string[];
+}
+
+function syncResult<T>(action: string, path: string, fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn());
+  } catch (err) {
+    return Promise.reject(fsError(err, action, path));
+  }
+}
+
+/** HostFs over Deno's file APIs; `usage` is injected (a command in production). */
+export class RealFs implements HostFs {
+  readonly #usage: (path: string) => Promise<FsUsage>;
+  readonly #syncPrefixes: string[];
+
+  constructor(usage: (path: string) => Promise<FsUsage>, options: RealFsOptions = {}) {
+    this.#usage = usage;
+    this.#syncPrefixes = (options.syncPrefixes ?? []).map((p) => p.endsWith("/") ? p : `${p}/`);
+  }
+
+  #sync(path: string): boolean {
+    return this.#syncPrefixes.some((p) => path.startsWith(p));
+  }
+
+  readText(path: string): Promise<string> {
+    if (this.#sync(path)) return syncResult("read", path, () => Deno.readTextFileSync(path));
+    return guard("read", path, () => Deno.readTextFile(path));
+  }
+
+  readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
+    return guard("read", path, async () => {
+      using file = await Deno.open(path, { read: true });
+      if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
+      const out = new Uint8Array(length);
+      let filled = 0;
+      while (filled < length) {
+        const n = await file.read(out.subarray(filled));
+        if (n === null || n === 0) break;
+        filled += n;
+      }
+      return filled === length ? out : out.slice(0, filled);
+    });
+  }
+
+  writeText(path: string, text: string, options: { mode?: number } = {}): Promise<void> {
+    return guard("write", path, async () => {
+      await Deno.writeTextFile(path, text);
+      if (options.mode !== undefined) await Deno.chmod(path, options.mode);
+    });
+  }
+
+  mkdir(path: string, options: { mode?: number; recursive?: boolean } = {}): Promise<void> {
+    return guard("create directory", path, async () => {
+      if (options.recursive && (await this.stat(path))?.isDirectory) return;
+      await Deno.mkdir(path, { recursive: options.recursive ?? false });
+      if (options.mode !== undefined) await Deno.chmod(path, options.mode);
+    });
+  }
+
+  remove(path: string, options: { recursive?: boolean } = {}): Promise<void> {
+    return guard(
+      "remove",
+      path,
+      () => Deno.remove(path, { recursive: options.recursive ?? false }),
+    );
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return guard("rename", from, () => Deno.rename(from, to));
+  }
+
+  async stat(path: string): Promise<FileInfo | undefined> {
+    try {
+      const info = await Deno.lstat(path);
+      return {
+        isFile: info.isFile,
+        isDirectory: info.isDirectory,
+        isSymlink: info.isSymlink,
+        size: info.size,
+        mode: info.mode === null ? null : info.mode & 0o7777,
+      };
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return undefined;
+      throw fsError(err, "stat", path);
+    }
+  }
+
+  readDir(path: string): Promise<string[]> {
+    if (this.#sync(path)) {
+      return syncResult("list", path, () => Array.from(Deno.readDirSync(path), (e) => e.name));
+    }
+    return guard("list", path, async () => {
+      const names: string[] = [];
+      for await (const entry of Deno.readDir(path)) names.push(entry.name);
+      return names;
+    });
+  }
+
+  readLink(path: string): Promise<string> {
+    return guard("read link", path, () => Deno.readLink(path));
+  }
+
+  symlink(target: string, path: string): Promise<void> {
+    return guard("create symlink", path, () => Deno.symlink(target, path));
+  }
+
+  chmod(path: string, mode: number): Promise<void> {
+    return guard("change mode of", path, () => Deno.chmod(path, mode));
+  }
+
+  truncate(path: string, length: number): Promise<void> {
+    return guard("truncate", path, async () => {
+      using file = await Deno.open(path, { write: true, create: true });
+      await file.truncate(length);
+    });
+  }
+
+  usage(path: string): Promise<FsUsage> {
+    return this.#usage(path);
+  }
+}
+
+/** Runs commands with `Deno.Command`, streaming output lines to `onLine` when given. */
+export class RealCommandRunner implements CommandRunner {
+  async run(
+    command: string,
+    args: readonly string[],
+    options: ExecOptions = {},
+  ): Promise<ExecResult> {
+    const { signal } = options;
+    const label = [command, ...args].join(" ");
+    if (signal?.aborted) throw cancelled(label, signal);
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(command, {
+        args: [...args],
+        stdin: options.stdin === undefined ? "null" : "piped",
+        stdout: "piped",
+        stderr: "piped",
+        ...(options.env ? { env: options.env } : {}),
+        ...(signal ? { signal } : {}),
+      }).spawn();
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) {
+        throw new NotFoundError(`Cannot run "${command}": command not found`, { cause: err });
+      }
+      throw fsError(err, "run", command);
+    }
+    if (options.stdin !== undefined) await writeStdin(child, options.stdin);
+    const [stdout, stderr, status] = await Promise.all([
+      collect(child.stdout, "stdout", options.onLine),
+      collect(child.stderr, "stderr", options.onLine),
+      child.status,
+    ]);
+    if (signal?.aborted) throw cancelled(label, signal);
+    if (status.code !== 0 && !options.allowFailure) {
+      throw new CommandError({ command, args, code: status.code, stderr: stderr || stdout });
+    }
+    return { code: status.code, stdout, stderr };
+  }
+}
+
+function cancelled(label: string, signal: AbortSignal): DeadlineExceededError {
+  return new DeadlineExceededError(`Command "${label}" was cancelled`, { cause: signal.reason });
+}
+
+async function writeStdin(child: Deno.ChildProcess, text: string): Promise<void> {
+  const writer = child.stdin.getWriter();
+  try {
+    await writer.write(new TextEncoder().encode(text));
+    await writer.close();
+  } catch {
+    // The child may exit without reading its input; its exit status tells the story.
+  }
+}
+
+async function collect(
+  stream: ReadableStream<Uint8Array>,
+  name: "stdout" | "stderr",
+  onLine?: (line: string, stream: "stdout" | "stderr") => void,
+): Promise<string> {
+  let text = "";
+  let pending = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    text += chunk;
+    if (!onLine) continue;
+    pending += chunk;
+    const lines = pending.split("\n");
+    pending = lines.pop() ?? "";
+    for (const line of lines) onLine(line, name);
+  }
+  if (onLine && pending !== "") onLine(pending, name);
+  return text;
+}

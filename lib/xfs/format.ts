@@ -1,0 +1,86 @@
+/**
+ * Safe formatting: the device is probed again right before mkfs, and formatting is refused
+ * when it is mounted, held, swap, partitioned, or no longer the device the caller saw.
+ */
+import { NotFoundError, UnsafeOperationError } from "../errors/mod.ts";
+import type { Host } from "../sys/mod.ts";
+import { mkfs } from "./mkfs.ts";
+import type { XfsSuperblock } from "./superblock.ts";
+
+/** What `formatDrive` needs to know about the device right before mkfs. */
+export interface DeviceState {
+  /** Kernel name (`sdb`). */
+  name: string;
+  /** The device id (`<maj:min>$<hash>`) as the probe computes it now. */
+  id: string;
+  mountPoints: readonly string[];
+  holders: readonly string[];
+  swapOn: boolean;
+  partitioned: boolean;
+  readOnly?: boolean;
+  /** Set when the device starts with a partition table (forces `-f`). */
+  partTableType?: string;
+}
+
+/** Options of `formatDrive`. */
+export interface FormatDriveOptions {
+  /** Kernel name of the device (`sdb`). */
+  device: string;
+  /** The id the caller saw when it chose the device. */
+  expectedId: string;
+  /** Overwrite an existing filesystem. */
+  force: boolean;
+  /** The new FSUUID (lowercase UUID); a fresh random one when omitted. */
+  fsuuid?: string;
+  /** Keep reflink on (the default). */
+  reflink?: boolean;
+  /** Probes one device by name now; undefined when it is gone. */
+  probe: (name: string) => Promise<DeviceState | undefined>;
+  signal?: AbortSignal;
+}
+
+/** The outcome of `formatDrive`. */
+export interface FormattedDrive {
+  fsuuid: string;
+  superblock: XfsSuperblock;
+}
+
+function refusal(state: DeviceState, expectedId: string): string | undefined {
+  if (state.id !== expectedId) return "device state changed";
+  if (state.mountPoints.length > 0) {
+    return `it is mounted at ${state.mountPoints.map((m) => `"${m}"`).join(", ")}`;
+  }
+  if (state.holders.length > 0) {
+    return `it is held by ${state.holders.map((h) => `"${h}"`).join(", ")}`;
+  }
+  if (state.swapOn) return "it is used as swap";
+  if (state.partitioned) return "it has partitions";
+  if (state.readOnly) return "it is read-only";
+  return undefined;
+}
+
+/**
+ * Re-probes `device`, checks it is safe to format, and formats it with XFS.
+ *
+ * @throws {NotFoundError} when the device is gone
+ * @throws {UnsafeOperationError} when it is mounted, held, swap, partitioned or changed
+ * @throws {CommandError} when mkfs.xfs fails
+ */
+export async function formatDrive(
+  host: Host,
+  options: FormatDriveOptions,
+): Promise<FormattedDrive> {
+  const path = `/dev/${options.device}`;
+  const state = await options.probe(options.device);
+  if (!state) throw new NotFoundError(`Cannot format device "${path}": device not found`);
+  const reason = refusal(state, options.expectedId);
+  if (reason) throw new UnsafeOperationError(`Cannot format device "${path}": ${reason}`);
+  const fsuuid = options.fsuuid ?? crypto.randomUUID();
+  const superblock = await mkfs(host, host.paths.dev(options.device), {
+    fsuuid,
+    force: options.force || state.partTableType !== undefined,
+    ...(options.reflink === undefined ? {} : { reflink: options.reflink }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  return { fsuuid, superblock };
+}
