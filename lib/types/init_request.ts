@@ -21,7 +21,8 @@ export interface InitRequestSpec {
 
 export interface InitRequestStatusFields {
   status: InitStatus;
-  results?: InitDeviceResult[];
+  /** Required by the CRD; DirectPV creates requests with an empty list. */
+  results: InitDeviceResult[];
 }
 
 export interface DirectPVInitRequest extends KubeObject {

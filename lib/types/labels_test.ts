@@ -30,18 +30,18 @@ Deno.test("toLabelValue() sanitises invalid values the way DirectPV does", async
 });
 
 Deno.test("isValidLabelValue() follows Kubernetes label value rules", () => {
-  assert.equal(isValidLabelValue("abc"), true);
-  assert.equal(isValidLabelValue("-abc"), false);
-  assert.equal(isValidLabelValue("abc."), false);
-  assert.equal(isValidLabelValue("a".repeat(64)), false);
+  assert.ok(isValidLabelValue("abc"));
+  assert.ok(!isValidLabelValue("-abc"));
+  assert.ok(!isValidLabelValue("abc."));
+  assert.ok(!isValidLabelValue("a".repeat(64)));
 });
 
 Deno.test("isReservedLabelKey() covers every DirectPV key and the claim prefix", () => {
   for (const key of Object.values(LABELS)) {
     assert.equal(isReservedLabelKey(key), key !== LABELS.tenant, key);
   }
-  assert.equal(isReservedLabelKey(volumeClaimIdLabel("0f4c")), true);
-  assert.equal(isReservedLabelKey("directpv.min.io/tier"), false);
+  assert.ok(isReservedLabelKey(volumeClaimIdLabel("0f4c")));
+  assert.ok(!isReservedLabelKey("directpv.min.io/tier"));
 });
 
 Deno.test("volumeFinalizer() uses the per-volume finalizer prefix", () => {

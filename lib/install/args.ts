@@ -1,0 +1,176 @@
+/** Install arguments, their defaults (reference §1.3, §5.3) and image references. */
+import { InvalidArgumentError } from "../errors/mod.ts";
+import { KUBELET_DIR } from "../types/mod.ts";
+import type { Toleration } from "./k8s_objects.ts";
+
+/** How the node server treats XFS project quota. */
+export type QuotaMode = "required" | "best-effort";
+
+/** Kubernetes major and minor version. */
+export interface KubeVersion {
+  major: number;
+  minor: number;
+}
+
+/** Selector values of existing workloads, kept when install runs again. */
+export interface ExistingSelectors {
+  nodeServer?: string;
+  legacyNodeServer?: string;
+  controller?: string;
+  legacyController?: string;
+}
+
+/** Everything the installed objects depend on. */
+export interface InstallArgs {
+  /** Driver image `name:tag` under registry/org (`directpv:v4.1.6`). */
+  image: string;
+  /** Tag recorded in the `directpv.min.io/image-tag` annotation. */
+  imageTag: string;
+  registry: string;
+  org: string;
+  imagePullSecrets: readonly string[];
+  nodeSelector: Readonly<Record<string, string>>;
+  tolerations: readonly Toleration[];
+  kubeVersion: KubeVersion;
+  /** Adds the DirectCSI compatibility objects. */
+  legacy: boolean;
+  /** Uses the Red Hat sidecar images. */
+  openshift: boolean;
+  /** AppArmor profile name for the node-server pods; empty for none. */
+  apparmorProfile: string;
+  /** Seccomp localhost profile path for the privileged node containers; empty for none. */
+  seccompProfile: string;
+  /** Lets the node server admit loop devices (test clusters). */
+  allowLoopDevices: boolean;
+  quota: QuotaMode;
+  /** Kubelet root directory on the nodes (`KUBELET_DIR_PATH`). */
+  kubeletDir: string;
+  existingSelectors?: ExistingSelectors;
+}
+
+/** The Kubernetes version `install -o` assumes without `--kube-version`. */
+export const DEFAULT_KUBE_VERSION: KubeVersion = { major: 1, minor: 35 };
+/** The Kubernetes minor versions DirectPV supports (outside, install warns). */
+export const SUPPORTED_MINOR_RANGE = { min: 18, max: 35 } as const;
+
+/** The sidecars: repository name and tag of each, and the OpenShift replacement. */
+export const SIDECAR_IMAGES = {
+  csiProvisioner: { name: "csi-provisioner", tag: "v6.2.0-0" },
+  csiProvisionerLegacyKube: { name: "csi-provisioner", tag: "v2.2.0-go1.18" },
+  nodeDriverRegistrar: { name: "csi-node-driver-registrar", tag: "v2.16.0-0" },
+  livenessProbe: { name: "livenessprobe", tag: "v2.18.0-0" },
+  csiResizer: { name: "csi-resizer", tag: "v2.1.0-0" },
+} as const;
+
+const OPENSHIFT_REPO = "registry.redhat.io/openshift4";
+const OPENSHIFT_TAG = "v4.15";
+const OPENSHIFT_IMAGES: Record<Exclude<Sidecar, "csiProvisionerLegacyKube">, string> = {
+  csiProvisioner: "ose-csi-external-provisioner-rhel8",
+  nodeDriverRegistrar: "ose-csi-node-driver-registrar-rhel8",
+  livenessProbe: "ose-csi-livenessprobe-rhel8",
+  csiResizer: "ose-csi-external-resizer-rhel8",
+};
+
+/** A sidecar image key. */
+export type Sidecar = keyof typeof SIDECAR_IMAGES;
+
+/** The tag of an image reference (after the last `:` with no `/` after it); `dev` when none. */
+export function imageTagOf(image: string): string {
+  const m = /:([^/]+)$/.exec(image);
+  return m?.[1] ?? "dev";
+}
+
+/** Joins registry, org and name like Go's path.Join (empty parts dropped, slashes collapsed). */
+function joinImage(...parts: string[]): string {
+  return parts.filter((p) => p !== "").join("/").replace(/\/{2,}/g, "/").replace(/\/$/, "");
+}
+
+/** The driver image reference. */
+export function driverImage(args: InstallArgs): string {
+  return joinImage(args.registry, args.org, args.image);
+}
+
+/** The image reference of a sidecar, honouring `--openshift` and the Kubernetes version. */
+export function sidecarImage(
+  args: InstallArgs,
+  sidecar: Exclude<Sidecar, "csiProvisionerLegacyKube">,
+): string {
+  if (args.openshift) return `${OPENSHIFT_REPO}/${OPENSHIFT_IMAGES[sidecar]}:${OPENSHIFT_TAG}`;
+  const oldKube = args.kubeVersion.major === 1 && args.kubeVersion.minor < 20;
+  const which = sidecar === "csiProvisioner" && oldKube ? "csiProvisionerLegacyKube" : sidecar;
+  const { name, tag } = SIDECAR_IMAGES[which];
+  return joinImage(args.registry, args.org, `${name}:${tag}`);
+}
+
+/**
+ * DirectPV's install defaults for a given release: image `directpv:<version>` on
+ * `quay.io/minio`, Kubernetes 1.35, kubelet in `/var/lib/kubelet`, quota required.
+ *
+ * @example defaultInstallArgs("v4.1.6").image === "directpv:v4.1.6"
+ */
+export function defaultInstallArgs(version: string): InstallArgs {
+  const image = `directpv:${version}`;
+  return {
+    image,
+    imageTag: imageTagOf(image),
+    registry: "quay.io",
+    org: "minio",
+    imagePullSecrets: [],
+    nodeSelector: {},
+    tolerations: [],
+    kubeVersion: { ...DEFAULT_KUBE_VERSION },
+    legacy: false,
+    openshift: false,
+    apparmorProfile: "",
+    seccompProfile: "",
+    allowLoopDevices: false,
+    quota: "required",
+    kubeletDir: KUBELET_DIR,
+  };
+}
+
+const SEMVER =
+  /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
+
+/**
+ * Parses `--kube-version` (semantic version, optional leading `v`).
+ *
+ * @throws {InvalidArgumentError} `invalid kubernetes version X; …`
+ */
+export function parseKubeVersion(text: string): KubeVersion {
+  const m = SEMVER.exec(text.trim());
+  if (!m) {
+    throw new InvalidArgumentError(
+      `invalid kubernetes version ${text}; expected <major>.<minor>.<patch> such as 1.35.0`,
+    );
+  }
+  return { major: Number(m[1]), minor: Number(m[2]) };
+}
+
+/**
+ * The version the API server reports (`/version` major and minor, e.g. EKS `29+`).
+ *
+ * @throws {InvalidArgumentError} when either part has no leading number
+ */
+export function kubeVersionFromServer(info: { major: string; minor: string }): KubeVersion {
+  const major = /^[0-9]+/.exec(info.major)?.[0];
+  const minor = /^[0-9]+/.exec(info.minor)?.[0];
+  if (major === undefined || minor === undefined) {
+    throw new InvalidArgumentError(
+      `Cannot read the Kubernetes version "${info.major}.${info.minor}" of the API server`,
+    );
+  }
+  return { major: Number(major), minor: Number(minor) };
+}
+
+/** Whether DirectPV supports this Kubernetes version (1.18 to 1.35). */
+export function isSupportedKubeVersion(v: KubeVersion): boolean {
+  return v.major === 1 && v.minor >= SUPPORTED_MINOR_RANGE.min &&
+    v.minor <= SUPPORTED_MINOR_RANGE.max;
+}
+
+/** Removes a trailing slash and duplicate slashes, like Go's path.Clean for absolute paths. */
+export function cleanDir(path: string): string {
+  const collapsed = path.replace(/\/{2,}/g, "/");
+  return collapsed.length > 1 ? collapsed.replace(/\/$/, "") : collapsed;
+}

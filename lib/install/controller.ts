@@ -1,0 +1,132 @@
+/** The `controller` Deployment (reference §5.2) and its legacy twin. */
+import { ANNOTATIONS } from "../types/mod.ts";
+import type { InstallArgs } from "./args.ts";
+import { cleanDir, driverImage, sidecarImage } from "./args.ts";
+import {
+  commonPorts,
+  CONTROLLER,
+  CREATED_BY_ANNOTATION,
+  CSI_ENDPOINT_ENV,
+  defaultLabels,
+  hostPathVolume,
+  IDENTITY,
+  KUBE_NODE_NAME_ENV,
+  LEGACY_CONTROLLER,
+  LOG_LEVEL,
+  NAMESPACE,
+  pluginSocketDir,
+  READINESS_PORT,
+  readinessProbe,
+  SELECTOR_KEY,
+  SOCKET_DIR_VOLUME,
+  socketDirMount,
+} from "./common.ts";
+import type { Container, Deployment, PodSpec } from "./k8s_objects.ts";
+
+/** Both controller Deployments share this socket directory name, as DirectPV's do. */
+const CONTROLLER_SOCKET_NAME = `${CONTROLLER}-${CONTROLLER}`;
+const REPLICAS = 3;
+
+function sidecar(name: string, image: string, flags: string[], logName: string): Container {
+  return {
+    name,
+    image,
+    args: [`--v=${LOG_LEVEL}`, "--timeout=300s", "--csi-address=$(CSI_ENDPOINT)", ...flags],
+    env: [structuredClone(CSI_ENDPOINT_ENV)],
+    volumeMounts: [socketDirMount()],
+    terminationMessagePath: `/var/log/${logName}-termination-log`,
+    terminationMessagePolicy: "FallbackToLogsOnError",
+    securityContext: { privileged: true },
+  };
+}
+
+function controllerContainer(args: InstallArgs, legacy: boolean): Container {
+  const head = legacy ? [LEGACY_CONTROLLER] : [CONTROLLER, `--identity=${IDENTITY}`];
+  return {
+    name: CONTROLLER,
+    image: driverImage(args),
+    args: [
+      ...head,
+      `-v=${LOG_LEVEL}`,
+      "--csi-endpoint=$(CSI_ENDPOINT)",
+      "--kube-node-name=$(KUBE_NODE_NAME)",
+      `--readiness-port=${READINESS_PORT}`,
+    ],
+    securityContext: { privileged: true },
+    ports: commonPorts(),
+    readinessProbe: readinessProbe(),
+    env: [structuredClone(KUBE_NODE_NAME_ENV), structuredClone(CSI_ENDPOINT_ENV)],
+    volumeMounts: [socketDirMount()],
+  };
+}
+
+function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
+  const socketDir = pluginSocketDir(cleanDir(args.kubeletDir), CONTROLLER_SOCKET_NAME);
+  const provisionerFlags = [
+    "--leader-election",
+    "--feature-gates=Topology=true",
+    "--strict-topology",
+  ];
+  return {
+    serviceAccountName: IDENTITY,
+    ...(args.imagePullSecrets.length > 0
+      ? { imagePullSecrets: args.imagePullSecrets.map((secret) => ({ name: secret })) }
+      : {}),
+    containers: [
+      sidecar(
+        "csi-provisioner",
+        sidecarImage(args, "csiProvisioner"),
+        provisionerFlags,
+        "controller-provisioner",
+      ),
+      sidecar(
+        "csi-resizer",
+        sidecarImage(args, "csiResizer"),
+        ["--leader-election"],
+        "controller-csi-resizer",
+      ),
+      controllerContainer(args, legacy),
+    ],
+    volumes: [hostPathVolume(SOCKET_DIR_VOLUME, socketDir)],
+  };
+}
+
+/**
+ * The `controller` Deployment (csi-provisioner, csi-resizer, controller; 3 replicas,
+ * Recreate), or with `legacy` the `legacy-controller` one.
+ */
+export function controllerDeployment(
+  args: InstallArgs,
+  options: { legacy?: boolean } = {},
+): Deployment {
+  const legacy = options.legacy ?? false;
+  const name = legacy ? LEGACY_CONTROLLER : CONTROLLER;
+  const existing = legacy
+    ? args.existingSelectors?.legacyController
+    : args.existingSelectors?.controller;
+  const selector = existing || `${CONTROLLER}-${name}`;
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: {
+      name,
+      namespace: NAMESPACE,
+      labels: defaultLabels(),
+      annotations: { [ANNOTATIONS.imageTag]: args.imageTag },
+    },
+    spec: {
+      replicas: REPLICAS,
+      selector: { matchLabels: { [SELECTOR_KEY]: selector } },
+      template: {
+        metadata: {
+          name,
+          namespace: NAMESPACE,
+          labels: { [SELECTOR_KEY]: selector },
+          annotations: { [CREATED_BY_ANNOTATION]: "kubectl-directpv" },
+        },
+        spec: controllerPodSpec(args, legacy),
+      },
+      strategy: { type: "Recreate" },
+    },
+  };
+}

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { controllerDeployment, defaultInstallArgs, type InstallArgs } from "./mod.ts";
+
+const ARGS = defaultInstallArgs("v4.1.6");
+
+Deno.test("controllerDeployment() has DirectPV's containers and args", () => {
+  const d = controllerDeployment(ARGS);
+  assert.deepEqual(d.spec.template.spec.containers.map((c) => [c.name, c.image, c.args]), [
+    ["csi-provisioner", "quay.io/minio/csi-provisioner:v6.2.0-0", [
+      "--v=3",
+      "--timeout=300s",
+      "--csi-address=$(CSI_ENDPOINT)",
+      "--leader-election",
+      "--feature-gates=Topology=true",
+      "--strict-topology",
+    ]],
+    ["csi-resizer", "quay.io/minio/csi-resizer:v2.1.0-0", [
+      "--v=3",
+      "--timeout=300s",
+      "--csi-address=$(CSI_ENDPOINT)",
+      "--leader-election",
+    ]],
+    ["controller", "quay.io/minio/directpv:v4.1.6", [
+      "controller",
+      "--identity=directpv-min-io",
+      "-v=3",
+      "--csi-endpoint=$(CSI_ENDPOINT)",
+      "--kube-node-name=$(KUBE_NODE_NAME)",
+      "--readiness-port=30443",
+    ]],
+  ]);
+  for (const c of d.spec.template.spec.containers) {
+    assert.deepEqual(c.securityContext, { privileged: true }, c.name);
+    assert.deepEqual(c.volumeMounts, [{
+      name: "socket-dir",
+      mountPath: "/csi",
+      mountPropagation: "None",
+    }]);
+  }
+});
+
+Deno.test("controllerDeployment() shape: replicas, strategy, selector, socket dir", () => {
+  const d = controllerDeployment(ARGS);
+  assert.equal(d.metadata.name, "controller");
+  assert.equal(d.metadata.namespace, "directpv");
+  assert.deepEqual(d.metadata.annotations, { "directpv.min.io/image-tag": "v4.1.6" });
+  assert.equal(d.spec.replicas, 3);
+  assert.deepEqual(d.spec.strategy, { type: "Recreate" });
+  assert.deepEqual(d.spec.selector.matchLabels, {
+    "selector.directpv.min.io": "controller-controller",
+  });
+  assert.deepEqual(d.spec.template.metadata.annotations, { "created-by": "kubectl-directpv" });
+  assert.deepEqual(d.spec.template.spec.volumes, [{
+    name: "socket-dir",
+    hostPath: { path: "/var/lib/kubelet/plugins/controller-controller", type: "DirectoryOrCreate" },
+  }]);
+  const controller = d.spec.template.spec.containers[2];
+  assert.deepEqual(controller?.ports?.map((p) => [p.name, p.containerPort]), [
+    ["readinessport", 30443],
+    ["healthz", 9898],
+  ]);
+  assert.equal(controller?.livenessProbe, undefined);
+  assert.equal(controller?.readinessProbe?.httpGet.path, "/ready");
+});
+
+Deno.test("controllerDeployment() uses the old provisioner before Kubernetes 1.20", () => {
+  const d = controllerDeployment({ ...ARGS, kubeVersion: { major: 1, minor: 19 } });
+  assert.equal(
+    d.spec.template.spec.containers[0]?.image,
+    "quay.io/minio/csi-provisioner:v2.2.0-go1.18",
+  );
+});
+
+Deno.test("controllerDeployment() legacy twin shares the socket directory", () => {
+  const args: InstallArgs = { ...ARGS, imagePullSecrets: ["regcred"], kubeletDir: "/k" };
+  const d = controllerDeployment(args, { legacy: true });
+  assert.equal(d.metadata.name, "legacy-controller");
+  assert.deepEqual(d.spec.selector.matchLabels, {
+    "selector.directpv.min.io": "controller-legacy-controller",
+  });
+  assert.deepEqual(d.spec.template.spec.containers[2]?.args, [
+    "legacy-controller",
+    "-v=3",
+    "--csi-endpoint=$(CSI_ENDPOINT)",
+    "--kube-node-name=$(KUBE_NODE_NAME)",
+    "--readiness-port=30443",
+  ]);
+  assert.equal(d.spec.template.spec.volumes[0]?.hostPath.path, "/k/plugins/controller-controller");
+  assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: "regcred" }]);
+});

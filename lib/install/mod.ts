@@ -1,0 +1,46 @@
+/**
+ * The Kubernetes objects `install` applies, as plain data built from typed arguments:
+ * Namespace, RBAC, the four DirectPV CRDs, CSIDriver, StorageClass, the `node-server`
+ * DaemonSet and the `controller` Deployment (plus the DirectCSI legacy objects), with
+ * DirectPV's defaults; flag parsing for node selectors and tolerations; YAML rendering.
+ *
+ * Imports `lib/types`, `lib/errors` and the `yaml` package.
+ * @module
+ */
+export {
+  cleanDir,
+  DEFAULT_KUBE_VERSION,
+  defaultInstallArgs,
+  driverImage,
+  imageTagOf,
+  isSupportedKubeVersion,
+  kubeVersionFromServer,
+  parseKubeVersion,
+  SIDECAR_IMAGES,
+  sidecarImage,
+  SUPPORTED_MINOR_RANGE,
+} from "./args.ts";
+export type { ExistingSelectors, InstallArgs, KubeVersion, QuotaMode, Sidecar } from "./args.ts";
+export { DEFAULT_LABELS } from "./common.ts";
+export { controllerDeployment } from "./controller.ts";
+export { crdObjects } from "./crds.ts";
+export { parseNodeSelector, parseTolerations } from "./flags.ts";
+export type * from "./k8s_objects.ts";
+export { extraNodeFlags, nodeServerDaemonSet } from "./node_server.ts";
+export { installObjects } from "./objects.ts";
+export {
+  clusterRoleRules,
+  namespaceObject,
+  needsPodSecurityLabel,
+  rbacObjects,
+  serviceAccountObject,
+} from "./rbac.ts";
+export {
+  MANIFEST_HEADER,
+  manifestPath,
+  objectsToYAML,
+  objectToYAML,
+  renderManifests,
+} from "./render.ts";
+export type { ManifestFile } from "./render.ts";
+export { csiDriverObject, storageClassObject } from "./storage.ts";
