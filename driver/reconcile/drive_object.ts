@@ -1,0 +1,162 @@
+/** Pure helpers that build and change DirectPVDrive objects (labels, conditions, capacity). */
+import {
+  API_VERSION,
+  type Condition,
+  CREATED_BY,
+  type DirectPVDrive,
+  DRIVE_CONDITIONS,
+  FINALIZERS,
+  KINDS,
+  LABELS,
+  toLabelValue,
+  TOPOLOGY_KEYS,
+  VERSION,
+} from "../../lib/types/mod.ts";
+
+/** Where a node sits: identity, node name, rack, zone, region. */
+export interface NodeTopology {
+  identity: string;
+  node: string;
+  rack: string;
+  zone: string;
+  region: string;
+}
+
+/** The `status.topology` map of drives on this node. */
+export function topologyMap(t: NodeTopology): Record<string, string> {
+  return {
+    [TOPOLOGY_KEYS.identity]: t.identity,
+    [TOPOLOGY_KEYS.node]: t.node,
+    [TOPOLOGY_KEYS.rack]: t.rack,
+    [TOPOLOGY_KEYS.zone]: t.zone,
+    [TOPOLOGY_KEYS.region]: t.region,
+  };
+}
+
+/** What a new drive is made of. */
+export interface NewDriveInput {
+  fsuuid: string;
+  deviceName: string;
+  make: string;
+  totalCapacity: number;
+  freeCapacity: number;
+  topology: NodeTopology;
+}
+
+/** A freshly initialised drive: Ready, nothing allocated, data-protection finalizer. */
+export function newDrive(input: NewDriveInput): DirectPVDrive {
+  const status: DirectPVDrive["status"] = {
+    totalCapacity: input.totalCapacity,
+    allocatedCapacity: 0,
+    freeCapacity: input.freeCapacity,
+    fsuuid: input.fsuuid,
+    status: "Ready",
+    topology: topologyMap(input.topology),
+  };
+  if (input.make) status.make = input.make;
+  return {
+    apiVersion: API_VERSION,
+    kind: KINDS.drive,
+    metadata: {
+      name: input.fsuuid,
+      labels: {
+        [LABELS.node]: toLabelValue(input.topology.node),
+        [LABELS.driveName]: toLabelValue(input.deviceName),
+        [LABELS.accessTier]: "Default",
+        [LABELS.version]: VERSION,
+        [LABELS.createdBy]: CREATED_BY.driver,
+      },
+      finalizers: [FINALIZERS.dataProtection],
+    },
+    spec: {},
+    status,
+  };
+}
+
+/** Number of volumes on a drive: its per-volume finalizers. */
+export function volumeCount(drive: DirectPVDrive): number {
+  return (drive.metadata.finalizers ?? []).filter((f) => f.startsWith(FINALIZERS.volumePrefix))
+    .length;
+}
+
+/** Condition kinds the node sets on drives. */
+export type DriveConditionKind = keyof typeof DRIVE_CONDITIONS;
+
+/** Conditions whose clearing turns an `Error` drive `Ready` again once it mounts. */
+export const RECOVERABLE_CONDITIONS: readonly string[] = [
+  DRIVE_CONDITIONS.mountError.type,
+  DRIVE_CONDITIONS.multipleMatches.type,
+  DRIVE_CONDITIONS.relabelError.type,
+];
+
+/** Sets (adds or replaces) a condition of the given kind on the drive. */
+export function setDriveCondition(
+  drive: DirectPVDrive,
+  kind: DriveConditionKind,
+  message: string,
+  now: Date = new Date(),
+): void {
+  const def = DRIVE_CONDITIONS[kind];
+  const existing = (drive.status.conditions ?? []).find((c) => c.type === def.type);
+  const condition: Condition = {
+    type: def.type,
+    status: "True",
+    reason: def.reason,
+    message,
+    lastTransitionTime: existing?.status === "True" && existing.message === message
+      ? existing.lastTransitionTime
+      : now.toISOString().replace(/\.[0-9]{3}Z$/, "Z"),
+  };
+  drive.status.conditions = [
+    ...(drive.status.conditions ?? []).filter((c) => c.type !== def.type),
+    condition,
+  ];
+}
+
+/** Removes conditions of the given types; true when one was removed. */
+export function clearDriveConditions(drive: DirectPVDrive, types: readonly string[]): boolean {
+  const before = drive.status.conditions ?? [];
+  const after = before.filter((c) => !types.includes(c.type));
+  if (after.length === before.length) return false;
+  if (after.length === 0) delete drive.status.conditions;
+  else drive.status.conditions = after;
+  return true;
+}
+
+/** The most recent condition with status True, if any. */
+export function latestCondition(drive: DirectPVDrive): Condition | undefined {
+  const active = (drive.status.conditions ?? []).filter((c) => c.status === "True");
+  return active.sort((a, b) => a.lastTransitionTime.localeCompare(b.lastTransitionTime)).at(-1);
+}
+
+/** What a probe found about the drive's device. */
+export interface DeviceFacts {
+  name: string;
+  make?: string;
+  totalCapacity: number;
+}
+
+/**
+ * Refreshes the `drive-name` label, total and free capacity (free = total − allocated, floored
+ * at 0) and make from the device; returns whether anything changed.
+ */
+export function refreshFromDevice(drive: DirectPVDrive, device: DeviceFacts): boolean {
+  let changed = false;
+  const labels = drive.metadata.labels ?? {};
+  const nameLabel = toLabelValue(device.name);
+  if (labels[LABELS.driveName] !== nameLabel) {
+    drive.metadata.labels = { ...labels, [LABELS.driveName]: nameLabel };
+    changed = true;
+  }
+  const s = drive.status;
+  if (device.totalCapacity > 0 && s.totalCapacity !== device.totalCapacity) {
+    s.totalCapacity = device.totalCapacity;
+    s.freeCapacity = Math.max(0, device.totalCapacity - s.allocatedCapacity);
+    changed = true;
+  }
+  if (device.make && s.make !== device.make) {
+    s.make = device.make;
+    changed = true;
+  }
+  return changed;
+}

@@ -1,0 +1,244 @@
+/** `NodeOps` over a Host, with lib/device for probing and lib/xfs for filesystems. */
+import { type Device, indexByFsuuid, probeDevices, toNodeDevice } from "../../lib/device/mod.ts";
+import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import { type Host, isIoError } from "../../lib/sys/mod.ts";
+import {
+  createVolumeDir,
+  detectQuotaSupport,
+  type DeviceState,
+  drivePaths,
+  ensureFsuuidLink,
+  formatDrive,
+  limitArgs,
+  mountDrive,
+  probeXfs,
+  projectId,
+  type QuotaPolicy,
+  setProjectQuota,
+  volumeDataPath,
+  writeDriveLayout,
+} from "../../lib/xfs/mod.ts";
+import type { DeviceFilter } from "./loop_filter.ts";
+import type {
+  DriveCapacity,
+  DriveDirState,
+  FormatOptions,
+  NodeOps,
+  ProbedDevice,
+  RestageInput,
+} from "./node_ops.ts";
+
+export type { QuotaPolicy };
+
+/** Options of `createNodeOps`. */
+export interface NodeOpsOptions {
+  nodeId: string;
+  allowLoop: boolean;
+  quota: QuotaPolicy;
+  logger: Logger;
+  deviceFilter?: DeviceFilter;
+  /** Keep reflink on when formatting (default); false adds `-m reflink=0`. */
+  reflink?: boolean;
+}
+
+const FORCE_DETACH = { force: true, detach: true };
+
+function capacityOf(sb: { uuid: string; totalCapacity: number; freeCapacity: number }) {
+  return { fsuuid: sb.uuid, totalCapacity: sb.totalCapacity, freeCapacity: sb.freeCapacity };
+}
+
+function deviceState(d: Device): DeviceState {
+  const state: DeviceState = {
+    name: d.name,
+    id: d.id,
+    mountPoints: d.mountPoints,
+    holders: d.holders,
+    swapOn: d.swapOn,
+    partitioned: d.partitioned,
+    readOnly: d.readOnly,
+  };
+  if (d.partTableType) state.partTableType = d.partTableType;
+  return state;
+}
+
+/** The Host-backed node operations. */
+export function createNodeOps(host: Host, options: NodeOpsOptions): NodeOps {
+  return new HostNodeOps(host, options);
+}
+
+class HostNodeOps implements NodeOps {
+  readonly #host: Host;
+  readonly #options: NodeOpsOptions;
+
+  constructor(host: Host, options: NodeOpsOptions) {
+    this.#host = host;
+    this.#options = options;
+  }
+
+  async probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]> {
+    return (await this.#probe(driveExists)).map(toNodeDevice);
+  }
+
+  async devicesByFsuuid(): Promise<Map<string, ProbedDevice[]>> {
+    const allowLoop = this.#options.allowLoop;
+    const devices = (await this.#probe()).filter((d) => allowLoop || !/^loop/.test(d.name));
+    const out = new Map<string, ProbedDevice[]>();
+    for (const [uuid, list] of indexByFsuuid(devices)) out.set(uuid, list.map(toNodeDevice));
+    return out;
+  }
+
+  async format(device: ProbedDevice, o: FormatOptions): Promise<DriveCapacity> {
+    const reflink = this.#options.reflink;
+    const formatted = await formatDrive(this.#host, {
+      device: device.name,
+      expectedId: device.id,
+      force: o.force,
+      fsuuid: o.fsuuid,
+      probe: async (name) => {
+        const [found] = await this.#probe(undefined, name);
+        return found ? deviceState(found) : undefined;
+      },
+      ...(reflink === undefined ? {} : { reflink }),
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    return capacityOf(formatted.superblock);
+  }
+
+  async readCapacity(deviceName: string): Promise<DriveCapacity> {
+    return capacityOf(await probeXfs(this.#host, this.#host.paths.dev(deviceName)));
+  }
+
+  async mountDrive(device: ProbedDevice, fsuuid: string): Promise<void> {
+    const host = this.#host;
+    const { mountPoint } = drivePaths(host, fsuuid);
+    const stale = (await host.mounter.mountInfo())
+      .filter((e) => e.mountPoint === mountPoint && e.majorMinor !== device.majorMinor);
+    for (const entry of stale) {
+      this.#options.logger.info("Replacing a stale drive mount", { mountPoint, was: entry.source });
+      await host.mounter.unmount(mountPoint, FORCE_DETACH);
+    }
+    await mountDrive(host, host.paths.dev(device.name), fsuuid, {
+      quota: this.#options.quota,
+      log: this.#options.logger,
+    });
+  }
+
+  writeLayout(fsuuid: string): Promise<void> {
+    return writeDriveLayout(this.#host, fsuuid);
+  }
+
+  relabel(fsuuid: string): Promise<void> {
+    return ensureFsuuidLink(this.#host, fsuuid);
+  }
+
+  async unmountDrive(fsuuid: string, majorMinor?: string): Promise<void> {
+    const targets = this.#driveDirs(fsuuid);
+    const entries = (await this.#host.mounter.mountInfo()).filter((e) =>
+      targets.includes(e.mountPoint) || (majorMinor !== undefined && e.majorMinor === majorMinor)
+    );
+    const points = [...new Set(entries.map((e) => e.mountPoint))]
+      .sort((a, b) => b.length - a.length);
+    for (const point of points) {
+      while (await this.#isMounted(point)) await this.#host.mounter.unmount(point, FORCE_DETACH);
+    }
+  }
+
+  async removeDriveDirs(fsuuid: string): Promise<void> {
+    for (const dir of this.#driveDirs(fsuuid)) {
+      try {
+        await this.#host.fs.remove(dir);
+      } catch (err) {
+        if (err instanceof NotFoundError) continue;
+        this.#options.logger.warn("Cannot remove drive directory", {
+          dir,
+          error: errorMessage(err),
+        });
+      }
+    }
+  }
+
+  async checkDriveDir(fsuuid: string): Promise<DriveDirState> {
+    try {
+      return (await this.#host.fs.stat(drivePaths(this.#host, fsuuid).fsuuidLink))
+        ? "ok"
+        : "missing";
+    } catch (err) {
+      if (isIoError(err)) return "io-error";
+      throw err;
+    }
+  }
+
+  unmountPath(hostPath: string): Promise<void> {
+    return this.#host.mounter.unmount(this.#host.paths.host(hostPath), FORCE_DETACH);
+  }
+
+  async purgeVolumeData(dataPath: string): Promise<void> {
+    const fs = this.#host.fs;
+    const dir = this.#host.paths.host(dataPath);
+    const deleted = `${dir}.deleted`;
+    if (await fs.stat(dir)) {
+      if (await fs.stat(deleted)) await fs.remove(deleted, { recursive: true });
+      await fs.rename(dir, deleted);
+    }
+    if (await fs.stat(deleted)) await fs.remove(deleted, { recursive: true });
+  }
+
+  async releaseQuota(fsuuid: string, volumeName: string): Promise<void> {
+    const { mountPoint } = drivePaths(this.#host, fsuuid);
+    if (!(await this.#isMounted(mountPoint)) || !(await this.#quotaEnforced())) return;
+    const id = await projectId(volumeName);
+    await this.#host.exec.run("xfs_quota", limitArgs(mountPoint, id, 0));
+  }
+
+  async restageVolume(input: RestageInput): Promise<string> {
+    const host = this.#host;
+    const { mountPoint } = drivePaths(host, input.fsuuid);
+    await ensureFsuuidLink(host, input.fsuuid);
+    const dir = await createVolumeDir(host, input.fsuuid, input.volumeName);
+    if (await this.#quotaEnforced()) {
+      await setProjectQuota(host, {
+        mountPoint,
+        volumeDir: dir,
+        volumeName: input.volumeName,
+        size: input.totalCapacity,
+      });
+    }
+    const staging = host.paths.host(input.stagingTargetPath);
+    await host.mounter.unmount(staging, FORCE_DETACH);
+    await host.fs.mkdir(staging, { recursive: true });
+    await host.mounter.bindMount(dir, staging);
+    return volumeDataPath(input.fsuuid, input.volumeName);
+  }
+
+  /** Probes (optionally one device by name) and applies the device filter. */
+  async #probe(driveExists?: (fsuuid: string) => boolean, only?: string): Promise<Device[]> {
+    const o = this.#options;
+    const devices = await probeDevices(this.#host, {
+      nodeId: o.nodeId,
+      allowLoop: o.allowLoop,
+      log: o.logger,
+      ...(driveExists ? { driveExists: (f: string) => Promise.resolve(driveExists(f)) } : {}),
+      ...(only ? { only: { names: [only] } } : {}),
+    });
+    const filter = o.deviceFilter;
+    if (!filter) return devices;
+    const visible = await Promise.all(devices.map((d) => filter(d.name)));
+    return devices.filter((_, i) => visible[i]);
+  }
+
+  /** The drive's mount directory and its legacy one. */
+  #driveDirs(fsuuid: string): string[] {
+    return [drivePaths(this.#host, fsuuid).mountPoint, this.#host.paths.legacyApp("mnt", fsuuid)];
+  }
+
+  async #isMounted(mountPoint: string): Promise<boolean> {
+    return (await this.#host.mounter.mountInfo()).some((e) => e.mountPoint === mountPoint);
+  }
+
+  /** Whether project quota is in force: always with `required`, else if the kernel has it. */
+  async #quotaEnforced(): Promise<boolean> {
+    return this.#options.quota === "required" ||
+      (await detectQuotaSupport(this.#host)) === true;
+  }
+}

@@ -1,0 +1,226 @@
+import assert from "node:assert/strict";
+import { UnavailableError } from "../../lib/errors/mod.ts";
+import {
+  API_VERSION,
+  type DirectPVInitRequest,
+  FINALIZERS,
+  KINDS,
+  LABELS,
+} from "../../lib/types/mod.ts";
+import { initAnnotationKey, type InitRequestDeps, reconcileInitRequest } from "./init_request.ts";
+import { createFixture, type Fixture, NODE, TOPOLOGY } from "./testing.ts";
+
+function request(devices: { id: string; name: string; force?: boolean }[]): DirectPVInitRequest {
+  return {
+    apiVersion: API_VERSION,
+    kind: KINDS.initRequest,
+    metadata: { name: "req-1", labels: { [LABELS.node]: NODE } },
+    spec: { devices: devices.map((d) => ({ force: false, ...d })) },
+    status: { status: "Pending", results: [] },
+  };
+}
+
+function initDeps(f: Fixture): InitRequestDeps {
+  return { ...f.deps, topology: TOPOLOGY, driveExists: () => false };
+}
+
+async function probe(f: Fixture) {
+  return await f.ops.probeDevices(() => false);
+}
+
+async function run(f: Fixture): Promise<DirectPVInitRequest> {
+  await reconcileInitRequest(initDeps(f), await f.kube.initRequests.get("req-1"));
+  return await f.kube.initRequests.get("req-1");
+}
+
+Deno.test("reconcileInitRequest() formats the requested devices and creates Ready drives", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1", udev: { ID_VENDOR: "ACME" } });
+    await f.addDisk({ name: "loop2" });
+    const devices = await probe(f);
+    f.kube.seed(request(devices.map((d) => ({ id: d.id, name: d.name }))));
+    const done = await run(f);
+    assert.equal(done.status.status, "Processed");
+    assert.deepEqual(done.status.results, [{ name: "loop1" }, { name: "loop2" }]);
+    assert.equal(f.mkfsCount(), 2);
+    const drives = await f.kube.drives.listAll();
+    assert.equal(drives.length, 2);
+    const drive = drives.find((d) => d.metadata.labels?.[LABELS.driveName] === "loop1");
+    assert.ok(drive);
+    assert.equal(drive.metadata.name, drive.status.fsuuid);
+    assert.equal(drive.status.status, "Ready");
+    assert.equal(drive.status.totalCapacity, 262144 * 4096);
+    assert.equal(drive.status.freeCapacity, 260000 * 4096);
+    assert.equal(drive.status.allocatedCapacity, 0);
+    assert.equal(drive.status.make, "ACME");
+    assert.deepEqual(drive.metadata.finalizers, [FINALIZERS.dataProtection]);
+    assert.deepEqual(drive.metadata.labels, {
+      [LABELS.node]: NODE,
+      [LABELS.driveName]: "loop1",
+      [LABELS.accessTier]: "Default",
+      [LABELS.version]: "v1beta1",
+      [LABELS.createdBy]: "directpv-driver",
+    });
+    assert.equal(drive.status.topology[LABELS.rack], "default");
+    const mountPoint = f.host.paths.app("mnt", drive.status.fsuuid);
+    assert.ok(f.host.mounts.some((m) => m.mountPoint === mountPoint), "the drive is mounted");
+    const link = await f.host.fs.readLink(`${mountPoint}/.FSUUID.${drive.status.fsuuid}`);
+    assert.equal(link, ".");
+    const meta = await f.host.fs.readText(`${mountPoint}/.directpv/meta.info`);
+    assert.match(meta, new RegExp(`FSUUID=${drive.status.fsuuid}`));
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() reports devices it must not format", async (t) => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    await f.addDisk({ name: "loop2" });
+    await f.addDisk({ name: "loop3", majorMinor: "7:99" });
+    await f.host.addMount({ mountPoint: "/mnt/data", majorMinor: "7:99" });
+    const [d1, d2, d3] = await probe(f);
+    assert.ok(d1 && d2 && d3);
+    f.kube.seed(request([
+      { id: d1.id.replace(/\$.*/, "$stale"), name: "loop1" },
+      { id: "250:9$gone", name: "sdz" },
+      { id: d3.id, name: "loop3" },
+      { id: d2.id, name: "loop2" },
+    ]));
+    const done = await run(f);
+    await t.step("stale id", () => {
+      assert.deepEqual(done.status.results[0], { name: "loop1", error: "device state changed" });
+    });
+    await t.step("missing device", () => {
+      assert.deepEqual(done.status.results[1], { name: "sdz", error: "device not found" });
+    });
+    await t.step("mounted device", () => {
+      assert.equal(done.status.results[2]?.error, "device init not permitted; Mounted");
+    });
+    await t.step("the valid device is formatted", () => {
+      assert.deepEqual(done.status.results[3], { name: "loop2" });
+      assert.equal(f.mkfsCount(), 1);
+    });
+    assert.equal(done.status.status, "Processed");
+    assert.equal((await f.kube.drives.listAll()).length, 1);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() marks a malformed request Error with an InitError event", async () => {
+  const f = await createFixture();
+  try {
+    f.kube.seed(request([{ id: "not-an-id", name: "sdb" }]));
+    const done = await run(f);
+    assert.equal(done.status.status, "Error");
+    assert.match(done.status.results[0]?.error ?? "", /invalid device ID "not-an-id"/);
+    const events = await f.events();
+    assert.equal(events.length, 1);
+    assert.match(events[0] ?? "", /^InitError: /);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() ignores requests that are not Pending", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    const [d] = await probe(f);
+    const req = request([{ id: d?.id ?? "", name: "loop1" }]);
+    req.status.status = "Processed";
+    f.kube.seed(req);
+    await run(f);
+    assert.equal(f.mkfsCount(), 0);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() finishes after a crash between mkfs and drive creation", async (t) => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    const [d] = await probe(f);
+    assert.ok(d);
+    f.kube.seed(request([{ id: d.id, name: "loop1" }]));
+    f.kube.inject({
+      verb: "create",
+      resource: "directpvdrives",
+      times: 1,
+      error: new UnavailableError("API server went away"),
+    });
+    await t.step("the first run fails after formatting", async () => {
+      await assert.rejects(run(f), UnavailableError);
+      assert.equal(f.mkfsCount(), 1);
+      assert.equal((await f.kube.drives.listAll()).length, 0, "no drive recorded");
+      const req = await f.kube.initRequests.get("req-1");
+      assert.equal(req.status.status, "Pending");
+      const uuid = req.metadata.annotations?.[await initAnnotationKey(d.id)];
+      assert.ok(uuid, "the chosen FSUUID is on the request");
+    });
+    await t.step("a restarted node resumes without a second mkfs", async () => {
+      await f.host.mounter.unmount(f.host.mounts.at(-1)?.mountPoint ?? "");
+      const done = await run(f);
+      assert.equal(done.status.status, "Processed");
+      assert.deepEqual(done.status.results, [{ name: "loop1" }]);
+      assert.equal(f.mkfsCount(), 1);
+      const drives = await f.kube.drives.listAll();
+      assert.equal(drives.length, 1);
+      assert.equal(drives[0]?.status.status, "Ready");
+      const uuid = drives[0]?.status.fsuuid ?? "";
+      assert.ok(f.host.mounts.some((m) => m.mountPoint === f.host.paths.app("mnt", uuid)));
+    });
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() retried after the drive exists does not create another", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    const [d] = await probe(f);
+    assert.ok(d);
+    f.kube.seed(request([{ id: d.id, name: "loop1" }]));
+    f.kube.inject({
+      verb: "update",
+      resource: "directpvinitrequests",
+      times: 2,
+      hook: (call) => {
+        const obj = call.object as DirectPVInitRequest;
+        if (obj.status.status === "Processed") throw new UnavailableError("lost the write");
+      },
+    });
+    await assert.rejects(run(f), UnavailableError);
+    const done = await run(f);
+    assert.equal(done.status.status, "Processed");
+    assert.deepEqual(done.status.results, [{ name: "loop1" }]);
+    assert.equal(f.mkfsCount(), 1);
+    assert.equal((await f.kube.drives.listAll()).length, 1);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() formats with the FSUUID recorded before a crash", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    const [d] = await probe(f);
+    assert.ok(d);
+    const req = request([{ id: d.id, name: "loop1" }]);
+    const recorded = "0b0e5d5c-1111-4c4c-8888-000000000001";
+    req.metadata.annotations = { [await initAnnotationKey(d.id)]: recorded };
+    f.kube.seed(req);
+    const done = await run(f);
+    assert.deepEqual(done.status.results, [{ name: "loop1" }]);
+    const drives = await f.kube.drives.listAll();
+    assert.deepEqual(drives.map((x) => x.metadata.name), [recorded]);
+  } finally {
+    await f.dispose();
+  }
+});

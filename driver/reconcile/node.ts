@@ -1,0 +1,75 @@
+/**
+ * The node reconciler (node-controller): keeps this node's DirectPVNode in step. It creates
+ * the object when missing (refresh requested), and whenever `spec.refresh` is set it probes the
+ * devices, writes `status.devices` and clears `refresh`.
+ */
+import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
+import {
+  API_VERSION,
+  CREATED_BY,
+  type DirectPVNode,
+  KINDS,
+  LABELS,
+  toLabelValue,
+  VERSION,
+} from "../../lib/types/mod.ts";
+import type { NodeDeps } from "./deps.ts";
+import { mutate } from "./kube_util.ts";
+
+/** Dependencies of the node reconciler. */
+export interface NodeReconcilerDeps extends NodeDeps {
+  /** Whether a DirectPVDrive of that name (FSUUID) exists (a cache lookup). */
+  driveExists(fsuuid: string): boolean;
+}
+
+/** A new DirectPVNode for `nodeId`, asking for a first refresh. */
+export function newNode(nodeId: string): DirectPVNode {
+  return {
+    apiVersion: API_VERSION,
+    kind: KINDS.node,
+    metadata: {
+      name: nodeId,
+      labels: {
+        [LABELS.node]: toLabelValue(nodeId),
+        [LABELS.version]: VERSION,
+        [LABELS.createdBy]: CREATED_BY.nodeController,
+      },
+    },
+    spec: { refresh: true },
+    status: { devices: [] },
+  };
+}
+
+/** The stored node (not in the cache: unlabelled or not seen yet), created when missing. */
+async function ensureNode(deps: NodeReconcilerDeps): Promise<DirectPVNode | undefined> {
+  try {
+    return await deps.kube.nodes.get(deps.nodeId);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  try {
+    await deps.kube.nodes.create(newNode(deps.nodeId));
+    deps.logger.info("Node object created", { node: deps.nodeId });
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+  return undefined;
+}
+
+/** Reconciles this node's DirectPVNode; other keys are ignored. */
+export async function reconcileNode(
+  deps: NodeReconcilerDeps,
+  key: string,
+  node: DirectPVNode | undefined,
+): Promise<void> {
+  if (key !== deps.nodeId) return;
+  const current = node ?? await ensureNode(deps);
+  if (!current?.spec?.refresh) return;
+  const devices = await deps.ops.probeDevices((fsuuid) => deps.driveExists(fsuuid));
+  await mutate(deps.kube.nodes, deps.nodeId, (fresh) => {
+    fresh.status = { ...fresh.status, devices };
+    fresh.spec = { ...fresh.spec, refresh: false };
+    return true;
+  });
+  deps.logger.info("Node devices refreshed", { node: deps.nodeId, devices: devices.length });
+}

@@ -1,0 +1,76 @@
+/**
+ * What the reconcilers need from the machine, as one interface: device probing, the FSUUID
+ * scan, formatting, drive mounts and layout, volume cleanup. `createNodeOps()` implements it
+ * over a Host with lib/device and lib/xfs; tests wrap it to inject crashes.
+ */
+import type { NodeDevice } from "../../lib/types/mod.ts";
+
+/** A probed block device (the DirectPVNode device fields). */
+export type ProbedDevice = NodeDevice;
+
+/** Capacities read from an XFS superblock. */
+export interface DriveCapacity {
+  fsuuid: string;
+  totalCapacity: number;
+  freeCapacity: number;
+}
+
+/** Options of `format`. */
+export interface FormatOptions {
+  /** The FSUUID to give the new filesystem. */
+  fsuuid: string;
+  /** Overwrite an existing filesystem or partition table (`mkfs.xfs -f`). */
+  force: boolean;
+  signal?: AbortSignal;
+}
+
+/** Result of stat-ing a drive's `.FSUUID.<uuid>` directory. */
+export type DriveDirState = "ok" | "missing" | "io-error";
+
+/** A volume to put back on its drive's filesystem after a move. */
+export interface RestageInput {
+  volumeName: string;
+  fsuuid: string;
+  /** Host path of the staging target. */
+  stagingTargetPath: string;
+  totalCapacity: number;
+}
+
+/** Node-side operations used by the reconcilers. Device names are kernel names (`sdb`). */
+export interface NodeOps {
+  /** Probes visible devices; `driveExists(fsuuid)` decides the `Used by DirectPV` denial. */
+  probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]>;
+  /**
+   * Superblock scan: visible devices by XFS FSUUID (hidden, partitioned, held, swap, CD-ROM
+   * and empty devices skipped).
+   */
+  devicesByFsuuid(): Promise<Map<string, ProbedDevice[]>>;
+  /** Safe mkfs: refuses a mounted device; returns the new filesystem's capacities. */
+  format(device: ProbedDevice, options: FormatOptions): Promise<DriveCapacity>;
+  /** Reads the XFS superblock of a device. */
+  readCapacity(deviceName: string): Promise<DriveCapacity>;
+  /**
+   * Makes `<app>/mnt/<fsuuid>` a mount of this device (noatime, project quota per policy): a
+   * no-op when it already is. The caller found this device as the only one carrying the
+   * FSUUID, so a mount of another device there is stale (the device vanished) and is replaced.
+   */
+  mountDrive(device: ProbedDevice, fsuuid: string): Promise<void>;
+  /** Writes the drive layout: the `.FSUUID.<uuid>` symlink and `.directpv/meta.info`. */
+  writeLayout(fsuuid: string): Promise<void>;
+  /** Creates the `.FSUUID.<uuid>` symlink only (drives migrated with `spec.relabel`). */
+  relabel(fsuuid: string): Promise<void>;
+  /** Unmounts every mount of the drive (its mount point, the legacy one, the device's others). */
+  unmountDrive(fsuuid: string, deviceMajorMinor?: string): Promise<void>;
+  /** Removes the drive's empty mount directories. */
+  removeDriveDirs(fsuuid: string): Promise<void>;
+  /** Stats `<mount>/.FSUUID.<uuid>`. */
+  checkDriveDir(fsuuid: string): Promise<DriveDirState>;
+  /** Unmounts a host path (a volume's target or staging path); a no-op when not mounted. */
+  unmountPath(hostPath: string): Promise<void>;
+  /** Renames a volume's data directory to `<dataPath>.deleted` and removes it. */
+  purgeVolumeData(dataPath: string): Promise<void>;
+  /** Sets the volume's project quota limits to 0 on its drive. */
+  releaseQuota(fsuuid: string, volumeName: string): Promise<void>;
+  /** Creates the volume dir on the drive, sets its quota, bind-mounts it; returns the dataPath. */
+  restageVolume(input: RestageInput): Promise<string>;
+}
