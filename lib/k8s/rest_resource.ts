@@ -253,7 +253,7 @@ export class RestResource<T extends KubeObject> implements ResourceClient<T> {
       throw err;
     }
     try {
-      for await (const event of decodeWatch<T>(body, ctx)) yield event;
+      for await (const event of decodeWatch<T>(body, ctx, options.signal)) yield event;
     } catch (err) {
       if (options.signal?.aborted) return;
       throw err;

@@ -5,21 +5,41 @@ import type { WatchEvent, WatchEventType } from "./types.ts";
 
 const TYPES = new Set<string>(["ADDED", "MODIFIED", "DELETED", "BOOKMARK"]);
 
-/** Splits a byte stream into lines of text. */
-export async function* lines(body: ReadableStream<Uint8Array>): AsyncGenerator<string> {
+/**
+ * Splits a byte stream into lines of text. When `signal` aborts, the stream is cancelled and
+ * iteration ends, even while a read is pending or buffered lines remain.
+ */
+export async function* lines(
+  body: ReadableStream<Uint8Array>,
+  signal?: AbortSignal,
+): AsyncGenerator<string> {
   let buffer = "";
   const decoder = new TextDecoder();
-  for await (const chunk of body) {
-    buffer += decoder.decode(chunk, { stream: true });
-    let newline = buffer.indexOf("\n");
-    while (newline >= 0) {
-      yield buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      newline = buffer.indexOf("\n");
+  const reader = body.getReader();
+  const cancel = () => {
+    reader.cancel().catch(() => {});
+  };
+  signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    while (!signal?.aborted) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      buffer += decoder.decode(value, { stream: true });
+      let newline = buffer.indexOf("\n");
+      while (newline >= 0) {
+        if (signal?.aborted) return;
+        yield buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        newline = buffer.indexOf("\n");
+      }
     }
+    if (signal?.aborted) return;
+    buffer += decoder.decode();
+    if (buffer !== "") yield buffer;
+  } finally {
+    signal?.removeEventListener("abort", cancel);
+    reader.releaseLock();
   }
-  buffer += decoder.decode();
-  if (buffer !== "") yield buffer;
 }
 
 /**
@@ -53,8 +73,9 @@ export function parseWatchLine<T>(line: string, ctx: RequestContext): WatchEvent
 export async function* decodeWatch<T>(
   body: ReadableStream<Uint8Array>,
   ctx: RequestContext,
+  signal?: AbortSignal,
 ): AsyncGenerator<WatchEvent<T>> {
-  for await (const line of lines(body)) {
+  for await (const line of lines(body, signal)) {
     const event = parseWatchLine<T>(line, ctx);
     if (event) yield event;
   }

@@ -104,7 +104,8 @@ export function formatJson(record: LogRecord): string {
 export function formatText(record: LogRecord): string {
   const prefix = record.level === "error" ? "ERROR " : record.level === "warn" ? "WARNING " : "";
   const kv = Object.entries(record.fields).map(([k, v]) => {
-    const s = String(plain(v));
+    const p = plain(v);
+    const s = typeof p === "object" && p !== null ? JSON.stringify(p) : String(p);
     return `${k}=${/\s/.test(s) ? JSON.stringify(s) : s}`;
   });
   return [prefix + record.msg, ...kv].join(" ");
