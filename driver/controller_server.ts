@@ -1,0 +1,95 @@
+/**
+ * The `controller` role: CSI Identity + Controller on the endpoint, a watch cache of every
+ * DirectPVDrive for drive selection, and the readiness endpoint.
+ */
+import { Informer, type KubeClient } from "../lib/k8s/mod.ts";
+import type { Logger } from "../lib/log/mod.ts";
+import { CONTROLLER_NAME, type DirectPVDrive } from "../lib/types/mod.ts";
+import { BusyDrives, controllerHandlers, indexedDriveCache } from "./csi/controller.ts";
+import { serveCsi } from "./csi/grpc_server.ts";
+import { identityHandlers } from "./csi/identity.ts";
+import { EventRecorder } from "./events.ts";
+import { readinessHandler, serveHttp } from "./http.ts";
+import { readinessCheck } from "./readiness.ts";
+
+/** Options of {@linkcode startControllerServer}. */
+export interface ControllerServerOptions {
+  kube: KubeClient;
+  logger: Logger;
+  /** CSI endpoint (`unix:///csi/csi.sock`). */
+  endpoint: string;
+  /** CSI driver name. */
+  identity: string;
+  version: string;
+  /** Address the HTTP endpoints bind. */
+  listenAddress: string;
+  readinessPort: number;
+  /** Removes a socket file left by an earlier process (a no-op when there is none). */
+  removeStaleSocket: (path: string) => Promise<void>;
+}
+
+/** A running role. */
+export interface RunningServer {
+  /** Bound ports by endpoint name (`readiness`, `metrics`). */
+  readonly ports: Readonly<Record<string, number>>;
+  /** The CSI socket path. */
+  readonly socketPath: string;
+  /** Stops serving, then stops caches and controllers. */
+  stop(): Promise<void>;
+}
+
+/** Starts the controller role. */
+export async function startControllerServer(o: ControllerServerOptions): Promise<RunningServer> {
+  const logger = o.logger.with({ component: "controller" });
+  const informer = new Informer<DirectPVDrive>(o.kube.drives, { logger });
+  const drives = indexedDriveCache(informer);
+  informer.start();
+  const events = new EventRecorder(o.kube, { component: CONTROLLER_NAME, logger });
+  const ready = readinessCheck({ kube: o.kube, conditions: [() => informer.hasSynced()] });
+  const csi = await serveCsi({
+    endpoint: o.endpoint,
+    logger,
+    identity: identityHandlers({
+      name: o.identity,
+      version: o.version,
+      controllerService: true,
+      readiness: ready,
+    }),
+    controller: controllerHandlers({
+      kube: o.kube,
+      drives,
+      events,
+      busy: new BusyDrives(),
+      synced: () => informer.hasSynced(),
+    }),
+    removeStaleSocket: o.removeStaleSocket,
+  }).catch(async (err) => {
+    await informer.stop();
+    throw err;
+  });
+  let http: ReturnType<typeof serveHttp>;
+  try {
+    http = serveHttp({
+      hostname: o.listenAddress,
+      port: o.readinessPort,
+      handler: readinessHandler(ready),
+      logger,
+      name: "readiness",
+    });
+  } catch (err) {
+    await csi.stop();
+    await informer.stop();
+    throw err;
+  }
+  return {
+    ports: { readiness: http.port },
+    socketPath: csi.socketPath,
+    stop: async () => {
+      await csi.stop();
+      await http.shutdown();
+      logger.debug("Stopping the drive cache");
+      await informer.stop();
+      logger.debug("Drive cache stopped");
+    },
+  };
+}

@@ -1,0 +1,190 @@
+/**
+ * CreateVolume (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#createvolume):
+ * validate as DirectPV does, reserve capacity on the selected drive, then write the
+ * DirectPVVolume (Pending). A failure after the reservation gives the capacity back.
+ */
+import {
+  AbortedError,
+  AlreadyExistsError,
+  errorMessage,
+  InvalidArgumentError,
+} from "../../lib/errors/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduling/mod.ts";
+import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
+import { LABELS } from "../../lib/types/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import { EVENT_REASONS } from "../events.ts";
+import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
+import { type Placement, releaseReservation, reserveDrive } from "./controller_reserve.ts";
+import {
+  fitsRange,
+  requireCapabilities,
+  type SizeRange,
+  sizeRange,
+} from "./controller_validate.ts";
+import { newVolume, resetVolume, volumeIdFor } from "./controller_volume.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+function topologies(list: readonly csi.Topology[] | undefined): Record<string, string>[] {
+  return (list ?? []).map((t) => ({ ...t.segments }));
+}
+
+/** The selection request of a CreateVolume call. */
+export function volumeRequestOf(
+  req: csi.CreateVolumeRequest,
+  id: string,
+  range: SizeRange,
+): VolumeRequest {
+  return {
+    name: id,
+    ...(range.requiredBytes !== undefined ? { requiredBytes: range.requiredBytes } : {}),
+    parameters: { ...req.parameters },
+    preferred: topologies(req.accessibilityRequirements?.preferred),
+    requisite: topologies(req.accessibilityRequirements?.requisite),
+  };
+}
+
+/**
+ * Validates a CreateVolume request with DirectPV's messages (empty `fs_type` means xfs).
+ *
+ * @throws {InvalidArgumentError} for a missing name, bad capabilities, range or parameters
+ */
+export function validateCreateVolume(req: csi.CreateVolumeRequest): SizeRange {
+  if (req.name === "") throw new InvalidArgumentError("empty volume name in the request");
+  requireCapabilities(req.name, req.volumeCapabilities);
+  const range = sizeRange(req.name, req.capacityRange);
+  validateVolumeParameters(req.name, req.parameters);
+  return range;
+}
+
+interface Written {
+  volume: DirectPVVolume;
+  /** The volume's size (an existing volume keeps its own). */
+  size: number;
+  created: boolean;
+}
+
+/** Returns the existing volume when it is compatible with a retried request. */
+function reuseExisting(existing: DirectPVVolume, placement: Placement, range: SizeRange) {
+  const sameDrive = existing.metadata.labels?.[LABELS.drive] === placement.drive.metadata.name;
+  if (placement.reserved || !sameDrive) return undefined;
+  const size = existing.status.totalCapacity;
+  if (!fitsRange(size, range)) {
+    throw new AlreadyExistsError(
+      `Volume "${existing.metadata.name}" already exists with ${size} bytes, which does not ` +
+        `fit the requested capacity range`,
+    );
+  }
+  return { volume: existing, size, created: false };
+}
+
+async function writeVolume(
+  deps: ControllerDeps,
+  name: string,
+  placement: Placement,
+  range: SizeRange,
+  claimId: string | undefined,
+): Promise<Written> {
+  const fresh = newVolume(placement.drive, { name, size: placement.size, claimId });
+  try {
+    return { volume: await deps.kube.volumes.create(fresh), size: placement.size, created: true };
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  }
+  const existing = await deps.kube.volumes.get(name);
+  if (existing.metadata.deletionTimestamp) {
+    throw new AbortedError(
+      `Cannot create volume "${name}": a volume of that name is being deleted`,
+    );
+  }
+  const reused = reuseExisting(existing, placement, range);
+  if (reused) return reused;
+  const volume = await deps.kube.volumes.update(resetVolume(existing, fresh));
+  return { volume, size: placement.size, created: false };
+}
+
+async function undo(
+  deps: ControllerDeps,
+  placement: Placement,
+  name: string,
+  claimId: string | undefined,
+  logger: Logger,
+): Promise<void> {
+  if (!placement.reserved) return;
+  try {
+    await releaseReservation(deps, placement, name, claimId);
+  } catch (err) {
+    logger.error("Cannot give back reserved capacity", {
+      drive: placement.drive.metadata.name,
+      error: errorMessage(err),
+    });
+  }
+}
+
+function recordEvents(deps: ControllerDeps, written: Written, placement: Placement): void {
+  const volume = written.volume;
+  void deps.events.record({
+    object: volume,
+    type: "Normal",
+    reason: EVENT_REASONS.volumeProvisioned,
+    message: written.created ? "volume is created" : "volume is reused",
+  });
+  if (!placement.reserved) return;
+  void deps.events.record({
+    object: placement.drive,
+    type: "Normal",
+    reason: EVENT_REASONS.volumeAdded,
+    message: `volume ${volume.metadata.name} is added to this drive`,
+  });
+}
+
+function response(
+  req: csi.CreateVolumeRequest,
+  id: string,
+  drive: DirectPVDrive,
+  size: number,
+): Reply<csi.CreateVolumeResponse> {
+  return {
+    volume: {
+      volumeId: id,
+      capacityBytes: size,
+      volumeContext: { ...req.parameters },
+      ...(req.volumeContentSource ? { contentSource: req.volumeContentSource } : {}),
+      accessibleTopology: [{ segments: { ...drive.status.topology } }],
+    },
+  };
+}
+
+/**
+ * Handles CreateVolume.
+ *
+ * @throws {InvalidArgumentError} for a bad request
+ * @throws {ResourceExhaustedError | OutOfRangeError | FailedPreconditionError} no drive fits
+ * @throws {AlreadyExistsError} when the volume exists with an incompatible size
+ * @throws {AbortedError} when reservations kept losing races or the name is being deleted
+ */
+export async function createVolume(
+  deps: ControllerDeps,
+  req: csi.CreateVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.CreateVolumeResponse>> {
+  const range = validateCreateVolume(req);
+  requireSynced(deps);
+  const id = await volumeIdFor(req.name);
+  const claimId = req.parameters[LABELS.volumeClaimId];
+  const placement = await reserveDrive(deps, volumeRequestOf(req, id, range), {
+    ...(claimId !== undefined ? { claimId } : {}),
+    ...(range.limitBytes !== undefined ? { limitBytes: range.limitBytes } : {}),
+    signal: ctx.signal,
+  });
+  let written: Written;
+  try {
+    written = await writeVolume(deps, id, placement, range, claimId);
+  } catch (err) {
+    await undo(deps, placement, id, claimId, ctx.logger);
+    throw err;
+  }
+  recordEvents(deps, written, placement);
+  return response(req, id, placement.drive, written.size);
+}

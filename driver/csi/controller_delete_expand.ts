@@ -1,0 +1,133 @@
+/**
+ * DeleteVolume and ControllerExpandVolume (reference §3.2).
+ *
+ * DeleteVolume only drops the `pv-protection` finalizer and deletes the DirectPVVolume; the
+ * node's volume reconciler purges the data and gives the capacity back to the drive.
+ *
+ * ControllerExpandVolume reserves the extra bytes on the drive (optimistic concurrency with
+ * retries) and then records the new size in the volume's `totalCapacity`, so a retried call
+ * finds the volume already grown and never reserves twice. The node applies the quota.
+ */
+import {
+  errorMessage,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import { EVENT_REASONS } from "../events.ts";
+import type { ControllerDeps } from "./controller_deps.ts";
+import { reserveMore } from "./controller_reserve.ts";
+import { capabilityProblem, sizeRange } from "./controller_validate.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+/**
+ * Handles DeleteVolume; a volume that does not exist counts as deleted.
+ *
+ * @throws {InvalidArgumentError} for an empty volume id
+ * @throws {FailedPreconditionError} while the volume is staged or published
+ */
+export async function deleteVolume(
+  deps: ControllerDeps,
+  req: csi.DeleteVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.DeleteVolumeResponse>> {
+  const id = req.volumeId;
+  if (id === "") throw new InvalidArgumentError("Volume ID is missing in the request");
+  const signal = { signal: ctx.signal };
+  try {
+    const volume = await deps.kube.volumes.get(id, signal);
+    if (volume.status.stagingTargetPath !== "" || volume.status.targetPath !== "") {
+      throw new FailedPreconditionError(`volume ${id} is not yet unstaged for deletion`);
+    }
+    await updateWithRetry(deps.kube.volumes, id, (v) => {
+      const finalizers = v.metadata.finalizers ?? [];
+      if (!finalizers.includes(FINALIZERS.pvProtection)) return false;
+      v.metadata.finalizers = finalizers.filter((f) => f !== FINALIZERS.pvProtection);
+      return undefined;
+    }, signal);
+    await deps.kube.volumes.delete(id, signal);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+  return {};
+}
+
+function requiredSize(req: csi.ControllerExpandVolumeRequest): number {
+  const id = req.volumeId;
+  if (id === "") throw new InvalidArgumentError("Volume ID is missing in the request");
+  if (req.capacityRange === undefined) {
+    throw new InvalidArgumentError(`Capacity range is missing for volume "${id}"`);
+  }
+  const range = sizeRange(id, req.capacityRange);
+  const required = range.requiredBytes ?? range.limitBytes;
+  if (required === undefined) {
+    throw new InvalidArgumentError(`Capacity range of volume "${id}" sets no size`);
+  }
+  const problem = req.volumeCapability && capabilityProblem(id, req.volumeCapability);
+  if (problem) throw new InvalidArgumentError(problem);
+  return required;
+}
+
+/**
+ * Handles ControllerExpandVolume. Node expansion is always requested, so the quota follows
+ * even when an earlier reply was lost after the controller part was done.
+ *
+ * @throws {InvalidArgumentError} for an empty id, a missing range or a bad capability
+ * @throws {NotFoundError} when the volume does not exist
+ * @throws {OutOfRangeError} when the drive lacks the extra bytes
+ */
+export async function controllerExpandVolume(
+  deps: ControllerDeps,
+  req: csi.ControllerExpandVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.ControllerExpandVolumeResponse>> {
+  const required = requiredSize(req);
+  const id = req.volumeId;
+  const volume = await deps.kube.volumes.get(id, { signal: ctx.signal });
+  const total = volume.status.totalCapacity;
+  if (total >= required) return { capacityBytes: total, nodeExpansionRequired: true };
+  const driveName = volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
+  const delta = required - total;
+  const drive = await reserveMore(deps, driveName, id, delta);
+  try {
+    await updateWithRetry(deps.kube.volumes, id, (v) => {
+      if (v.status.totalCapacity >= required) return false;
+      const grown = required - v.status.totalCapacity;
+      v.status.totalCapacity = required;
+      v.status.availableCapacity += grown;
+      return undefined;
+    }, { signal: ctx.signal });
+  } catch (err) {
+    await giveBack(deps, driveName, delta).catch((undoErr) =>
+      ctx.logger.error("Cannot give back reserved capacity", {
+        drive: driveName,
+        error: errorMessage(undoErr),
+      })
+    );
+    throw err;
+  }
+  void deps.events.record({
+    object: volume,
+    type: "Normal",
+    reason: EVENT_REASONS.volumeExpanded,
+    message: `volume ${id} is expanded from ${total} to ${required} bytes on drive ` +
+      `${drive.metadata.name}`,
+  });
+  return { capacityBytes: required, nodeExpansionRequired: true };
+}
+
+async function giveBack(
+  deps: ControllerDeps,
+  driveName: string,
+  delta: number,
+): Promise<void> {
+  const stored = await updateWithRetry(deps.kube.drives, driveName, (d) => {
+    d.status.freeCapacity += delta;
+    d.status.allocatedCapacity -= delta;
+    return undefined;
+  });
+  deps.drives.apply(stored);
+}

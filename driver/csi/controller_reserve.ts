@@ -1,0 +1,251 @@
+/**
+ * Capacity reservation on drives with optimistic concurrency. A reservation adds the drive's
+ * `directpv.min.io.volume/<name>` finalizer (plus the claim label) and moves the size from
+ * free to allocated in one update carrying the cached resourceVersion, so two controllers or
+ * two concurrent calls can never both spend the same bytes: the loser gets a ConflictError,
+ * re-reads the drive into the cache and selects again.
+ */
+import {
+  AbortedError,
+  ConflictError,
+  NotFoundError,
+  OutOfRangeError,
+} from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { holdsVolume, selectDrive, type VolumeRequest } from "../../lib/scheduling/mod.ts";
+import {
+  type DirectPVDrive,
+  LABELS,
+  volumeClaimIdLabel,
+  volumeFinalizer,
+} from "../../lib/types/mod.ts";
+import { type ControllerDeps, DEFAULT_RESERVE_ATTEMPTS } from "./controller_deps.ts";
+
+/** Where a volume goes and how big it is. */
+export interface Placement {
+  /** The drive as last stored (after the reservation when `reserved`). */
+  drive: DirectPVDrive;
+  /** Bytes of the volume. */
+  size: number;
+  /** True when this call made the reservation (and must undo it if the volume is not written). */
+  reserved: boolean;
+}
+
+/** Extra facts a reservation needs beside the selection request. */
+export interface ReserveOptions {
+  /** The StorageClass's volume claim id; the drive gets `volume-claim-id-<id>=true`. */
+  claimId?: string;
+  /** Upper bound of the volume size when the request has no required size. */
+  limitBytes?: number;
+  signal?: AbortSignal;
+}
+
+/** A copy of `drive` with `size` bytes reserved for `volume`. */
+export function withReservation(
+  drive: DirectPVDrive,
+  volume: string,
+  size: number,
+  claimId?: string,
+): DirectPVDrive {
+  const labels = { ...drive.metadata.labels };
+  if (claimId !== undefined) labels[volumeClaimIdLabel(claimId)] = "true";
+  return {
+    ...drive,
+    metadata: {
+      ...drive.metadata,
+      labels,
+      finalizers: [...(drive.metadata.finalizers ?? []), volumeFinalizer(volume)],
+    },
+    status: {
+      ...drive.status,
+      freeCapacity: drive.status.freeCapacity - size,
+      allocatedCapacity: drive.status.allocatedCapacity + size,
+    },
+  };
+}
+
+/** The size of a new volume on `drive`: the required bytes, else all the free space (capped). */
+function volumeSize(drive: DirectPVDrive, request: VolumeRequest, limit?: number): number {
+  if (request.requiredBytes !== undefined) return request.requiredBytes;
+  const free = Math.max(0, drive.status.freeCapacity);
+  return limit === undefined ? free : Math.min(free, limit);
+}
+
+function* selectable(
+  drives: readonly DirectPVDrive[],
+  skip: ReadonlySet<string>,
+  deps: ControllerDeps,
+  volume: string,
+): Generator<DirectPVDrive> {
+  for (const d of drives) {
+    const name = d.metadata.name ?? "";
+    if (skip.has(name)) continue;
+    if (deps.busy.has(name) && !holdsVolume(d, volume)) continue;
+    yield d;
+  }
+}
+
+/**
+ * The node names a request's topology pins drives to, or undefined when some topology entry
+ * names no node (or there is none): a drive matching the topology is on one of these nodes.
+ */
+export function topologyNodes(request: VolumeRequest): string[] | undefined {
+  const all = [...request.preferred, ...request.requisite];
+  if (all.length === 0) return undefined;
+  const nodes = new Set<string>();
+  for (const t of all) {
+    const node = t[LABELS.node];
+    if (node === undefined) return undefined;
+    nodes.add(node);
+  }
+  return [...nodes];
+}
+
+/** The drives worth looking at: holders of the volume plus the drives of the pinned nodes. */
+function candidates(deps: ControllerDeps, request: VolumeRequest): readonly DirectPVDrive[] {
+  const cache = deps.drives;
+  const nodes = cache.onNode && cache.holding ? topologyNodes(request) : undefined;
+  if (!nodes || !cache.onNode || !cache.holding) return cache.list();
+  const out = [...cache.holding(request.name)];
+  for (const node of nodes) out.push(...cache.onNode(node));
+  return out;
+}
+
+/**
+ * Selects over the cache; undefined when only drives with a reservation in flight would
+ * fit (the caller waits for one to finish). Synchronous, so the caller can mark the chosen
+ * drive busy before any other call selects.
+ */
+function selectFree(
+  deps: ControllerDeps,
+  request: VolumeRequest,
+  skip: ReadonlySet<string>,
+): DirectPVDrive | undefined {
+  const select = deps.randomIndex ? { randomIndex: deps.randomIndex } : {};
+  const all = candidates(deps, request);
+  const everything = skip.size === 0 && deps.busy.size === 0;
+  const drives = everything ? all : selectable(all, skip, deps, request.name);
+  try {
+    return selectDrive(drives, request, select);
+  } catch (err) {
+    if (deps.busy.size === 0) throw err;
+    return undefined;
+  }
+}
+
+/** Re-reads a drive into the cache after a lost race; a vanished drive is skipped. */
+async function refresh(
+  deps: ControllerDeps,
+  name: string,
+  skip: Set<string>,
+  signal?: AbortSignal,
+): Promise<void> {
+  try {
+    deps.drives.apply(await deps.kube.drives.get(name, signal ? { signal } : {}));
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    skip.add(name);
+  }
+}
+
+/**
+ * Selects a drive for the volume and reserves its capacity. A drive that already holds the
+ * volume's finalizer (a retried call) is returned without a new reservation.
+ *
+ * @throws {ResourceExhaustedError | OutOfRangeError | FailedPreconditionError} no drive fits
+ * @throws {AbortedError} when every round lost a race
+ */
+export async function reserveDrive(
+  deps: ControllerDeps,
+  request: VolumeRequest,
+  options: ReserveOptions = {},
+): Promise<Placement> {
+  const skip = new Set<string>();
+  const rounds = deps.maxReserveAttempts ?? DEFAULT_RESERVE_ATTEMPTS;
+  const write = options.signal ? { signal: options.signal } : {};
+  for (let round = 0; round < rounds;) {
+    const drive = selectFree(deps, request, skip);
+    if (drive === undefined) {
+      await deps.busy.whenAnyFree();
+      continue;
+    }
+    round++;
+    const size = volumeSize(drive, request, options.limitBytes);
+    if (holdsVolume(drive, request.name)) return { drive, size, reserved: false };
+    const name = drive.metadata.name ?? "";
+    try {
+      const next = withReservation(drive, request.name, size, options.claimId);
+      const stored = await deps.busy.run(name, async () => {
+        const written = await deps.kube.drives.update(next, write);
+        deps.drives.apply(written);
+        return written;
+      });
+      return { drive: stored, size, reserved: true };
+    } catch (err) {
+      if (err instanceof ConflictError) await refresh(deps, name, skip, options.signal);
+      else if (err instanceof NotFoundError) skip.add(name);
+      else throw err;
+    }
+  }
+  throw new AbortedError(
+    `Cannot reserve capacity for volume "${request.name}": drives changed during ${rounds} ` +
+      `attempts; retry`,
+  );
+}
+
+/**
+ * Gives a reservation back: removes the volume's finalizer and claim label and returns the
+ * bytes to free. A drive that no longer holds the volume is left alone.
+ *
+ * @throws {ConflictError} when every attempt lost a race
+ */
+export async function releaseReservation(
+  deps: ControllerDeps,
+  placement: Placement,
+  volume: string,
+  claimId?: string,
+): Promise<void> {
+  const finalizer = volumeFinalizer(volume);
+  const stored = await updateWithRetry(
+    deps.kube.drives,
+    placement.drive.metadata.name ?? "",
+    (d) => {
+      const finalizers = d.metadata.finalizers ?? [];
+      if (!finalizers.includes(finalizer)) return false;
+      d.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
+      if (claimId !== undefined) delete d.metadata.labels?.[volumeClaimIdLabel(claimId)];
+      d.status.freeCapacity += placement.size;
+      d.status.allocatedCapacity -= placement.size;
+      return undefined;
+    },
+  );
+  deps.drives.apply(stored);
+}
+
+/**
+ * Moves `delta` more bytes of a drive from free to allocated for a growing volume, re-reading
+ * the drive after a lost race.
+ *
+ * @throws {OutOfRangeError} when the drive has fewer free bytes than `delta`
+ * @throws {NotFoundError} when the drive is gone
+ */
+export async function reserveMore(
+  deps: ControllerDeps,
+  driveName: string,
+  volume: string,
+  delta: number,
+): Promise<DirectPVDrive> {
+  const stored = await updateWithRetry(deps.kube.drives, driveName, (d) => {
+    if (d.status.freeCapacity < delta) {
+      throw new OutOfRangeError(
+        `Cannot expand volume "${volume}": drive "${driveName}" has ${d.status.freeCapacity} ` +
+          `bytes free, ${delta} more are needed`,
+      );
+    }
+    d.status.freeCapacity -= delta;
+    d.status.allocatedCapacity += delta;
+    return undefined;
+  }, { attempts: DEFAULT_RESERVE_ATTEMPTS });
+  deps.drives.apply(stored);
+  return stored;
+}

@@ -1,0 +1,164 @@
+/**
+ * NodePublishVolume and NodeUnpublishVolume (reference §4.4): a bind mount of the staging
+ * path on the pod's target path (read-only on request), or of the read-only tmpfs
+ * `<app>/tmp` for a suspended volume or drive; the pod's name, namespace and
+ * `directpv.min.io/` labels are copied onto the volume.
+ */
+import { FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import type { MountInfoEntry } from "../../lib/sys/mod.ts";
+import {
+  type DirectPVVolume,
+  GROUP,
+  isReservedLabelKey,
+  LABELS,
+  TMP_MOUNT_DIR,
+  toLabelValue,
+} from "../../lib/types/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import { requireCapability } from "./controller_validate.ts";
+import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { clearPath } from "./node_stage.ts";
+import { requireHostPath, requireVolumeId } from "./node_validate.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+/** Volume context keys kubelet sets when the CSIDriver has `podInfoOnMount`. */
+export const POD_NAME_KEY = "csi.storage.k8s.io/pod.name";
+export const POD_NAMESPACE_KEY = "csi.storage.k8s.io/pod.namespace";
+
+function mountsAt(mounts: MountInfoEntry[], path: string): MountInfoEntry[] {
+  return mounts.filter((m) => m.mountPoint === path);
+}
+
+/** Bind-mounts the read-only tmpfs on the target (suspended volumes). */
+async function publishSuspended(deps: NodeServiceDeps, target: string): Promise<void> {
+  const tmp = deps.host.paths.app("tmp");
+  const mounts = await deps.host.mounter.mountInfo();
+  if (mountsAt(mounts, tmp).length === 0) {
+    throw new FailedPreconditionError(`${TMP_MOUNT_DIR} is not mounted; restart this node server`);
+  }
+  if (mountsAt(mounts, target).some((m) => m.fsType === "tmpfs")) return;
+  await deps.host.fs.mkdir(target, { recursive: true });
+  await deps.host.mounter.bindMount(tmp, target, { readOnly: true });
+}
+
+/** Bind-mounts the staging path on the target unless the same mount is there already. */
+async function publishStaged(
+  deps: NodeServiceDeps,
+  input: { id: string; staging: string; target: string; readOnly: boolean },
+): Promise<void> {
+  const mounts = await deps.host.mounter.mountInfo();
+  const staged = mountsAt(mounts, input.staging).at(-1);
+  if (!staged) {
+    throw new FailedPreconditionError(
+      `Cannot publish volume "${input.id}": staging target path "` +
+        `${deps.host.paths.unmap(input.staging)}" is not mounted`,
+    );
+  }
+  const same = (m: MountInfoEntry) => m.majorMinor === staged.majorMinor && m.root === staged.root;
+  if (mountsAt(mounts, input.target).some(same)) return;
+  await deps.host.fs.mkdir(input.target, { recursive: true });
+  await deps.host.mounter.bindMount(input.staging, input.target, { readOnly: input.readOnly });
+}
+
+/**
+ * The labels to add for the pod using the volume: `pod.name`, `pod.namespace` and its
+ * `directpv.min.io/` labels (reserved keys excepted, so a pod cannot repoint a volume).
+ */
+async function podLabels(
+  deps: NodeServiceDeps,
+  context: Record<string, string>,
+  logger: Logger,
+): Promise<Record<string, string>> {
+  const name = context[POD_NAME_KEY];
+  const namespace = context[POD_NAMESPACE_KEY];
+  if (!name || !namespace) return {};
+  const out: Record<string, string> = {
+    [LABELS.podName]: toLabelValue(name),
+    [LABELS.podNamespace]: toLabelValue(namespace),
+  };
+  try {
+    const pod = await deps.kube.pods.get(name, { namespace });
+    for (const [key, value] of Object.entries(pod.metadata.labels ?? {})) {
+      if (key.startsWith(`${GROUP}/`) && !isReservedLabelKey(key)) out[key] = value;
+    }
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    logger.warn("Pod of the volume not found; its labels are not copied", { pod: name, namespace });
+  }
+  return out;
+}
+
+function requireStaged(volume: DirectPVVolume, staging: string): void {
+  if (volume.status.stagingTargetPath !== staging) {
+    throw new FailedPreconditionError(
+      `volume ${volume.metadata.name} is not yet staged, but requested with ${staging}`,
+    );
+  }
+}
+
+/**
+ * Handles NodePublishVolume.
+ *
+ * @throws {InvalidArgumentError} for a bad id, path or capability
+ * @throws {NotFoundError} when the volume does not exist
+ * @throws {FailedPreconditionError} when the volume is not staged at the given path
+ */
+export async function nodePublishVolume(
+  deps: NodeServiceDeps,
+  req: csi.NodePublishVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.NodePublishVolumeResponse>> {
+  const id = requireVolumeId(req.volumeId);
+  const paths = deps.host.paths;
+  const staging = requireHostPath(paths, req.stagingTargetPath, "staging target path");
+  const target = requireHostPath(paths, req.targetPath, "target path");
+  requireCapability(id, req.volumeCapability);
+  const volume = await getVolume(deps, id, ctx.signal);
+  const drive = await getVolumeDrive(deps, volume, ctx.signal);
+  if (isSuspended(volume) || isSuspended(drive)) {
+    await publishSuspended(deps, paths.host(target));
+  } else {
+    requireStaged(volume, staging);
+    await publishStaged(deps, {
+      id,
+      staging: paths.host(staging),
+      target: paths.host(target),
+      readOnly: req.readonly,
+    });
+  }
+  const labels = await podLabels(deps, req.volumeContext, ctx.logger);
+  await updateWithRetry(deps.kube.volumes, id, (v) => {
+    v.metadata.labels = { ...v.metadata.labels, ...labels };
+    v.status.targetPath = target;
+    return undefined;
+  });
+  return {};
+}
+
+/**
+ * Handles NodeUnpublishVolume: unmounts the target (a no-op when not mounted), removes the
+ * empty target directory and clears `targetPath`. A missing volume counts as unpublished.
+ *
+ * @throws {InvalidArgumentError} for a bad id or path
+ */
+export async function nodeUnpublishVolume(
+  deps: NodeServiceDeps,
+  req: csi.NodeUnpublishVolumeRequest,
+  _ctx: CallContext,
+): Promise<Reply<csi.NodeUnpublishVolumeResponse>> {
+  const id = requireVolumeId(req.volumeId);
+  const target = requireHostPath(deps.host.paths, req.targetPath, "target path");
+  const mapped = deps.host.paths.host(target);
+  let stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
+  for (let i = 0; i < Math.max(1, stacked); i++) {
+    await deps.host.mounter.unmount(mapped, { force: true, detach: true });
+  }
+  stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
+  if (stacked === 0 && (await deps.host.fs.stat(mapped))?.isDirectory) {
+    await deps.host.fs.remove(mapped).catch(() => {});
+  }
+  await clearPath(deps, id, "targetPath", target);
+  return {};
+}

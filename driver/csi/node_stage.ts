@@ -1,0 +1,153 @@
+/**
+ * NodeStageVolume and NodeUnstageVolume (reference §4.4): the volume directory on the
+ * drive mount (`<app>/mnt/<fsuuid>/.FSUUID.<fsuuid>/<volume>`), its project quota, and a bind
+ * mount of it on the staging path.
+ */
+import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import type { Logger } from "../../lib/log/mod.ts";
+import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
+import type { DirectPVDrive } from "../../lib/types/mod.ts";
+import { createVolumeDir, fsuuidLinkName, volumeDataPath } from "../../lib/xfs/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import { EVENT_REASONS } from "../events.ts";
+import { setDriveCondition } from "../reconcile/drive_object.ts";
+import { requireCapability } from "./controller_validate.ts";
+import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
+import { requireHostPath, requireVolumeId } from "./node_validate.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+/** Marks a drive `Error` with the IOError condition after an EIO (best effort). */
+async function markIoError(deps: NodeServiceDeps, drive: DirectPVDrive, logger: Logger) {
+  const message = "Drive has I/O error";
+  try {
+    await updateWithRetry(deps.kube.drives, drive.metadata.name ?? "", (d) => {
+      d.status.status = "Error";
+      setDriveCondition(d, "ioError", message);
+      return undefined;
+    });
+    void deps.events.record({
+      object: drive,
+      type: "Warning",
+      reason: EVENT_REASONS.driveHasIOError,
+      message,
+    });
+  } catch (err) {
+    logger.error("Cannot mark drive with I/O error", {
+      drive: drive.metadata.name,
+      error: errorMessage(err),
+    });
+  }
+}
+
+/** Whether `entry` is a bind mount of the volume directory `volume` of that drive. */
+function isVolumeBind(
+  entry: MountInfoEntry,
+  drive: DriveMountInfo,
+  fsuuid: string,
+  volume: string,
+): boolean {
+  const roots = [`/${volume}`, `/${fsuuidLinkName(fsuuid)}/${volume}`];
+  return entry.majorMinor === drive.entry.majorMinor && roots.includes(entry.root);
+}
+
+/** Creates the volume directory, turning an EIO into a drive error. */
+async function volumeDir(
+  deps: NodeServiceDeps,
+  drive: DirectPVDrive,
+  volume: string,
+  logger: Logger,
+): Promise<string> {
+  try {
+    return await createVolumeDir(deps.host, drive.status.fsuuid, volume);
+  } catch (err) {
+    if (isIoError(err)) await markIoError(deps, drive, logger);
+    throw err;
+  }
+}
+
+/** Bind-mounts `dir` on the staging path unless it is there already. */
+async function bindStaging(
+  deps: NodeServiceDeps,
+  input: { dir: string; staging: string; mount: DriveMountInfo; fsuuid: string; volume: string },
+): Promise<void> {
+  const target = deps.host.paths.host(input.staging);
+  const mounts = await deps.host.mounter.mountInfo();
+  const here = mounts.filter((m) => m.mountPoint === target);
+  if (here.some((m) => isVolumeBind(m, input.mount, input.fsuuid, input.volume))) return;
+  await deps.host.fs.mkdir(target, { recursive: true });
+  await deps.host.mounter.bindMount(input.dir, target);
+}
+
+/**
+ * Handles NodeStageVolume; a suspended volume or drive is left unstaged (success).
+ *
+ * @throws {InvalidArgumentError} for a bad id, path or capability
+ * @throws {NotFoundError} when the volume does not exist
+ * @throws {FailedPreconditionError} when its drive is gone, elsewhere or cannot be mounted
+ */
+export async function nodeStageVolume(
+  deps: NodeServiceDeps,
+  req: csi.NodeStageVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.NodeStageVolumeResponse>> {
+  const id = requireVolumeId(req.volumeId);
+  const staging = requireHostPath(deps.host.paths, req.stagingTargetPath, "staging target path");
+  requireCapability(id, req.volumeCapability);
+  const volume = await getVolume(deps, id, ctx.signal);
+  const drive = await getVolumeDrive(deps, volume, ctx.signal);
+  if (isSuspended(volume) || isSuspended(drive)) {
+    ctx.logger.info("Volume or drive is suspended; not staging", { drive: drive.metadata.name });
+    return {};
+  }
+  const fsuuid = drive.status.fsuuid;
+  const mount = await ensureDriveMounted(deps, drive, ctx.logger);
+  const dir = await volumeDir(deps, drive, id, ctx.logger);
+  const size = volume.status.totalCapacity;
+  await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
+  await bindStaging(deps, { dir, staging, mount, fsuuid, volume: id });
+  await updateWithRetry(deps.kube.volumes, id, (v) => {
+    v.status.dataPath = volumeDataPath(fsuuid, id);
+    v.status.stagingTargetPath = staging;
+    v.status.status = "Ready";
+    return undefined;
+  });
+  return {};
+}
+
+/**
+ * Handles NodeUnstageVolume: unmounts the staging path (a no-op when not mounted) and clears
+ * `stagingTargetPath`. A volume that does not exist counts as unstaged.
+ *
+ * @throws {InvalidArgumentError} for a bad id or path
+ */
+export async function nodeUnstageVolume(
+  deps: NodeServiceDeps,
+  req: csi.NodeUnstageVolumeRequest,
+  _ctx: CallContext,
+): Promise<Reply<csi.NodeUnstageVolumeResponse>> {
+  const id = requireVolumeId(req.volumeId);
+  const staging = requireHostPath(deps.host.paths, req.stagingTargetPath, "staging target path");
+  await deps.host.mounter.unmount(deps.host.paths.host(staging), { force: true, detach: true });
+  await clearPath(deps, id, "stagingTargetPath", staging);
+  return {};
+}
+
+/** Clears a path field of a volume when it still names `path`; a missing volume is fine. */
+export async function clearPath(
+  deps: NodeServiceDeps,
+  id: string,
+  field: "stagingTargetPath" | "targetPath",
+  path: string,
+): Promise<void> {
+  try {
+    await updateWithRetry(deps.kube.volumes, id, (v) => {
+      if (v.status[field] !== path) return false;
+      v.status[field] = "";
+      return undefined;
+    });
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+  }
+}

@@ -1,0 +1,181 @@
+/**
+ * NodeGetVolumeStats (with a real VolumeCondition) and NodeExpandVolume.
+ */
+import {
+  errorMessage,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { isIoError } from "../../lib/sys/mod.ts";
+import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
+import { drivePaths } from "../../lib/xfs/mod.ts";
+import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import { sizeRange } from "./controller_validate.ts";
+import { driveNameOf, getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
+import { requireVolumeId } from "./node_validate.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+/** The health of a volume: abnormal with a reason, or normal. */
+export interface Condition {
+  abnormal: boolean;
+  message: string;
+}
+
+/** Mapped data directory of a volume (its `dataPath`, else where it would be). */
+function dataDir(deps: NodeServiceDeps, volume: DirectPVVolume): string {
+  const dataPath = volume.status.dataPath;
+  return dataPath !== ""
+    ? deps.host.paths.host(dataPath)
+    : drivePaths(deps.host, volume.status.fsuuid).volume(volume.metadata.name ?? "");
+}
+
+/**
+ * The condition of a volume: abnormal when its drive is gone, Lost or in Error, or its data
+ * directory is missing or unreadable.
+ */
+export async function volumeCondition(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  drive: DirectPVDrive | undefined,
+): Promise<Condition> {
+  const id = volume.metadata.name;
+  if (!drive) {
+    return { abnormal: true, message: `drive ${driveNameOf(volume)} of volume ${id} not found` };
+  }
+  const state = drive.status.status;
+  if (state === "Lost" || state === "Error") {
+    return { abnormal: true, message: `drive ${drive.metadata.name} of volume ${id} is ${state}` };
+  }
+  const dir = dataDir(deps, volume);
+  try {
+    if (!(await deps.host.fs.stat(dir))?.isDirectory) {
+      return { abnormal: true, message: `data directory ${deps.host.paths.unmap(dir)} is missing` };
+    }
+  } catch (err) {
+    const why = isIoError(err) ? "has an I/O error" : `cannot be read: ${errorMessage(err)}`;
+    return { abnormal: true, message: `data directory ${deps.host.paths.unmap(dir)} ${why}` };
+  }
+  return { abnormal: false, message: "volume is healthy" };
+}
+
+async function driveOrUndefined(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  signal: AbortSignal,
+) {
+  try {
+    return await getVolumeDrive(deps, volume, signal);
+  } catch (err) {
+    if (err instanceof FailedPreconditionError) return undefined;
+    throw err;
+  }
+}
+
+async function usedBytes(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  ctx: CallContext,
+): Promise<number> {
+  const mount = await findDriveMount(deps, volume.status.fsuuid);
+  if (!mount) {
+    throw new FailedPreconditionError(`Drive of volume "${volume.metadata.name}" is not mounted`);
+  }
+  const input = {
+    mount,
+    dir: dataDir(deps, volume),
+    volume: volume.metadata.name ?? "",
+    capacity: volume.status.totalCapacity,
+  };
+  return (await volumeUsedBytes(deps, input, ctx.logger)).bytes;
+}
+
+/**
+ * Handles NodeGetVolumeStats: bytes used (project quota, else the drive filesystem capped to
+ * the capacity), total = capacity, and the volume's condition. When usage cannot be read but
+ * the condition explains why, the condition is reported with the last known usage.
+ *
+ * @throws {InvalidArgumentError} for an empty id or path
+ * @throws {NotFoundError} when the volume does not exist or is not at that path
+ */
+export async function nodeGetVolumeStats(
+  deps: NodeServiceDeps,
+  req: csi.NodeGetVolumeStatsRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.NodeGetVolumeStatsResponse>> {
+  const id = requireVolumeId(req.volumeId);
+  const path = req.volumePath;
+  if (path === "") throw new InvalidArgumentError("The volume path is missing in the request");
+  const volume = await getVolume(deps, id, ctx.signal);
+  const { targetPath, stagingTargetPath } = volume.status;
+  if (path !== targetPath && path !== stagingTargetPath) {
+    throw new NotFoundError(`Volume "${id}" is not published or staged at "${path}"`);
+  }
+  if (!(await deps.host.fs.stat(deps.host.paths.host(path)))) {
+    throw new NotFoundError(`Volume path "${path}" of volume "${id}" does not exist`);
+  }
+  const condition = await volumeCondition(
+    deps,
+    volume,
+    await driveOrUndefined(deps, volume, ctx.signal),
+  );
+  const total = volume.status.totalCapacity;
+  let used: number;
+  try {
+    used = await usedBytes(deps, volume, ctx);
+  } catch (err) {
+    if (!condition.abnormal) throw err;
+    used = volume.status.usedCapacity;
+  }
+  return {
+    usage: [{ unit: VolumeUsage_Unit.BYTES, total, used, available: Math.max(0, total - used) }],
+    volumeCondition: condition,
+  };
+}
+
+/** The size asked for, or undefined when the request has no capacity range. */
+function expandSize(req: NodeExpandVolumeRequest): number | undefined {
+  const id = requireVolumeId(req.volumeId);
+  if (req.volumePath === "") {
+    throw new InvalidArgumentError("The volume path is missing in the request");
+  }
+  const range = sizeRange(id, req.capacityRange);
+  return range.requiredBytes ?? range.limitBytes;
+}
+
+/**
+ * Handles NodeExpandVolume: the volume must be staged; its quota is set to the new size
+ * (without a capacity range: its recorded size) and its `totalCapacity`/`availableCapacity`
+ * follow.
+ *
+ * @throws {InvalidArgumentError} for a missing id or path, or a bad range
+ * @throws {NotFoundError} when the volume does not exist
+ * @throws {FailedPreconditionError} when it is not staged or its drive is not mounted
+ */
+export async function nodeExpandVolume(
+  deps: NodeServiceDeps,
+  req: NodeExpandVolumeRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.NodeExpandVolumeResponse>> {
+  const required = expandSize(req);
+  const id = req.volumeId;
+  const volume = await getVolume(deps, id, ctx.signal);
+  if (volume.status.stagingTargetPath === "") {
+    throw new FailedPreconditionError(`volume ${id} is not staged`);
+  }
+  const size = Math.max(required ?? 0, volume.status.totalCapacity);
+  const mount = await findDriveMount(deps, volume.status.fsuuid);
+  if (!mount) throw new FailedPreconditionError(`Drive of volume "${id}" is not mounted`);
+  const dir = dataDir(deps, volume);
+  await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
+  await updateWithRetry(deps.kube.volumes, id, (v) => {
+    if (v.status.totalCapacity >= size) return false;
+    v.status.totalCapacity = size;
+    v.status.availableCapacity = Math.max(0, size - v.status.usedCapacity);
+    return undefined;
+  });
+  return { capacityBytes: size };
+}

@@ -1,0 +1,259 @@
+/**
+ * The `directpv` driver binary: `controller`, `node-server` and `node-controller` roles with
+ * DirectPV's flags plus ours. The only place that reads the process arguments, builds the
+ * real Host and Kubernetes client, listens for signals and exits.
+ */
+import { dirname } from "node:path";
+import {
+  Command,
+  CommanderError,
+  InvalidArgumentError as UsageError,
+  Option,
+} from "@commander-js/extra-typings";
+import { errorMessage } from "../lib/errors/mod.ts";
+import { connectKube, type KubeClient } from "../lib/k8s/mod.ts";
+import { type Format, type Level, Logger } from "../lib/log/mod.ts";
+import { createRealHost, type Host } from "../lib/sys/mod.ts";
+import { APP_ROOT_DIR, IDENTITY, METRICS_PORT, READINESS_PORT } from "../lib/types/mod.ts";
+import { QUOTA_POLICIES, type QuotaPolicy } from "../lib/xfs/mod.ts";
+import { startControllerServer } from "./controller_server.ts";
+import { startNodeController, startNodeServer } from "./node_server.ts";
+import { DRIVER_VERSION } from "./version.ts";
+
+/** The roles the binary runs. */
+export type Role = "controller" | "node-server" | "node-controller";
+
+/** Every flag, parsed. */
+export interface DriverOptions {
+  kubeconfig?: string;
+  identity: string;
+  csiEndpoint: string;
+  kubeNodeName: string;
+  rack: string;
+  zone: string;
+  region: string;
+  readinessPort: number;
+  metricsPort: number;
+  listenAddress: string;
+  verbosity: number;
+  allowLoopDevices: boolean;
+  quota: QuotaPolicy;
+  appDir: string;
+  loopBackingDir?: string;
+  logFormat: Format;
+}
+
+/** Exit codes: success, failure, usage error. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** Where the parser writes and what it calls. */
+export interface ProgramIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  run: (role: Role, options: DriverOptions) => Promise<number>;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`Invalid port "${value}"`);
+  return n;
+}
+
+function integer(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`Invalid level "${value}"`);
+  return n;
+}
+
+function rootCommand(io: ProgramIo) {
+  return new Command("directpv")
+    .description("Driver for direct-attached drives: CSI controller and node servers")
+    .version(DRIVER_VERSION, "--version", "Print the version and exit")
+    .option("-k, --kubeconfig <path>", "Path to the kubeconfig file")
+    .option("--identity <name>", "Identity (CSI driver name) of this plugin", IDENTITY)
+    .option("--csi-endpoint <endpoint>", "CSI endpoint", "unix:///csi/csi.sock")
+    .option("--kube-node-name <name>", "Kubernetes node name (required)")
+    .option("--rack <rack>", "Rack ID of the drives", "default")
+    .option("--zone <zone>", "Zone ID of the drives", "default")
+    .option("--region <region>", "Region ID of the drives", "default")
+    .option("--readiness-port <port>", "Readiness port", port, READINESS_PORT)
+    .option("--metrics-port <port>", "Metrics port", port, METRICS_PORT)
+    .option("--listen-address <address>", "Address the HTTP endpoints bind", "0.0.0.0")
+    .option("-v, --verbosity <level>", "Log verbosity; 4 and above log debug records", integer, 3)
+    .option("--allow-loop-devices", "Let loop devices back drives (test clusters)")
+    .addOption(
+      new Option("--quota <policy>", "Project quota policy").choices(QUOTA_POLICIES).default(
+        "required" as QuotaPolicy,
+      ),
+    )
+    .option("--app-dir <dir>", "Directory of drive mounts and the tmpfs", APP_ROOT_DIR)
+    .option("--loop-backing-dir <dir>", "Only loop devices backed by files under this directory")
+    .addOption(
+      new Option("--log-format <format>", "Log format").choices(["json", "text"] as const).default(
+        "json" as const,
+      ),
+    )
+    .addOption(
+      new Option("--conversion-healthz-url <url>", "Unused; accepted for DirectPV").hideHelp(),
+    )
+    .exitOverride()
+    .configureOutput({ writeOut: io.out, writeErr: io.err })
+    .showHelpAfterError();
+}
+
+/** Rewrites klog-style `-v=3`/`--v=3` into `--verbosity 3`. */
+export function normalizeArgs(argv: readonly string[]): string[] {
+  return argv.flatMap((a) => {
+    const m = /^--?v=(\d+)$/.exec(a);
+    return m ? ["--verbosity", m[1] as string] : [a];
+  });
+}
+
+/**
+ * Parses `argv` and runs the chosen role through `io.run`; resolves with the exit code.
+ * Usage errors (unknown flags, a missing `--kube-node-name`) exit 2.
+ */
+export async function runProgram(argv: readonly string[], io: ProgramIo): Promise<number> {
+  const program = rootCommand(io);
+  let code: number = EXIT.ok;
+  for (const role of ["controller", "node-server", "node-controller"] as const) {
+    program.command(role).description(`Run the ${role}`).action(async (_opts, cmd) => {
+      const parsed = cmd.optsWithGlobals() as Omit<DriverOptions, "allowLoopDevices"> & {
+        allowLoopDevices?: boolean;
+      };
+      const all: DriverOptions = { ...parsed, allowLoopDevices: parsed.allowLoopDevices === true };
+      if (!all.kubeNodeName) {
+        io.err("Error: value to --kube-node-name must be provided\n");
+        code = EXIT.usage;
+        return;
+      }
+      code = await io.run(role, all);
+    });
+  }
+  try {
+    await program.parseAsync(normalizeArgs(argv), { from: "user" });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      const done = ["commander.version", "commander.helpDisplayed", "commander.help"];
+      return done.includes(err.code) ? EXIT.ok : EXIT.usage;
+    }
+    io.err(`Error: ${errorMessage(err)}\n`);
+    return EXIT.failure;
+  }
+  return code;
+}
+
+function stderrLogger(options: DriverOptions): Logger {
+  const encoder = new TextEncoder();
+  const level: Level = options.verbosity >= 4 ? "debug" : "info";
+  return new Logger({
+    level,
+    format: options.logFormat,
+    sink: (line) => void Deno.stderr.writeSync(encoder.encode(line + "\n")),
+  });
+}
+
+async function removeStaleSocket(path: string): Promise<void> {
+  await Deno.mkdir(dirname(path), { recursive: true });
+  try {
+    await Deno.remove(path);
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) throw err;
+  }
+}
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+function nodeRole(options: DriverOptions, kube: KubeClient, host: Host, logger: Logger) {
+  return {
+    kube,
+    host,
+    logger,
+    nodeName: options.kubeNodeName,
+    identity: options.identity,
+    rack: options.rack,
+    zone: options.zone,
+    region: options.region,
+    quota: options.quota,
+    allowLoop: options.allowLoopDevices,
+    ...(options.loopBackingDir ? { loopBackingDir: options.loopBackingDir } : {}),
+  };
+}
+
+async function startRole(
+  role: Role,
+  options: DriverOptions,
+  logger: Logger,
+  onFatal: (err: unknown) => void,
+): Promise<Stoppable> {
+  const kube = await connectKube({
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    userAgent: `directpv/${DRIVER_VERSION}`,
+  });
+  const common = {
+    endpoint: options.csiEndpoint,
+    version: DRIVER_VERSION,
+    listenAddress: options.listenAddress,
+    readinessPort: options.readinessPort,
+    removeStaleSocket,
+  };
+  if (role === "controller") {
+    return await startControllerServer({ ...common, kube, logger, identity: options.identity });
+  }
+  const host = createRealHost({ appDir: options.appDir });
+  if (role === "node-controller") {
+    return await startNodeController(nodeRole(options, kube, host, logger));
+  }
+  return await startNodeServer({
+    ...nodeRole(options, kube, host, logger),
+    ...common,
+    metricsPort: options.metricsPort,
+    processMetrics: true,
+    onFatal,
+  });
+}
+
+/** Runs a role until SIGINT/SIGTERM (or a fatal error), then stops it gracefully. */
+async function runRole(role: Role, options: DriverOptions): Promise<number> {
+  const logger = stderrLogger(options).with({ role });
+  logger.info("Starting", { version: DRIVER_VERSION, node: options.kubeNodeName });
+  let finish: (code: number) => void = () => {};
+  const finished = new Promise<number>((resolve) => (finish = resolve));
+  const onFatal = (err: unknown) => {
+    logger.error("Fatal error", { error: errorMessage(err) });
+    finish(EXIT.failure);
+  };
+  let running: Stoppable;
+  try {
+    running = await startRole(role, options, logger, onFatal);
+  } catch (err) {
+    logger.error("Cannot start", { error: errorMessage(err) });
+    return EXIT.failure;
+  }
+  const onSignal = (signal: Deno.Signal) => () => {
+    logger.info("Shutting down", { signal });
+    finish(EXIT.ok);
+  };
+  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
+  const handlers = signals.map((s) => [s, onSignal(s)] as const);
+  for (const [s, h] of handlers) Deno.addSignalListener(s, h);
+  const code = await finished;
+  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  const force = setTimeout(() => Deno.exit(EXIT.failure), 15_000);
+  await running.stop().catch((err) => logger.error("Stop failed", { error: errorMessage(err) }));
+  clearTimeout(force);
+  logger.info("Stopped");
+  return code;
+}
+
+if (import.meta.main) {
+  const encoder = new TextEncoder();
+  const code = await runProgram(Deno.args, {
+    out: (text) => void Deno.stdout.writeSync(encoder.encode(text)),
+    err: (text) => void Deno.stderr.writeSync(encoder.encode(text)),
+    run: runRole,
+  });
+  Deno.exit(code);
+}

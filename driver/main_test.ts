@@ -1,0 +1,144 @@
+import assert from "node:assert/strict";
+import { type DriverOptions, EXIT, normalizeArgs, type Role, runProgram } from "./main.ts";
+import { DRIVER_VERSION } from "./version.ts";
+
+async function parse(argv: string[]) {
+  const calls: Array<{ role: Role; options: DriverOptions }> = [];
+  let out = "";
+  let err = "";
+  const code = await runProgram(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    run: (role, options) => {
+      calls.push({ role, options });
+      return Promise.resolve(EXIT.ok);
+    },
+  });
+  return { code, calls, out, err };
+}
+
+Deno.test("runProgram() applies DirectPV's defaults", async () => {
+  const { code, calls } = await parse(["node-server", "--kube-node-name", "n1"]);
+  assert.equal(code, EXIT.ok);
+  assert.deepEqual(calls, [{
+    role: "node-server",
+    options: {
+      identity: "directpv-min-io",
+      csiEndpoint: "unix:///csi/csi.sock",
+      kubeNodeName: "n1",
+      rack: "default",
+      zone: "default",
+      region: "default",
+      readinessPort: 30443,
+      metricsPort: 10443,
+      listenAddress: "0.0.0.0",
+      verbosity: 3,
+      allowLoopDevices: false,
+      quota: "required",
+      appDir: "/var/lib/directpv",
+      logFormat: "json",
+    },
+  }]);
+});
+
+Deno.test("runProgram() parses every flag, before or after the role", async () => {
+  const { code, calls } = await parse([
+    "-k",
+    "/tmp/kc",
+    "--identity=x-y",
+    "controller",
+    "--csi-endpoint",
+    "unix:/tmp/c.sock",
+    "--kube-node-name=n2",
+    "--rack=r",
+    "--zone=z",
+    "--region=g",
+    "--readiness-port=0",
+    "--metrics-port",
+    "0",
+    "--listen-address",
+    "127.0.0.1",
+    "-v=5",
+    "--allow-loop-devices",
+    "--quota=best-effort",
+    "--app-dir",
+    "/tmp/app",
+    "--loop-backing-dir",
+    "/tmp/loops",
+    "--log-format",
+    "text",
+  ]);
+  assert.equal(code, EXIT.ok);
+  assert.deepEqual(calls[0]?.options, {
+    kubeconfig: "/tmp/kc",
+    identity: "x-y",
+    csiEndpoint: "unix:/tmp/c.sock",
+    kubeNodeName: "n2",
+    rack: "r",
+    zone: "z",
+    region: "g",
+    readinessPort: 0,
+    metricsPort: 0,
+    listenAddress: "127.0.0.1",
+    verbosity: 5,
+    allowLoopDevices: true,
+    quota: "best-effort",
+    appDir: "/tmp/app",
+    loopBackingDir: "/tmp/loops",
+    logFormat: "text",
+  });
+  assert.equal(calls[0]?.role, "controller");
+});
+
+Deno.test("runProgram() refuses bad usage with exit code 2", async (t) => {
+  await t.step("missing --kube-node-name", async () => {
+    const { code, calls, err } = await parse(["controller"]);
+    assert.equal(code, EXIT.usage);
+    assert.equal(calls.length, 0);
+    assert.match(err, /value to --kube-node-name must be provided/);
+  });
+  await t.step("bad quota policy", async () => {
+    const { code, err } = await parse(["node-server", "--kube-node-name=n", "--quota=maybe"]);
+    assert.equal(code, EXIT.usage);
+    assert.match(err, /Allowed choices are required, best-effort/);
+  });
+  await t.step("bad port", async () => {
+    const { code } = await parse(["node-server", "--kube-node-name=n", "--metrics-port=x"]);
+    assert.equal(code, EXIT.usage);
+  });
+  await t.step("unknown flag", async () => {
+    const { code } = await parse(["node-server", "--kube-node-name=n", "--nope"]);
+    assert.equal(code, EXIT.usage);
+  });
+  await t.step("unknown role", async () => {
+    const { code } = await parse(["repairman"]);
+    assert.equal(code, EXIT.usage);
+  });
+});
+
+Deno.test("runProgram() prints the version", async () => {
+  const { code, out, calls } = await parse(["--version"]);
+  assert.equal(code, EXIT.ok);
+  assert.equal(out.trim(), DRIVER_VERSION);
+  assert.equal(calls.length, 0);
+});
+
+Deno.test("runProgram() passes the role's exit code through", async () => {
+  const code = await runProgram(["node-controller", "--kube-node-name", "n"], {
+    out: () => {},
+    err: () => {},
+    run: () => Promise.resolve(EXIT.failure),
+  });
+  assert.equal(code, EXIT.failure);
+});
+
+Deno.test("normalizeArgs() rewrites klog verbosity flags", () => {
+  assert.deepEqual(normalizeArgs(["-v=3", "--v=4", "-v", "2"]), [
+    "--verbosity",
+    "3",
+    "--verbosity",
+    "4",
+    "-v",
+    "2",
+  ]);
+});

@@ -1,0 +1,290 @@
+/**
+ * The `node-server` and `node-controller` roles. The node server prepares `<app>/mnt` and the
+ * read-only tmpfs `<app>/tmp`, syncs drives with devices (through the reconcile module)
+ * before it reports ready, runs the drive and volume reconcilers, serves CSI Identity + Node,
+ * readiness and metrics. The node controller runs the node and init-request reconcilers.
+ */
+import { errorMessage, NotFoundError } from "../lib/errors/mod.ts";
+import { readDeviceStats } from "../lib/device/mod.ts";
+import { Informer, type KubeClient, type ResourceClient } from "../lib/k8s/mod.ts";
+import type { Logger } from "../lib/log/mod.ts";
+import type { Host } from "../lib/sys/mod.ts";
+import {
+  CONTROLLER_NAME,
+  type DirectPVDrive,
+  type DirectPVVolume,
+  type KubeObject,
+  LABELS,
+  toLabelValue,
+} from "../lib/types/mod.ts";
+import type { QuotaPolicy } from "../lib/xfs/mod.ts";
+import { serveCsi } from "./csi/grpc_server.ts";
+import { identityHandlers } from "./csi/identity.ts";
+import { nodeHandlers, type NodeServiceDeps } from "./csi/node.ts";
+import { findDriveMount, volumeUsedBytes } from "./csi/node_drive.ts";
+import { EventRecorder } from "./events.ts";
+import { type HttpServer, metricsHandler, readinessHandler, serveHttp } from "./http.ts";
+import { createNodeMetrics, type DriveStatsResult } from "./metrics.ts";
+import { readinessCheck } from "./readiness.ts";
+import {
+  loopBackingDirFilter,
+  startNodeControllers,
+  startNodeServerControllers,
+} from "./reconcile/mod.ts";
+import type { RunningServer } from "./controller_server.ts";
+
+/** What both node roles share. */
+export interface NodeRoleOptions {
+  kube: KubeClient;
+  host: Host;
+  logger: Logger;
+  nodeName: string;
+  /** CSI driver name, the topology's identity. */
+  identity: string;
+  rack: string;
+  zone: string;
+  region: string;
+  quota: QuotaPolicy;
+  allowLoop: boolean;
+  /** Only loop devices backed by files under this directory are visible (test clusters). */
+  loopBackingDir?: string;
+}
+
+/** Options of {@linkcode startNodeServer}. */
+export interface NodeServerOptions extends NodeRoleOptions {
+  endpoint: string;
+  version: string;
+  listenAddress: string;
+  readinessPort: number;
+  metricsPort: number;
+  /** Export process metrics too (off in tests). */
+  processMetrics: boolean;
+  removeStaleSocket: (path: string) => Promise<void>;
+  /** Called when the node cannot work (the drive sync failed); the caller stops and exits. */
+  onFatal: (err: unknown) => void;
+}
+
+function nodeInformer<T extends KubeObject>(
+  client: ResourceClient<T>,
+  o: NodeRoleOptions,
+): Informer<T> {
+  const labelSelector = { [LABELS.node]: toLabelValue(o.nodeName) };
+  return new Informer(client, { labelSelector, logger: o.logger });
+}
+
+/** Creates `<app>/mnt` and mounts the read-only tmpfs at `<app>/tmp` (failure only logged). */
+export async function prepareAppDirs(host: Host, logger: Logger): Promise<void> {
+  await host.fs.mkdir(host.paths.app("mnt"), { recursive: true, mode: 0o755 });
+  const tmp = host.paths.app("tmp");
+  try {
+    await host.fs.mkdir(tmp, { recursive: true, mode: 0o755 });
+    const mounted = (await host.mounter.mountInfo()).some((m) =>
+      m.mountPoint === tmp && m.fsType === "tmpfs"
+    );
+    if (!mounted) {
+      await host.mounter.mount("tmpfs", tmp, { fsType: "tmpfs", options: ["ro", "size=1"] });
+    }
+  } catch (err) {
+    logger.error("Cannot mount the read-only tmpfs for suspended volumes", {
+      path: host.paths.unmap(tmp),
+      error: errorMessage(err),
+    });
+  }
+}
+
+/** The kernel name of the device behind `maj:min` (`/sys/dev/block/<maj:min>` → `sdb`). */
+async function deviceName(host: Host, majorMinor: string): Promise<string | undefined> {
+  try {
+    const link = await host.fs.readLink(host.paths.sys("dev/block", majorMinor));
+    return link.split("/").pop();
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** Block-device statistics of a drive, its device found through the drive's mount. */
+export async function driveStats(
+  deps: NodeServiceDeps,
+  drive: DirectPVDrive,
+): Promise<DriveStatsResult> {
+  const mount = await findDriveMount(deps, drive.status.fsuuid);
+  if (!mount) return { found: false, reason: "the drive is not mounted" };
+  const name = await deviceName(deps.host, mount.entry.majorMinor) ??
+    drive.metadata.labels?.[LABELS.driveName];
+  if (!name) return { found: false, reason: `no device has number ${mount.entry.majorMinor}` };
+  const stats = await readDeviceStats(deps.host, name).catch(() => undefined);
+  if (!stats) return { found: true, stats: undefined };
+  return {
+    found: true,
+    stats: {
+      readBytes: stats.readSectors * 512,
+      writeBytes: stats.writeSectors * 512,
+      readLatencySeconds: stats.readTicks / 1000,
+      writeLatencySeconds: stats.writeTicks / 1000,
+      waitTimeSeconds: stats.timeInQueue / 1000,
+    },
+  };
+}
+
+async function volumeUsage(deps: NodeServiceDeps, v: DirectPVVolume, logger: Logger) {
+  const mount = await findDriveMount(deps, v.status.fsuuid);
+  if (!mount) throw new NotFoundError(`Drive of volume "${v.metadata.name}" is not mounted`);
+  const input = {
+    mount,
+    dir: deps.host.paths.host(v.status.dataPath),
+    volume: v.metadata.name ?? "",
+    capacity: v.status.totalCapacity,
+  };
+  return (await volumeUsedBytes(deps, input, logger)).bytes;
+}
+
+function serviceDeps(o: NodeRoleOptions, events: EventRecorder): NodeServiceDeps {
+  return {
+    nodeName: o.nodeName,
+    topology: { identity: o.identity, rack: o.rack, zone: o.zone, region: o.region },
+    kube: o.kube,
+    host: o.host,
+    quota: o.quota,
+    allowLoop: o.allowLoop,
+    ...(o.loopBackingDir ? { deviceFilter: loopBackingDirFilter(o.host, o.loopBackingDir) } : {}),
+    events,
+  };
+}
+
+function controllerOptions(o: NodeRoleOptions, deps: NodeServiceDeps, logger: Logger) {
+  return {
+    kube: o.kube,
+    host: o.host,
+    nodeId: o.nodeName,
+    identity: o.identity,
+    topology: { rack: o.rack, zone: o.zone, region: o.region },
+    quota: o.quota,
+    allowLoop: o.allowLoop,
+    ...(deps.deviceFilter ? { deviceFilter: deps.deviceFilter } : {}),
+    logger,
+    events: deps.events,
+  };
+}
+
+function startHttp(
+  o: NodeServerOptions,
+  ready: () => Promise<boolean>,
+  deps: NodeServiceDeps,
+  logger: Logger,
+) {
+  const drives = nodeInformer<DirectPVDrive>(o.kube.drives, o);
+  const volumes = nodeInformer<DirectPVVolume>(o.kube.volumes, o);
+  drives.start();
+  volumes.start();
+  const metrics = createNodeMetrics({
+    nodeName: toLabelValue(o.nodeName),
+    drives,
+    volumes,
+    volumeUsedBytes: (v) => volumeUsage(deps, v, logger),
+    driveStats: (d) => driveStats(deps, d),
+    logger,
+    events: deps.events,
+  }, { processMetrics: o.processMetrics });
+  const servers: HttpServer[] = [];
+  const stop = async () => {
+    await Promise.all(servers.map((s) => s.shutdown()));
+    await drives.stop();
+    await volumes.stop();
+  };
+  try {
+    const base = { hostname: o.listenAddress, logger };
+    servers.push(
+      serveHttp({
+        ...base,
+        port: o.readinessPort,
+        handler: readinessHandler(ready),
+        name: "readiness",
+      }),
+    );
+    servers.push(
+      serveHttp({
+        ...base,
+        port: o.metricsPort,
+        handler: metricsHandler(metrics, logger),
+        name: "metrics",
+      }),
+    );
+  } catch (err) {
+    void stop();
+    throw err;
+  }
+  return { ports: { readiness: servers[0]?.port ?? 0, metrics: servers[1]?.port ?? 0 }, stop };
+}
+
+/** Starts the node-server role. */
+export async function startNodeServer(o: NodeServerOptions): Promise<RunningServer> {
+  const logger = o.logger.with({ component: "node-server", node: o.nodeName });
+  await prepareAppDirs(o.host, logger);
+  const events = new EventRecorder(o.kube, {
+    component: CONTROLLER_NAME,
+    logger,
+    host: o.nodeName,
+  });
+  const deps = serviceDeps(o, events);
+  const controllers = startNodeServerControllers(controllerOptions(o, deps, logger));
+  let synced = false;
+  let stopping = false;
+  controllers.synced.then(() => {
+    synced = true;
+    logger.info("Drives synced; node server is ready");
+  }, (err) => {
+    if (!stopping) o.onFatal(err);
+  });
+  const ready = readinessCheck({ kube: o.kube, conditions: [() => synced] });
+  const http = startHttp(o, ready, deps, logger);
+  const csi = await serveCsi({
+    endpoint: o.endpoint,
+    logger,
+    identity: identityHandlers({
+      name: o.identity,
+      version: o.version,
+      controllerService: false,
+      readiness: ready,
+    }),
+    node: nodeHandlers(deps),
+    removeStaleSocket: o.removeStaleSocket,
+  }).catch(async (err) => {
+    stopping = true;
+    await http.stop();
+    await controllers.stop();
+    throw err;
+  });
+  return {
+    ports: http.ports,
+    socketPath: csi.socketPath,
+    stop: async () => {
+      stopping = true;
+      await csi.stop();
+      await http.stop();
+      await controllers.stop();
+    },
+  };
+}
+
+/** A running node controller. */
+export interface RunningNodeController {
+  stop(): Promise<void>;
+}
+
+/** Starts the node-controller role: `<app>/mnt`, then the node and init-request reconcilers. */
+export async function startNodeController(o: NodeRoleOptions): Promise<RunningNodeController> {
+  const logger = o.logger.with({ component: "node-controller", node: o.nodeName });
+  await o.host.fs.mkdir(o.host.paths.app("mnt"), { recursive: true, mode: 0o755 });
+  const events = new EventRecorder(o.kube, {
+    component: CONTROLLER_NAME,
+    logger,
+    host: o.nodeName,
+  });
+  const deps = serviceDeps(o, events);
+  const controllers = startNodeControllers(controllerOptions(o, deps, logger));
+  controllers.synced.catch((err) =>
+    logger.error("Node controllers failed to start", { error: errorMessage(err) })
+  );
+  return { stop: () => controllers.stop() };
+}
