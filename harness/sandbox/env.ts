@@ -1,0 +1,314 @@
+/**
+ * A DirectPV environment on one machine: the local control plane, simulated nodes each with
+ * their own loop-device drives, our node and controller servers as host processes, and the
+ * CSI sidecars. The sandbox command and the e2e scenarios both build on it.
+ */
+import { join, resolve } from "node:path";
+import { type Cluster, startCluster } from "../cluster/mod.ts";
+import { createLoopDrives, type LoopDrive, type LoopDriveSpec } from "../loop/mod.ts";
+import {
+  type DaemonProcess,
+  freeLoopbackPorts,
+  run,
+  spawnDaemon,
+  stopProcess,
+  waitFor,
+  writeJsonAtomic,
+} from "../lib/mod.ts";
+import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
+import { registerNode } from "../kubelet/mod.ts";
+
+export const REPO = resolve(new URL("../..", import.meta.url).pathname);
+export const CLI = join(REPO, "tools/kubectl-directpv");
+
+/** A simulated node. */
+export interface SimNode {
+  name: string;
+  dir: string;
+  appDir: string;
+  kubeletDir: string;
+  loopDir: string;
+  endpoint: string;
+  drives: LoopDrive[];
+}
+
+/** What the state file records, so a later `down` can stop everything. */
+export interface EnvState {
+  dir: string;
+  kubeconfig: string;
+  clusterDir: string;
+  nodes: SimNode[];
+  controllerEndpoint: string;
+  processes: DaemonProcess[];
+}
+
+export interface EnvOptions {
+  dir: string;
+  nodes: { name: string; drives: LoopDriveSpec[] }[];
+  log?: (msg: string) => void;
+  /** Start our CSI controller. Default true. */
+  controller?: boolean;
+  /** Start csi-provisioner and csi-resizer against the controller. Default true. */
+  sidecars?: boolean;
+}
+
+function denoBin(): string {
+  return Deno.execPath();
+}
+
+/** Runs the CLI and returns stdout; throws with stderr on failure. */
+export async function cli(
+  env: Pick<EnvState, "kubeconfig">,
+  args: readonly string[],
+  options: { allowFailure?: boolean } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const res = await run(CLI, ["--kubeconfig", env.kubeconfig, ...args], {
+    allowFailure: true,
+    env: { DIRECTPV_DENO: denoBin(), NO_COLOR: "1" },
+  });
+  if (res.code !== 0 && !options.allowFailure) {
+    throw new Error(
+      `kubectl-directpv ${args.join(" ")} exited ${res.code}: ${res.stderr}${res.stdout}`,
+    );
+  }
+  return res;
+}
+
+function driverArgs(
+  role: string,
+  env: EnvState,
+  node: SimNode | undefined,
+  ports: number[],
+): string[] {
+  const base = [
+    "run",
+    "--quiet",
+    "--frozen",
+    "-A",
+    "--config",
+    join(REPO, "deno.json"),
+    join(REPO, "driver/main.ts"),
+    role,
+    "--kubeconfig",
+    env.kubeconfig,
+    "--listen-address",
+    "127.0.0.1",
+    "--readiness-port",
+    String(ports[0]),
+    "--metrics-port",
+    String(ports[1]),
+  ];
+  if (!node) {
+    return [
+      ...base,
+      "--kube-node-name",
+      "controller",
+      "--csi-endpoint",
+      `unix://${env.controllerEndpoint}`,
+    ];
+  }
+  return [
+    ...base,
+    "--kube-node-name",
+    node.name,
+    "--csi-endpoint",
+    `unix://${node.endpoint}`,
+    "--allow-loop-devices",
+    "--quota=best-effort",
+    "--app-dir",
+    node.appDir,
+    "--loop-backing-dir",
+    node.loopDir,
+  ];
+}
+
+/** Starts a driver role as a detached process and records it. */
+export async function startDriver(
+  env: EnvState,
+  role: "node-server" | "node-controller" | "controller",
+  node?: SimNode,
+): Promise<DaemonProcess> {
+  const name = node ? `${role}-${node.name}` : role;
+  const proc = await spawnDaemon({
+    name,
+    command: denoBin(),
+    args: driverArgs(role, env, node, freeLoopbackPorts(2)),
+    logFile: join(env.dir, "logs", `${name}.log`),
+    env: { NO_COLOR: "1" },
+  });
+  env.processes.push(proc);
+  await saveState(env);
+  return proc;
+}
+
+/** Stops one recorded process and forgets it. */
+export async function stopRecorded(env: EnvState, name: string): Promise<void> {
+  const proc = env.processes.find((p) => p.name === name);
+  if (!proc) return;
+  await stopProcess(proc, { graceMs: 10_000 });
+  env.processes = env.processes.filter((p) => p !== proc);
+  await saveState(env);
+}
+
+async function waitForSocket(path: string, what: string): Promise<void> {
+  await waitFor(async () => (await Deno.stat(path).catch(() => undefined))?.isSocket || undefined, {
+    timeoutMs: 60_000,
+    intervalMs: 100,
+    description: `the socket of ${what}`,
+  });
+}
+
+export function stateFile(dir: string): string {
+  return join(dir, "sandbox.json");
+}
+
+export async function saveState(env: EnvState): Promise<void> {
+  await writeJsonAtomic(stateFile(env.dir), env);
+}
+
+/** Reads a recorded environment, or undefined when there is none. */
+export async function readEnvState(dir: string): Promise<EnvState | undefined> {
+  try {
+    return JSON.parse(await Deno.readTextFile(stateFile(dir))) as EnvState;
+  } catch {
+    return undefined;
+  }
+}
+
+async function startNode(env: EnvState, node: SimNode, kube: KubeClient): Promise<void> {
+  await startDriver(env, "node-server", node);
+  await waitForSocket(node.endpoint, `node-server ${node.name}`);
+  await registerNode(kube, `unix://${node.endpoint}`);
+  await startDriver(env, "node-controller", node);
+}
+
+async function startSidecars(env: EnvState, cluster: Cluster): Promise<void> {
+  const common = [
+    "--kubeconfig",
+    env.kubeconfig,
+    "--csi-address",
+    env.controllerEndpoint,
+    "--timeout=300s",
+    "--v=3",
+  ];
+  for (
+    const [name, args] of [
+      ["csi-provisioner", [
+        ...common,
+        "--strict-topology",
+        "--feature-gates=Topology=true",
+        "--extra-create-metadata",
+      ]],
+      ["csi-resizer", common],
+    ] as const
+  ) {
+    env.processes.push(
+      await spawnDaemon({
+        name,
+        command: join(cluster.binDir, name),
+        args,
+        logFile: join(env.dir, "logs", `${name}.log`),
+      }),
+    );
+    await saveState(env);
+  }
+}
+
+/**
+ * Brings the whole environment up. On failure, whatever was started is left recorded in the
+ * state file so {@link stopEnv} can stop it.
+ */
+export async function startEnv(
+  options: EnvOptions,
+): Promise<{ env: EnvState; cluster: Cluster; kube: KubeClient }> {
+  const log = options.log ?? (() => {});
+  const dir = resolve(options.dir);
+  await Deno.mkdir(join(dir, "logs"), { recursive: true });
+  const clusterDir = join(dir, "cluster");
+  const env: EnvState = {
+    dir,
+    kubeconfig: "",
+    clusterDir,
+    nodes: [],
+    controllerEndpoint: join(dir, "controller", "csi.sock"),
+    processes: [],
+  };
+  await saveState(env);
+  log("Starting the control plane (etcd, kube-apiserver, kube-controller-manager)");
+  const cluster = await startCluster({ workDir: clusterDir });
+  env.kubeconfig = cluster.kubeconfigPath;
+  await saveState(env);
+  log(`Control plane ready in ${cluster.startupMs} ms`);
+  const kube = await connectKube({ kubeconfig: env.kubeconfig });
+  log("Installing DirectPV with the CLI");
+  await cli(env, ["install", "--quiet", "--allow-loop-devices", "--quota=best-effort"]);
+  await Deno.mkdir(join(dir, "controller"), { recursive: true });
+  for (const spec of options.nodes) {
+    const nodeDir = join(dir, "nodes", spec.name);
+    const node: SimNode = {
+      name: spec.name,
+      dir: nodeDir,
+      appDir: join(nodeDir, "app"),
+      kubeletDir: join(nodeDir, "kubelet"),
+      loopDir: join(nodeDir, "disks"),
+      endpoint: join(nodeDir, "csi", "csi.sock"),
+      drives: [],
+    };
+    await Deno.mkdir(join(nodeDir, "csi"), { recursive: true });
+    env.nodes.push(node);
+    await saveState(env);
+    node.drives = await createLoopDrives(spec.drives, { dir: node.loopDir });
+    await saveState(env);
+    log(`Node ${node.name}: ${node.drives.map((d) => `${d.device} (${d.size} bytes)`).join(", ")}`);
+    await startNode(env, node, kube);
+  }
+  if (options.controller ?? true) {
+    await startDriver(env, "controller");
+    await waitForSocket(env.controllerEndpoint, "the controller");
+    if (options.sidecars ?? true) await startSidecars(env, cluster);
+  }
+  return { env, cluster, kube };
+}
+
+/** Mount points at or under `dir`, deepest first. */
+async function mountsUnder(dir: string): Promise<string[]> {
+  const text = await Deno.readTextFile("/proc/self/mountinfo");
+  const points = text.split("\n").map((l) => l.split(" ")[4]).filter((p): p is string =>
+    p !== undefined && (p === dir || p.startsWith(`${dir}/`))
+  ).map((p) => p.replace(/\\040/g, " "));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/** Stops every recorded process, unmounts, detaches loop devices, stops the cluster. */
+export async function stopEnv(
+  dir: string,
+  log: (msg: string) => void = () => {},
+): Promise<string[]> {
+  const problems: string[] = [];
+  const env = await readEnvState(resolve(dir));
+  if (!env) return problems;
+  for (const proc of [...env.processes].reverse()) {
+    await stopProcess(proc, { graceMs: 10_000 }).catch((e) =>
+      problems.push(`stop ${proc.name}: ${e}`)
+    );
+  }
+  for (const point of await mountsUnder(env.dir)) {
+    const res = await run("umount", [point], { allowFailure: true });
+    if (res.code !== 0) await run("umount", ["--lazy", point], { allowFailure: true });
+  }
+  const { cleanupLoopDir } = await import("../loop/mod.ts");
+  for (const node of env.nodes) {
+    await cleanupLoopDir(node.loopDir).catch((e) => problems.push(`loop ${node.name}: ${e}`));
+  }
+  const { stopCluster } = await import("../cluster/mod.ts");
+  await stopCluster(env.clusterDir).catch((e) => problems.push(`cluster: ${e}`));
+  const left = await mountsUnder(env.dir);
+  if (left.length > 0) problems.push(`still mounted: ${left.join(", ")}`);
+  else await Deno.remove(env.dir, { recursive: true }).catch((e) => problems.push(`remove: ${e}`));
+  log(
+    problems.length === 0
+      ? "Sandbox stopped and removed"
+      : `Stopped with problems: ${problems.join("; ")}`,
+  );
+  return problems;
+}
