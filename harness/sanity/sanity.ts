@@ -51,10 +51,11 @@ export async function runSanity(dir: string, log: (m: string) => void): Promise<
     const node = env.nodes[0];
     if (!node) throw new Error("No node was started");
     const report = join(dir, "sanity-junit.xml");
+    await Deno.mkdir(join(dir, "sanity"), { recursive: true });
     const bin = join(await toolsBinDir(), "csi-sanity");
     const args = [
-      `--csi.endpoint=${node.endpoint}`,
-      `--csi.controllerendpoint=${env.controllerEndpoint}`,
+      `--csi.endpoint=unix://${node.endpoint}`,
+      `--csi.controllerendpoint=unix://${env.controllerEndpoint}`,
       `--csi.mountdir=${join(dir, "sanity", "mount")}`,
       `--csi.stagingdir=${join(dir, "sanity", "staging")}`,
       `--csi.testvolumesize=${64 * 2 ** 20}`,
@@ -65,9 +66,8 @@ export async function runSanity(dir: string, log: (m: string) => void): Promise<
     ];
     log(`Running csi-sanity ${args.join(" ")}`);
     const res = await run(bin, args, { allowFailure: true });
-    await Deno.writeTextFile(join(dir, "..", "csi-sanity.log"), res.stdout + res.stderr).catch(
-      () => {},
-    );
+    const logFile = Deno.env.get("DIRECTPV_SANITY_LOG") ?? join(dir, "..", "csi-sanity.log");
+    await Deno.writeTextFile(logFile, res.stdout + res.stderr);
     console.log(
       res.stdout.split("\n").filter((l) => /\[FAIL\]|Ran \d+ of|Summarizing|FAIL!|SUCCESS!/.test(l))
         .join("\n"),
