@@ -19,6 +19,7 @@ export PATH="$(dirname "$DENO"):$PATH"
 export DENO_NO_UPDATE_CHECK=1 NO_COLOR=1
 
 LOGDIR=$(mktemp -d /tmp/directpv-test.XXXXXX)
+export DIRECTPV_TEST_LOGDIR="$LOGDIR"
 PASSED=0 FAILED=0 SKIPPED=0
 declare -a SUMMARY=()
 LAYER_FAILED=0

@@ -21,7 +21,7 @@ async function scenarios(base: string): Promise<number> {
   say(`Control plane ready in ${cluster.startupMs} ms (${cluster.kubeconfigPath})`);
   try {
     const child = new Deno.Command(Deno.execPath(), {
-      args: ["test", "-A", "--frozen", join(REPO, "harness/e2e")],
+      args: ["test", "-A", "--frozen", join(REPO, "harness/e2e"), join(REPO, "harness/cluster")],
       env: { DIRECTPV_E2E_KUBECONFIG: cluster.kubeconfigPath, NO_COLOR: "1" },
       cwd: REPO,
       stdout: "inherit",

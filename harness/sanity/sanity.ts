@@ -23,7 +23,8 @@ export interface SanityCounts {
 /** Reads pass/fail/skip counts from a ginkgo JUnit report. */
 export function countsFromJunit(xml: string): SanityCounts {
   const cases = [...xml.matchAll(/<testcase\b[^>]*?(\/>|>([\s\S]*?)<\/testcase>)/g)];
-  let failed = 0, skipped = 0;
+  let failed = 0;
+  let skipped = 0;
   for (const c of cases) {
     const body = c[2] ?? "";
     if (/<(failure|error)\b/.test(body)) failed++;

@@ -10,14 +10,16 @@
 set -euo pipefail
 
 # --- pins: change them together (same Kubernetes minor everywhere) ---
-K8S_VERSION=1.35.4                 # kube-apiserver, kube-controller-manager, kubectl
+# The module proxy we can reach serves only some versions: csi-resizer v2.1.0 and the
+# csi-provisioner v6.2.1 commit (both on k8s 0.35) are refused ("This module version is not
+# available"), so the stack is on Kubernetes 1.36 with the sidecars released for it.
+K8S_VERSION=1.36.3                 # kube-apiserver, kube-controller-manager, kubectl
 ETCD_VERSION=3.6.16
 CSI_SANITY_VERSION=5.4.0
-CSI_RESIZER_VERSION=2.1.0          # first /v2 release; built against k8s 0.35
-# csi-provisioner v6.2.1 still declares the /v5 module path, so it is pinned by commit.
-CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v5
-CSI_PROVISIONER_COMMIT=7b5fa70d68ff
-CSI_PROVISIONER_LABEL=v6.2.1
+CSI_RESIZER_MODULE=github.com/kubernetes-csi/external-resizer/v2
+CSI_RESIZER_VERSION=v2.2.0         # built against k8s 0.36
+CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v6
+CSI_PROVISIONER_VERSION=v6.3.0     # first /v6 release; built against k8s 1.36
 
 CACHE="${DIRECTPV_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/directpv-tools}"
 BIN="$CACHE/bin"
@@ -100,21 +102,30 @@ build_sanity() {
   stamp csi-sanity "$CSI_SANITY_VERSION"
 }
 
+# module_tool NAME MODULE VERSION PKG: builds PKG of MODULE@VERSION into $BIN/NAME inside a
+# wrapper module that requires MODULE explicitly and copies its replace directives. Naming
+# the module (rather than `go install PKG@VERSION`) avoids probing PKG's parent paths as
+# modules, which some proxies answer with 403 instead of 404.
+module_tool() {
+  local name=$1 module=$2 version=$3 pkg=$4 gomod from to ver _arrow
+  wrapper "$SRC/$name" "local.test/$name"
+  gomod=$(gomod_of "$module@$version")
+  # A module without replace directives is fine: grep finding nothing must not end the build.
+  { grep '=>' "$gomod" || true; } | sed 's/^replace //' |
+    while read -r from _arrow to ver; do go mod edit -replace="$from=$to@$ver"; done
+  go mod edit -require="$module@$version" -tool="$pkg"
+  go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$BIN/$name" "$pkg"
+  stamp "$name" "$version"
+}
+
 build_resizer() {
-  GOBIN="$BIN" go install -trimpath -ldflags "-s -w" \
-    "github.com/kubernetes-csi/external-resizer/v2/cmd/csi-resizer@v$CSI_RESIZER_VERSION"
-  stamp csi-resizer "$CSI_RESIZER_VERSION"
+  module_tool csi-resizer "$CSI_RESIZER_MODULE" "$CSI_RESIZER_VERSION" \
+    "$CSI_RESIZER_MODULE/cmd/csi-resizer"
 }
 
 build_provisioner() {
-  local from to ver _arrow
-  wrapper "$SRC/provisioner" local.test/provisioner
-  grep '=>' "$(gomod_of "$CSI_PROVISIONER_MODULE@$CSI_PROVISIONER_COMMIT")" | sed 's/^replace //' |
-    while read -r from _arrow to ver; do go mod edit -replace="$from=$to@$ver"; done
-  go get -tool "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner@$CSI_PROVISIONER_COMMIT"
-  go build -trimpath -ldflags "-s -w" -o "$BIN/csi-provisioner" \
+  module_tool csi-provisioner "$CSI_PROVISIONER_MODULE" "$CSI_PROVISIONER_VERSION" \
     "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner"
-  stamp csi-provisioner "$CSI_PROVISIONER_LABEL"
 }
 
 main() {
@@ -128,9 +139,9 @@ main() {
     (timed "kube-apiserver, kube-controller-manager, kubectl v$K8S_VERSION" build_kube)
   fi
   fresh csi-sanity "$CSI_SANITY_VERSION" || (timed "csi-sanity v$CSI_SANITY_VERSION" build_sanity)
-  fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer v$CSI_RESIZER_VERSION" build_resizer)
-  fresh csi-provisioner "$CSI_PROVISIONER_LABEL" ||
-    (timed "csi-provisioner $CSI_PROVISIONER_LABEL" build_provisioner)
+  fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer $CSI_RESIZER_VERSION" build_resizer)
+  fresh csi-provisioner "$CSI_PROVISIONER_VERSION" ||
+    (timed "csi-provisioner $CSI_PROVISIONER_VERSION" build_provisioner)
   log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
 }
 

@@ -1,7 +1,10 @@
 import assert from "node:assert/strict";
 import { lines } from "./watch_stream.ts";
 
-function streamOf(chunks: string[], keepOpen: boolean): ReadableStream<Uint8Array> {
+function streamOf(
+  chunks: string[],
+  { keepOpen }: { keepOpen: boolean },
+): ReadableStream<Uint8Array> {
   const encoder = new TextEncoder();
   return new ReadableStream({
     start(controller) {
@@ -13,7 +16,9 @@ function streamOf(chunks: string[], keepOpen: boolean): ReadableStream<Uint8Arra
 
 Deno.test("lines() splits chunks into lines across chunk boundaries", async () => {
   const out: string[] = [];
-  for await (const line of lines(streamOf(['{"a":1}\n{"b"', ":2}\n", '{"c":3}'], false))) {
+  for await (
+    const line of lines(streamOf(['{"a":1}\n{"b"', ":2}\n", '{"c":3}'], { keepOpen: false }))
+  ) {
     out.push(line);
   }
   assert.deepEqual(out, ['{"a":1}', '{"b":2}', '{"c":3}']);
@@ -23,7 +28,7 @@ Deno.test("lines() ends when the signal aborts with buffered lines and an open s
   const many = Array.from({ length: 200 }, (_, i) => `{"n":${i}}\n`).join("");
   const controller = new AbortController();
   const out: string[] = [];
-  for await (const line of lines(streamOf([many], true), controller.signal)) {
+  for await (const line of lines(streamOf([many], { keepOpen: true }), controller.signal)) {
     out.push(line);
     if (out.length === 50) controller.abort();
   }
@@ -34,7 +39,9 @@ Deno.test("lines() ends a pending read when the signal aborts", async () => {
   const controller = new AbortController();
   const iterate = (async () => {
     const out: string[] = [];
-    for await (const line of lines(streamOf(['{"a":1}\n'], true), controller.signal)) {
+    for await (
+      const line of lines(streamOf(['{"a":1}\n'], { keepOpen: true }), controller.signal)
+    ) {
       out.push(line);
     }
     return out;
