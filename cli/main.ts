@@ -1,0 +1,107 @@
+/**
+ * kubectl-directpv entry point: the only place that reads the process's arguments and
+ * environment, builds the real Kubernetes client and file access, and exits.
+ */
+import { dirname } from "node:path";
+import type { FileStore } from "../lib/admin/mod.ts";
+import { NotFoundError, PermissionDeniedError, UnavailableError } from "../lib/errors/mod.ts";
+import { connectKube } from "../lib/k8s/mod.ts";
+import type { CliContext, Writer } from "./context.ts";
+import { EXIT_CODES } from "./exit_codes.ts";
+import { VERSION } from "./version.ts";
+
+function writerOf(file: typeof Deno.stdout | typeof Deno.stderr): Writer {
+  const encoder = new TextEncoder();
+  return {
+    write(text: string) {
+      let bytes = encoder.encode(text);
+      while (bytes.length > 0) bytes = bytes.subarray(file.writeSync(bytes));
+    },
+  };
+}
+
+function fileError(err: unknown, path: string): Error {
+  const message = err instanceof Error ? err.message : String(err);
+  if (err instanceof Deno.errors.NotFound) return new NotFoundError(`File "${path}" not found`);
+  if (err instanceof Deno.errors.PermissionDenied) {
+    return new PermissionDeniedError(`Cannot access "${path}": permission denied`);
+  }
+  return new UnavailableError(`Cannot access "${path}": ${message}`, { cause: err });
+}
+
+async function guard<T>(path: string, op: () => Promise<T>): Promise<T> {
+  try {
+    return await op();
+  } catch (err) {
+    throw fileError(err, path);
+  }
+}
+
+const files: FileStore = {
+  readText: (path) => guard(path, () => Deno.readTextFile(path)),
+  writeText: (path, text, options) =>
+    guard(path, async () => {
+      await Deno.writeTextFile(path, text, options?.mode ? { mode: options.mode } : {});
+      if (options?.mode !== undefined) await Deno.chmod(path, options.mode);
+    }),
+  mkdir: (path, options) =>
+    guard(path, () =>
+      Deno.mkdir(path, {
+        ...(options?.recursive ? { recursive: true } : {}),
+        ...(options?.mode ? { mode: options.mode } : {}),
+      })),
+  rename: (from, to) => guard(dirname(to), () => Deno.rename(from, to)),
+  remove: (path) => guard(path, () => Deno.remove(path)),
+};
+
+function columns(): number | undefined {
+  try {
+    return Deno.stderr.isTerminal() ? Deno.consoleSize().columns : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function interrupts(): AbortSignal {
+  const controller = new AbortController();
+  Deno.addSignalListener("SIGINT", () => {
+    if (controller.signal.aborted) Deno.exit(EXIT_CODES.failure);
+    Deno.stderr.writeSync(new TextEncoder().encode("Exiting on signal interrupt\n"));
+    controller.abort();
+  });
+  return controller.signal;
+}
+
+// `--version` alone is answered before the command tree and its libraries are loaded.
+if (Deno.args.length === 1 && Deno.args[0] === "--version") {
+  writerOf(Deno.stdout).write(`${VERSION}\n`);
+  Deno.exit(EXIT_CODES.success);
+}
+
+const [{ runCli }, { ADMIN }] = await Promise.all([import("./app.ts"), import("./admin_api.ts")]);
+const env = Deno.env.toObject();
+const home = env["HOME"];
+const cols = columns();
+const ctx: CliContext = {
+  connect: (target) =>
+    connectKube({
+      ...target,
+      env: (name) => env[name],
+      userAgent: `kubectl-directpv/${VERSION}`,
+    }),
+  stdout: writerOf(Deno.stdout),
+  stderr: writerOf(Deno.stderr),
+  isTTY: { stdout: Deno.stdout.isTerminal(), stderr: Deno.stderr.isTerminal() },
+  ...(cols !== undefined ? { columns: cols } : {}),
+  env,
+  now: () => new Date(),
+  uuid: () => crypto.randomUUID(),
+  files,
+  cwd: Deno.cwd(),
+  ...(home ? { homeDir: home } : {}),
+  version: VERSION,
+  admin: ADMIN,
+  signal: interrupts(),
+};
+
+Deno.exit(await runCli(Deno.args, ctx));

@@ -1,0 +1,170 @@
+/** `label drives|volumes` (reference §1.9): set or remove user labels. */
+import type { KubeClient, ResourceClient } from "../k8s/mod.ts";
+import { InvalidArgumentError } from "../errors/mod.ts";
+import {
+  type DirectPVDrive,
+  type DirectPVVolume,
+  GROUP,
+  isReservedLabelKey,
+  isValidLabelValue,
+  type KubeObject,
+} from "../types/mod.ts";
+import { describeDrive, describeVolume } from "./describe.ts";
+import { type DriveQuery, listDrives, listVolumes, type VolumeQuery } from "./listers.ts";
+import {
+  NoMatchingResourcesError,
+  signalOption,
+  silentReporter,
+  writeOptions,
+  type WriteRunOptions,
+} from "./types.ts";
+import { updateMatching } from "./update_matching.ts";
+
+/** One label change: set `key` to `value`, or remove `key` when `value` is undefined. */
+export interface LabelChange {
+  key: string;
+  value?: string;
+}
+
+const NAME = /^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)$/;
+const SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Whether `key` is a Kubernetes qualified name (`[prefix/]name`). */
+export function isQualifiedName(key: string): boolean {
+  const slash = key.lastIndexOf("/");
+  const name = slash < 0 ? key : key.slice(slash + 1);
+  const prefix = slash < 0 ? undefined : key.slice(0, slash);
+  if (name.length === 0 || name.length > 63 || !NAME.test(name)) return false;
+  return prefix === undefined || (prefix.length <= 253 && SUBDOMAIN.test(prefix));
+}
+
+/** Prefixes a key with `directpv.min.io/` unless it already starts with `directpv.min.io`. */
+export function labelKeyOf(key: string): string {
+  return key.startsWith(GROUP) ? key : `${GROUP}/${key}`;
+}
+
+function parseOne(arg: string): LabelChange {
+  const eq = arg.indexOf("=");
+  if (eq < 0) {
+    if (!arg.endsWith("-")) {
+      throw new InvalidArgumentError(`Argument "${arg}" must end with '-' to remove label`);
+    }
+    return { key: arg.slice(0, -1) };
+  }
+  if (eq === 0 || arg.indexOf("=", eq + 1) >= 0) {
+    throw new InvalidArgumentError(`Argument "${arg}" must be formatted k=v or k-`);
+  }
+  return { key: arg.slice(0, eq), value: arg.slice(eq + 1) };
+}
+
+/**
+ * Parses `k=v` (set) and `k-` (remove) arguments into label changes with full keys.
+ *
+ * @throws {InvalidArgumentError} on a malformed argument, an invalid key or value, or a
+ *   reserved key
+ * @example parseLabelArgs(["tier=hot"]) // [{ key: "directpv.min.io/tier", value: "hot" }]
+ */
+export function parseLabelArgs(args: readonly string[]): LabelChange[] {
+  if (args.length === 0) throw new InvalidArgumentError("At least one label must be provided");
+  return args.map((arg) => {
+    const change = parseOne(arg);
+    const key = labelKeyOf(change.key);
+    if (change.key === "" || !isQualifiedName(key)) {
+      throw new InvalidArgumentError(`Invalid label key "${change.key}" in argument "${arg}"`);
+    }
+    if (change.value !== undefined && !isValidLabelValue(change.value)) {
+      throw new InvalidArgumentError(`Invalid label value "${change.value}" in argument "${arg}"`);
+    }
+    if (isReservedLabelKey(key)) {
+      throw new InvalidArgumentError(
+        `Cannot ${change.value === undefined ? "remove" : "use"} reserved key "${key}"`,
+      );
+    }
+    return change.value === undefined ? { key } : { key, value: change.value };
+  });
+}
+
+/** Applies label changes to an object's labels; reports whether anything changed. */
+export function applyLabelChanges(object: KubeObject, changes: readonly LabelChange[]): boolean {
+  const labels = { ...object.metadata.labels };
+  let changed = false;
+  for (const { key, value } of changes) {
+    if (value === undefined) {
+      if (key in labels) {
+        delete labels[key];
+        changed = true;
+      }
+    } else if (labels[key] !== value) {
+      labels[key] = value;
+      changed = true;
+    }
+  }
+  object.metadata.labels = labels;
+  return changed;
+}
+
+async function labelObjects<T extends KubeObject>(
+  resource: ResourceClient<T>,
+  objects: readonly T[],
+  changes: readonly LabelChange[],
+  describe: (object: T) => string,
+  options: WriteRunOptions,
+): Promise<T[]> {
+  if (objects.length === 0) throw new NoMatchingResourcesError();
+  const reporter = options.reporter ?? silentReporter;
+  const outcomes = await updateMatching(
+    resource,
+    objects,
+    (object) => applyLabelChanges(object, changes) ? "changed" : "unchanged",
+    writeOptions(options),
+  );
+  const changed = outcomes.filter((o) => o.changed).map((o) => o.object);
+  for (const object of changed) {
+    for (const { key, value } of changes) {
+      reporter.info(
+        value === undefined
+          ? `Label '${key}' successfully removed from ${describe(object)}`
+          : `Label '${key}:${value}' successfully set on ${describe(object)}`,
+      );
+    }
+  }
+  return changed;
+}
+
+/** Arguments of {@link labelDrives}. */
+export interface LabelDrivesArgs extends WriteRunOptions {
+  query: DriveQuery;
+  changes: readonly LabelChange[];
+}
+
+/** Arguments of {@link labelVolumes}. */
+export interface LabelVolumesArgs extends WriteRunOptions {
+  query: VolumeQuery;
+  changes: readonly LabelChange[];
+}
+
+/**
+ * Sets or removes labels on the selected drives; returns the drives it changed.
+ *
+ * @throws {NoMatchingResourcesError} when nothing is selected
+ */
+export async function labelDrives(
+  kube: KubeClient,
+  args: LabelDrivesArgs,
+): Promise<DirectPVDrive[]> {
+  const drives = await listDrives(kube, args.query, signalOption(args.signal));
+  return labelObjects(kube.drives, drives, args.changes, describeDrive, args);
+}
+
+/**
+ * Sets or removes labels on the selected volumes; returns the volumes it changed.
+ *
+ * @throws {NoMatchingResourcesError} when nothing is selected
+ */
+export async function labelVolumes(
+  kube: KubeClient,
+  args: LabelVolumesArgs,
+): Promise<DirectPVVolume[]> {
+  const volumes = await listVolumes(kube, args.query, signalOption(args.signal));
+  return labelObjects(kube.volumes, volumes, args.changes, describeVolume, args);
+}

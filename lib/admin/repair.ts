@@ -1,0 +1,188 @@
+/**
+ * `repair` (reference §1.13): one Job per drive that runs `repair` on the drive's node with the
+ * node-server's image, security context and scheduling settings.
+ */
+import type { AnyObject, KubeClient } from "../k8s/mod.ts";
+import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
+import {
+  APP_ROOT_DIR,
+  type DirectPVDrive,
+  IDENTITY,
+  LABELS,
+  LEGACY_APP_ROOT_DIR,
+  NAMESPACE,
+  UDEV_DATA_DIR,
+} from "../types/mod.ts";
+import { nodeOf } from "./describe.ts";
+import { NoMatchingResourcesError, type Reporter, signalOption, silentReporter } from "./types.ts";
+
+/** Name of the DaemonSet whose pod settings repair jobs copy. */
+export const NODE_SERVER_DAEMONSET = "node-server";
+const TERMINATION_LOG = "/var/log/repair-termination-log";
+
+/** Arguments of {@link repair}. */
+export interface RepairArgs {
+  driveIds: readonly string[];
+  /** Pass `--force` (zero the XFS log). */
+  force?: boolean;
+  /** Pass `--disable-prefetch`. */
+  disablePrefetch?: boolean;
+  /** Pass `--dry-run`: xfs_repair only reports (no-modify mode). */
+  dryRun?: boolean;
+  signal?: AbortSignal;
+  reporter?: Reporter;
+}
+
+/** The pod settings a repair job copies from the node-server DaemonSet. */
+export interface NodeServerPodTemplate {
+  image: string;
+  command?: string[];
+  securityContext?: AnyObject;
+  tolerations?: AnyObject[];
+  imagePullSecrets?: AnyObject[];
+  annotations?: Record<string, string>;
+}
+
+/** Reads the settings repair jobs copy from the node-server DaemonSet. */
+export function podTemplateOf(daemonSet: AnyObject): NodeServerPodTemplate {
+  const pod = daemonSet.spec?.template;
+  const containers: AnyObject[] = pod?.spec?.containers ?? [];
+  const container = containers.find((c) => c.name === "node-server") ?? containers[0];
+  if (!container?.image) {
+    throw new FailedPreconditionError(
+      `Invalid DaemonSet "${NODE_SERVER_DAEMONSET}": no node-server container image`,
+    );
+  }
+  return {
+    image: container.image,
+    ...(container.command ? { command: container.command } : {}),
+    ...(container.securityContext ? { securityContext: container.securityContext } : {}),
+    ...(pod?.spec?.tolerations ? { tolerations: pod.spec.tolerations } : {}),
+    ...(pod?.spec?.imagePullSecrets ? { imagePullSecrets: pod.spec.imagePullSecrets } : {}),
+    ...(pod?.metadata?.annotations ? { annotations: pod.metadata.annotations } : {}),
+  };
+}
+
+const MOUNTS = [
+  { name: "directpv-common-root", path: `${APP_ROOT_DIR}/`, propagation: "Bidirectional" },
+  { name: "direct-csi-common-root", path: `${LEGACY_APP_ROOT_DIR}/`, propagation: "Bidirectional" },
+  { name: "sysfs", path: "/sys", propagation: "Bidirectional" },
+  { name: "devfs", path: "/dev", propagation: "HostToContainer", readOnly: true },
+  { name: "run-udev-data-dir", path: UDEV_DATA_DIR, propagation: "None", readOnly: true },
+];
+
+function repairContainer(
+  drive: DirectPVDrive,
+  template: NodeServerPodTemplate,
+  args: Pick<RepairArgs, "force" | "disablePrefetch" | "dryRun">,
+): Record<string, unknown> {
+  return {
+    name: "repair",
+    image: template.image,
+    ...(template.command ? { command: template.command } : {}),
+    args: [
+      "repair",
+      drive.metadata.name ?? "",
+      `--kube-node-name=${nodeOf(drive)}`,
+      ...(args.force ? ["--force"] : []),
+      ...(args.disablePrefetch ? ["--disable-prefetch"] : []),
+      ...(args.dryRun ? ["--dry-run"] : []),
+    ],
+    ...(template.securityContext ? { securityContext: template.securityContext } : {}),
+    volumeMounts: MOUNTS.map((m) => ({
+      name: m.name,
+      mountPath: m.path,
+      mountPropagation: m.propagation,
+      ...(m.readOnly ? { readOnly: true } : {}),
+    })),
+    terminationMessagePath: TERMINATION_LOG,
+    terminationMessagePolicy: "FallbackToLogsOnError",
+  };
+}
+
+/** The Job that repairs one drive on its node. */
+export function repairJob(
+  drive: DirectPVDrive,
+  template: NodeServerPodTemplate,
+  args: Pick<RepairArgs, "force" | "disablePrefetch" | "dryRun">,
+): AnyObject {
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name: `repair-${drive.metadata.name ?? ""}`, namespace: NAMESPACE },
+    spec: {
+      backoffLimit: 1,
+      ttlSecondsAfterFinished: 300,
+      template: {
+        metadata: template.annotations ? { annotations: template.annotations } : {},
+        spec: {
+          nodeSelector: { [LABELS.node]: nodeOf(drive) },
+          serviceAccountName: IDENTITY,
+          restartPolicy: "Never",
+          ...(template.tolerations ? { tolerations: template.tolerations } : {}),
+          ...(template.imagePullSecrets ? { imagePullSecrets: template.imagePullSecrets } : {}),
+          containers: [repairContainer(drive, template, args)],
+          volumes: MOUNTS.map((m) => ({
+            name: m.name,
+            hostPath: { path: m.path, type: "DirectoryOrCreate" },
+          })),
+        },
+      },
+    },
+  };
+}
+
+async function nodeServerTemplate(
+  kube: KubeClient,
+  signal?: AbortSignal,
+): Promise<NodeServerPodTemplate> {
+  try {
+    const ds = await kube.daemonSets.get(NODE_SERVER_DAEMONSET, {
+      namespace: NAMESPACE,
+      ...signalOption(signal),
+    });
+    return podTemplateOf(ds);
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    throw new FailedPreconditionError(
+      `Cannot create repair jobs: DaemonSet "${NODE_SERVER_DAEMONSET}" not found in namespace "${NAMESPACE}"`,
+      { cause: err },
+    );
+  }
+}
+
+/**
+ * Creates a repair Job per existing drive. Unknown drives are warned about and skipped; an
+ * existing Job is left alone. Returns the names of the Jobs created.
+ *
+ * @throws {NoMatchingResourcesError} when none of the drives exists
+ * @throws {FailedPreconditionError} when the node-server DaemonSet is missing
+ */
+export async function repair(kube: KubeClient, args: RepairArgs): Promise<string[]> {
+  const reporter = args.reporter ?? silentReporter;
+  const drives: DirectPVDrive[] = [];
+  for (const id of new Set(args.driveIds)) {
+    try {
+      drives.push(await kube.drives.get(id, signalOption(args.signal)));
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      reporter.warn(`Drive ${id} not found; skipped`);
+    }
+  }
+  if (drives.length === 0) throw new NoMatchingResourcesError();
+  const template = await nodeServerTemplate(kube, args.signal);
+  const created: string[] = [];
+  for (const drive of drives) {
+    const job = repairJob(drive, template, args);
+    const name = job.metadata.name as string;
+    try {
+      await kube.jobs.create(job, { namespace: NAMESPACE, ...signalOption(args.signal) });
+      created.push(name);
+      reporter.info(`Repair job ${name} for drive ${drive.metadata.name} is created`);
+    } catch (err) {
+      if (!(err instanceof AlreadyExistsError)) throw err;
+      reporter.info(`Job ${name} already exists`);
+    }
+  }
+  return created;
+}

@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import { FailedPreconditionError } from "../errors/mod.ts";
+import { defaultInstallArgs, installObjects } from "../install/mod.ts";
+import type { AnyObject } from "../k8s/mod.ts";
+import { FakeKube } from "../k8s/testing.ts";
+import { NAMESPACE } from "../types/mod.ts";
+import { podTemplateOf, repair, repairJob } from "./repair.ts";
+import { makeDrive, recordingReporter } from "./testing.ts";
+import { NoMatchingResourcesError } from "./types.ts";
+
+const A = "aaaaaaaa-0000-4000-8000-000000000001";
+
+function nodeServer(): AnyObject {
+  const args = {
+    ...defaultInstallArgs("v4.1.6"),
+    tolerations: [{ key: "k", operator: "Exists" as const, effect: "NoSchedule" as const }],
+    imagePullSecrets: ["regcred"],
+    apparmorProfile: "directpv",
+  };
+  return installObjects(args).find((o) => o.kind === "DaemonSet") as unknown as AnyObject;
+}
+
+Deno.test("repairJob() has the shape DirectPV's repair jobs have", () => {
+  const drive = makeDrive({ id: A, node: "node1", name: "sdb" });
+  const job = repairJob(drive, podTemplateOf(nodeServer()), { force: true, dryRun: true });
+  assert.equal(job.metadata.name, `repair-${A}`);
+  assert.equal(job.metadata.namespace, NAMESPACE);
+  assert.equal(job.spec.backoffLimit, 1);
+  assert.equal(job.spec.ttlSecondsAfterFinished, 300);
+  const pod = job.spec.template.spec;
+  assert.equal(pod.restartPolicy, "Never");
+  assert.equal(pod.serviceAccountName, "directpv-min-io");
+  assert.deepEqual(pod.nodeSelector, { "directpv.min.io/node": "node1" });
+  assert.deepEqual(pod.tolerations, [{ key: "k", operator: "Exists", effect: "NoSchedule" }]);
+  assert.deepEqual(pod.imagePullSecrets, [{ name: "regcred" }]);
+  assert.equal(
+    job.spec.template.metadata
+      .annotations["container.apparmor.security.beta.kubernetes.io/node-server"],
+    "localhost/directpv",
+  );
+  const [container] = pod.containers;
+  assert.equal(container.image, "quay.io/minio/directpv:v4.1.6");
+  assert.deepEqual(container.args, ["repair", A, "--kube-node-name=node1", "--force", "--dry-run"]);
+  assert.ok(container.securityContext.privileged);
+  assert.equal(container.terminationMessagePath, "/var/log/repair-termination-log");
+  assert.deepEqual(
+    container.volumeMounts.map((m: AnyObject) =>
+      `${m.mountPath}:${m.mountPropagation}:${!!m.readOnly}`
+    ),
+    [
+      "/var/lib/directpv/:Bidirectional:false",
+      "/var/lib/direct-csi/:Bidirectional:false",
+      "/sys:Bidirectional:false",
+      "/dev:HostToContainer:true",
+      "/run/udev/data:None:true",
+    ],
+  );
+  assert.deepEqual(pod.volumes.map((v: AnyObject) => v.hostPath.path), [
+    "/var/lib/directpv/",
+    "/var/lib/direct-csi/",
+    "/sys",
+    "/dev",
+    "/run/udev/data",
+  ]);
+});
+
+Deno.test("repair() creates one job per known drive and skips existing jobs", async () => {
+  const kube = new FakeKube();
+  kube.seed(nodeServer(), makeDrive({ id: A, node: "node1", name: "sdb" }));
+  const reporter = recordingReporter();
+  const missing = "bbbbbbbb-0000-4000-8000-000000000002";
+  assert.deepEqual(await repair(kube, { driveIds: [A, missing], reporter }), [`repair-${A}`]);
+  assert.deepEqual(await repair(kube, { driveIds: [A], reporter }), []);
+  assert.deepEqual(reporter.warnings, [`Drive ${missing} not found; skipped`]);
+  assert.deepEqual(reporter.infos, [
+    `Repair job repair-${A} for drive ${A} is created`,
+    `Job repair-${A} already exists`,
+  ]);
+  assert.equal((await kube.jobs.listAll({ namespace: NAMESPACE })).length, 1);
+});
+
+Deno.test("repair() needs the node-server DaemonSet and a known drive", async () => {
+  const kube = new FakeKube();
+  await assert.rejects(repair(kube, { driveIds: [A] }), NoMatchingResourcesError);
+  kube.seed(makeDrive({ id: A, node: "node1", name: "sdb" }));
+  await assert.rejects(
+    repair(kube, { driveIds: [A] }),
+    (e) =>
+      e instanceof FailedPreconditionError && /DaemonSet "node-server" not found/.test(e.message),
+  );
+});

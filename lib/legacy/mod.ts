@@ -1,0 +1,20 @@
+/**
+ * DirectCSI (`direct.csi.min.io`) support: the legacy object shapes, their client-side upgrade
+ * to v1beta5, the mapping to DirectPV drives and volumes, and the migration itself.
+ *
+ * May import: lib/types, lib/errors, lib/k8s.
+ * @module
+ */
+export * from "./types.ts";
+export { normalizeDevicePath, upgradeDrive, upgradeVolume } from "./convert.ts";
+export { isMigratableDrive, rewriteGroup, toDirectPVDrive, toDirectPVVolume } from "./mapping.ts";
+export {
+  compareApiVersions,
+  hasLegacyVolumes,
+  legacyClient,
+  migrateLegacy,
+  type MigrateLegacyOptions,
+  type MigrationResult,
+  removeLegacyObjects,
+  servedLegacyVersion,
+} from "./migrate.ts";
