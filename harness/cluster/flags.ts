@@ -2,12 +2,16 @@
 import type { Pki } from "./pki.ts";
 import type { ClusterPorts } from "./state.ts";
 
-/** The controllers kube-controller-manager runs: PV/PVC binding and protection plus GC. */
+/**
+ * The controllers kube-controller-manager runs: PV/PVC binding and protection, GC, and the
+ * namespace controller (so a deleted namespace finishes terminating).
+ */
 export const CONTROLLERS = [
   "persistentvolume-binder-controller",
   "persistentvolume-protection-controller",
   "persistentvolumeclaim-protection-controller",
   "garbage-collector-controller",
+  "namespace-controller",
 ];
 
 /** The service CIDR the API server allocates from (no Service is ever routed). */

@@ -14,7 +14,12 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
-import { type AnyObject, connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
+import {
+  type AnyObject,
+  connectKube,
+  type KubeClient,
+  updateWithRetry,
+} from "../../lib/k8s/mod.ts";
 import { crdObjects } from "../../lib/install/mod.ts";
 import {
   API_VERSION,
@@ -216,19 +221,20 @@ async function addVolume(kube: KubeClient, drive: DirectPVDrive, name: string): 
       status: "Ready",
     },
   });
-  const fresh = await kube.drives.get(fsuuid);
-  fresh.metadata.finalizers = [...(fresh.metadata.finalizers ?? []), volumeFinalizer(name)];
-  fresh.status.allocatedCapacity += 64 * 1024 ** 2;
-  fresh.status.freeCapacity -= 64 * 1024 ** 2;
-  await kube.drives.update(fresh);
+  await updateWithRetry(kube.drives, fsuuid, (fresh) => {
+    fresh.metadata.finalizers = [...(fresh.metadata.finalizers ?? []), volumeFinalizer(name)];
+    fresh.status.allocatedCapacity += 64 * 1024 ** 2;
+    fresh.status.freeCapacity -= 64 * 1024 ** 2;
+  });
   return dataPath;
 }
 
 /** What DeleteVolume does: drop pv-protection, then delete. */
 async function deleteVolume(kube: KubeClient, name: string): Promise<void> {
-  const volume = await kube.volumes.get(name);
-  volume.metadata.finalizers = [FINALIZERS.purgeProtection];
-  await kube.volumes.update(volume);
+  // The node server may be updating the volume too (drive-name label): retry on conflict.
+  await updateWithRetry(kube.volumes, name, (volume) => {
+    volume.metadata.finalizers = [FINALIZERS.purgeProtection];
+  });
   await kube.volumes.delete(name);
 }
 
@@ -389,9 +395,9 @@ Deno.test({
         const fsuuid = drive.status.fsuuid;
         removedDrives.push(fsuuid);
         await addVolume(kube, drive, `pvc-${RUN}-b`);
-        const removed = await kube.drives.get(fsuuid);
-        removed.status.status = "Removed";
-        await kube.drives.update(removed);
+        await updateWithRetry(kube.drives, fsuuid, (removed) => {
+          removed.status.status = "Removed";
+        });
         await until("the refusal event", async () => {
           const events = await kube.events.listAll({ namespace: "default" });
           return events.some((e) =>

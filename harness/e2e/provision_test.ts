@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { NotFoundError } from "../../lib/errors/mod.ts";
-import type { DirectPVDrive } from "../../lib/types/mod.ts";
+import { APP_ROOT_DIR, type DirectPVDrive } from "../../lib/types/mod.ts";
 import { pathExists, testGate, waitFor } from "../lib/mod.ts";
 import { expandPodVolume, unmountPodVolume } from "../kubelet/mod.ts";
 import { cli, startEnv, stopEnv } from "../sandbox/env.ts";
@@ -23,6 +23,12 @@ const gate = await testGate("provisioning scenario", {
 });
 
 const MiB = 2 ** 20;
+
+/** Where a path recorded in a CR (under /var/lib/directpv) lives for a node with --app-dir. */
+function hostPath(appDir: string, recorded: string): string {
+  assert.ok(recorded.startsWith(`${APP_ROOT_DIR}/`), `"${recorded}" is under ${APP_ROOT_DIR}`);
+  return join(appDir, recorded.slice(APP_ROOT_DIR.length));
+}
 
 Deno.test({
   name: "provisioning: PVC → PV → publish → write → expand → delete releases everything",
@@ -66,7 +72,9 @@ Deno.test({
         assert.equal(published.status.targetPath, paths.target);
         assert.equal(published.metadata.labels?.["directpv.min.io/pod.name"], "writer");
         assert.equal(
-          await Deno.readTextFile(join(published.status.dataPath, "hello.txt")),
+          await Deno.readTextFile(
+            join(hostPath(node.appDir, published.status.dataPath), "hello.txt"),
+          ),
           "hello\n",
           "the write landed in the volume's data directory on the drive",
         );
@@ -90,9 +98,9 @@ Deno.test({
 
       await t.step("delete releases the PV, the data and the capacity", async () => {
         assert.ok(use);
-        const dataPath = (await kube.volumes.get(pvName)).status.dataPath;
+        const dataPath = hostPath(node.appDir, (await kube.volumes.get(pvName)).status.dataPath);
         await unmountPodVolume(use);
-        await kube.pods.delete("writer", { namespace: "default" });
+        await kube.pods.delete("writer", { namespace: "default", gracePeriodSeconds: 0 });
         await kube.persistentVolumeClaims.delete("data", { namespace: "default" });
         await waitFor(async () => {
           try {

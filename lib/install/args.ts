@@ -51,7 +51,7 @@ export interface InstallArgs {
 /** The Kubernetes version `install -o` assumes without `--kube-version`. */
 export const DEFAULT_KUBE_VERSION: KubeVersion = { major: 1, minor: 35 };
 /** The Kubernetes minor versions DirectPV supports (outside, install warns). */
-export const SUPPORTED_MINOR_RANGE = { min: 18, max: 35 } as const;
+export const SUPPORTED_MINOR_RANGE = { min: 18, max: 36 } as const;
 
 /** The sidecars: repository name and tag of each, and the OpenShift replacement. */
 export const SIDECAR_IMAGES = {
@@ -163,7 +163,7 @@ export function kubeVersionFromServer(info: { major: string; minor: string }): K
   return { major: Number(major), minor: Number(minor) };
 }
 
-/** Whether DirectPV supports this Kubernetes version (1.18 to 1.35). */
+/** Whether this Kubernetes version is supported (1.18 to 1.36). */
 export function isSupportedKubeVersion(v: KubeVersion): boolean {
   return v.major === 1 && v.minor >= SUPPORTED_MINOR_RANGE.min &&
     v.minor <= SUPPORTED_MINOR_RANGE.max;

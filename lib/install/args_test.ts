@@ -116,11 +116,11 @@ Deno.test("kubeVersionFromServer() trims EKS-style minor suffixes", () => {
   assert.throws(() => kubeVersionFromServer({ major: "", minor: "29" }), InvalidArgumentError);
 });
 
-Deno.test("isSupportedKubeVersion() accepts 1.18 to 1.35", () => {
-  const versions = [[1, 17], [1, 18], [1, 35], [1, 36], [2, 20]] as const;
+Deno.test("isSupportedKubeVersion() accepts 1.18 to 1.36", () => {
+  const versions = [[1, 17], [1, 18], [1, 35], [1, 36], [1, 37], [2, 20]] as const;
   assert.deepEqual(
     versions.map(([major, minor]) => isSupportedKubeVersion({ major, minor })),
-    [false, true, true, false, false],
+    [false, true, true, true, false, false],
   );
 });
 

@@ -79,6 +79,9 @@ export function writeQuery(options: WriteOptions = {}): URLSearchParams {
 export function deleteBody(options: DeleteOptions = {}): Record<string, unknown> | undefined {
   const body: Record<string, unknown> = { kind: "DeleteOptions", apiVersion: "v1" };
   if (options.propagationPolicy) body.propagationPolicy = options.propagationPolicy;
+  if (options.gracePeriodSeconds !== undefined) {
+    body.gracePeriodSeconds = options.gracePeriodSeconds;
+  }
   if (options.resourceVersion) body.preconditions = { resourceVersion: options.resourceVersion };
   if (options.dryRun) body.dryRun = ["All"];
   return Object.keys(body).length > 2 ? body : undefined;

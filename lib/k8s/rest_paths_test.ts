@@ -98,6 +98,11 @@ Deno.test("writeQuery() and deleteBody() carry dry run, propagation and precondi
       dryRun: ["All"],
     },
   );
+  assert.deepEqual(deleteBody({ gracePeriodSeconds: 0 }), {
+    kind: "DeleteOptions",
+    apiVersion: "v1",
+    gracePeriodSeconds: 0,
+  });
   assert.equal(withQuery("/p", new URLSearchParams()), "/p");
   assert.equal(withQuery("/p", new URLSearchParams({ a: "1" })), "/p?a=1");
 });

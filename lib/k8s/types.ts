@@ -39,6 +39,8 @@ export interface WriteOptions extends NamespaceOption {
 
 export interface DeleteOptions extends WriteOptions {
   propagationPolicy?: "Foreground" | "Background" | "Orphan";
+  /** Seconds before the object is deleted; 0 deletes at once (a pod without a kubelet). */
+  gracePeriodSeconds?: number;
   /** Only delete when the object still has this resourceVersion. */
   resourceVersion?: string;
 }
