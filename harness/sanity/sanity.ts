@@ -47,7 +47,7 @@ export async function runSanity(dir: string, log: (m: string) => void): Promise<
   try {
     const { env } = started;
     const drivesYaml = join(dir, "drives.yaml");
-    await cli(env, ["discover", "--quiet", "--output-file", drivesYaml]);
+    await cli(env, ["discover", "--output-file", drivesYaml]);
     await cli(env, ["init", "--quiet", "--dangerous", drivesYaml]);
     const node = env.nodes[0];
     if (!node) throw new Error("No node was started");

@@ -3,7 +3,7 @@
  * collect what they report.
  */
 import type { KubeClient } from "../k8s/mod.ts";
-import { NotFoundError } from "../errors/mod.ts";
+import { AlreadyExistsError, NotFoundError } from "../errors/mod.ts";
 import {
   API_VERSION,
   CREATED_BY,
@@ -37,6 +37,20 @@ export function newNode(name: string): DirectPVNode {
   };
 }
 
+/** Creates a DirectPVNode; when the node controller made it first, returns that one. */
+async function createNode(
+  kube: KubeClient,
+  name: string,
+  write: { dryRun?: boolean; signal?: AbortSignal },
+): Promise<DirectPVNode> {
+  try {
+    return await kube.nodes.create(newNode(name), write);
+  } catch (err) {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+    return await kube.nodes.get(name, signalOption(write.signal));
+  }
+}
+
 /**
  * Makes the DirectPVNodes match the CSINodes that list the driver: creates the missing ones
  * (with refresh set) and deletes those whose CSINode is gone. Returns the current nodes.
@@ -54,7 +68,7 @@ export async function syncNodes(
   const out = existing.filter((n) => wanted.has(n.metadata.name ?? ""));
   const write = { ...(options.dryRun ? { dryRun: true } : {}), ...signalOption(options.signal) };
   for (const name of [...wanted].sort()) {
-    if (!have.has(name)) out.push(await kube.nodes.create(newNode(name), write));
+    if (!have.has(name)) out.push(await createNode(kube, name, write));
   }
   for (const node of existing) {
     const name = node.metadata.name ?? "";

@@ -37,6 +37,24 @@ Deno.test("syncNodes() creates DirectPVNodes for CSINodes running the driver and
   assert.ok((await kube.nodes.get("node1")).spec.refresh);
 });
 
+Deno.test("syncNodes() accepts a DirectPVNode the node controller created first", async () => {
+  const kube = new FakeKube();
+  kube.seed(makeCsiNode("node1"));
+  // The node controller creates its DirectPVNode between our list and our create.
+  kube.inject({
+    verb: "create",
+    resource: "directpvnodes",
+    times: 1,
+    hook: async () => {
+      kube.seed(makeNode("node1", [SDB]));
+      await Promise.resolve();
+    },
+  });
+  const nodes = await syncNodes(kube);
+  assert.deepEqual(nodes.map((n) => n.metadata.name), ["node1"]);
+  assert.deepEqual(nodes[0]?.status.devices, [SDB]);
+});
+
 Deno.test("discover() refreshes every node and returns what they report", async () => {
   const kube = new FakeKube();
   kube.seed(makeCsiNode("node1"), makeCsiNode("node2"), makeNode("node1", []));
