@@ -148,9 +148,11 @@ async function nodeDevices(kube: KubeClient): Promise<DirectPVNode["status"]["de
 
 /** Asks for a fresh device list and waits for it. */
 async function discover(kube: KubeClient): Promise<DirectPVNode["status"]["devices"]> {
-  const node = await until("the DirectPVNode", () => kube.nodes.get(NODE).catch(() => undefined));
-  node.spec.refresh = true;
-  await kube.nodes.update(node);
+  await until("the DirectPVNode", () => kube.nodes.get(NODE).catch(() => undefined));
+  // The node controller writes this object too: retry on conflict.
+  await updateWithRetry(kube.nodes, NODE, (node) => {
+    node.spec.refresh = true;
+  });
   return await until("the refreshed devices", async () => {
     const devices = await nodeDevices(kube);
     return devices.length > 0 ? devices : undefined;
