@@ -132,3 +132,13 @@ export function resolveKind(
     guessed: base.guessed && !explicit,
   };
 }
+
+/** The per-kind clients of a KubeClient (everything but `resource` and `serverVersion`). */
+export type TypedClients = Pick<KubeClient, KubeClientResource>;
+
+/** Builds every per-kind client of a KubeClient with `make`. */
+export function typedClients(make: (info: KindInfo) => unknown): TypedClients {
+  const out: Record<string, unknown> = {};
+  for (const [name, kindInfo] of Object.entries(KNOWN_KINDS)) out[name] = make(kindInfo);
+  return out as TypedClients;
+}

@@ -10,14 +10,8 @@ import {
   InvalidArgumentError,
   UnavailableError,
 } from "../errors/mod.ts";
-import type {
-  DirectPVDrive,
-  DirectPVInitRequest,
-  DirectPVNode,
-  DirectPVVolume,
-  KubeObject,
-} from "../types/mod.ts";
-import { type KindInfo, KNOWN_KINDS, resolveKind } from "./kinds.ts";
+import type { KubeObject } from "../types/mod.ts";
+import { type KindInfo, resolveKind, type TypedClients, typedClients } from "./kinds.ts";
 import { type KubeConfigOptions, type KubeConnection, loadKubeConfig } from "./kubeconfig.ts";
 import { type RestRequest, RestResource, type Transport } from "./rest_resource.ts";
 import {
@@ -162,58 +156,17 @@ export class FetchTransport implements Transport {
   }
 }
 
+// The per-kind clients are assigned in the constructor from one table (typedClients).
+export interface RestKube extends TypedClients {}
+
 /** KubeClient over a transport. */
 export class RestKube implements KubeClient {
   readonly #transport: Transport;
   readonly #kinds = new Map<string, RestResource<AnyObject>>();
-  readonly drives: ResourceClient<DirectPVDrive>;
-  readonly volumes: ResourceClient<DirectPVVolume>;
-  readonly nodes: ResourceClient<DirectPVNode>;
-  readonly initRequests: ResourceClient<DirectPVInitRequest>;
-  readonly coreNodes: ResourceClient<AnyObject>;
-  readonly csiNodes: ResourceClient<AnyObject>;
-  readonly persistentVolumes: ResourceClient<AnyObject>;
-  readonly persistentVolumeClaims: ResourceClient<AnyObject>;
-  readonly pods: ResourceClient<AnyObject>;
-  readonly storageClasses: ResourceClient<AnyObject>;
-  readonly csiDrivers: ResourceClient<AnyObject>;
-  readonly namespaces: ResourceClient<AnyObject>;
-  readonly serviceAccounts: ResourceClient<AnyObject>;
-  readonly clusterRoles: ResourceClient<AnyObject>;
-  readonly clusterRoleBindings: ResourceClient<AnyObject>;
-  readonly roles: ResourceClient<AnyObject>;
-  readonly roleBindings: ResourceClient<AnyObject>;
-  readonly daemonSets: ResourceClient<AnyObject>;
-  readonly deployments: ResourceClient<AnyObject>;
-  readonly jobs: ResourceClient<AnyObject>;
-  readonly customResourceDefinitions: ResourceClient<AnyObject>;
-  readonly events: ResourceClient<AnyObject>;
 
   constructor(transport: Transport) {
     this.#transport = transport;
-    const k = KNOWN_KINDS;
-    this.drives = this.#typed<DirectPVDrive>(k.drives);
-    this.volumes = this.#typed<DirectPVVolume>(k.volumes);
-    this.nodes = this.#typed<DirectPVNode>(k.nodes);
-    this.initRequests = this.#typed<DirectPVInitRequest>(k.initRequests);
-    this.coreNodes = this.#typed(k.coreNodes);
-    this.csiNodes = this.#typed(k.csiNodes);
-    this.persistentVolumes = this.#typed(k.persistentVolumes);
-    this.persistentVolumeClaims = this.#typed(k.persistentVolumeClaims);
-    this.pods = this.#typed(k.pods);
-    this.storageClasses = this.#typed(k.storageClasses);
-    this.csiDrivers = this.#typed(k.csiDrivers);
-    this.namespaces = this.#typed(k.namespaces);
-    this.serviceAccounts = this.#typed(k.serviceAccounts);
-    this.clusterRoles = this.#typed(k.clusterRoles);
-    this.clusterRoleBindings = this.#typed(k.clusterRoleBindings);
-    this.roles = this.#typed(k.roles);
-    this.roleBindings = this.#typed(k.roleBindings);
-    this.daemonSets = this.#typed(k.daemonSets);
-    this.deployments = this.#typed(k.deployments);
-    this.jobs = this.#typed(k.jobs);
-    this.customResourceDefinitions = this.#typed(k.customResourceDefinitions);
-    this.events = this.#typed(k.events);
+    Object.assign(this, typedClients((info) => this.#typed(info)));
   }
 
   resource(apiVersion: string, kind: string, scope?: ResourceScope): ResourceClient<AnyObject> {

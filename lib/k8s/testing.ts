@@ -8,17 +8,11 @@
  * kube.inject({ verb: "update", resource: "directpvdrives", times: 2, error: () => new ConflictError("stale") });
  */
 import { InvalidArgumentError } from "../errors/mod.ts";
-import type {
-  DirectPVDrive,
-  DirectPVInitRequest,
-  DirectPVNode,
-  DirectPVVolume,
-  KubeObject,
-} from "../types/mod.ts";
+import type { KubeObject } from "../types/mod.ts";
 import { type FakeCall, FakeResource, type FakeRunner, type FakeVerb } from "./fake_resource.ts";
 import { FakeStore } from "./fake_store.ts";
 import type { WatchHandle } from "./fake_watch.ts";
-import { groupOf, type KindInfo, KNOWN_KINDS, resolveKind } from "./kinds.ts";
+import { groupOf, type KindInfo, resolveKind, type TypedClients, typedClients } from "./kinds.ts";
 import type {
   AnyObject,
   KubeClient,
@@ -81,6 +75,9 @@ function matches(spec: FakeReaction, call: FakeCall): boolean {
     (spec.name === undefined || spec.name === call.name);
 }
 
+// The per-kind clients are assigned in the constructor from one table (typedClients).
+export interface FakeKube extends TypedClients {}
+
 /** In-memory KubeClient; see the module doc. */
 export class FakeKube implements KubeClient, FakeRunner {
   /** The object store; tests rarely need it directly. */
@@ -94,58 +91,13 @@ export class FakeKube implements KubeClient, FakeRunner {
   readonly #reactions: ActiveReaction[] = [];
   readonly #kinds = new Map<string, { info: KindInfo; client: FakeResource<AnyObject> }>();
 
-  readonly drives: ResourceClient<DirectPVDrive>;
-  readonly volumes: ResourceClient<DirectPVVolume>;
-  readonly nodes: ResourceClient<DirectPVNode>;
-  readonly initRequests: ResourceClient<DirectPVInitRequest>;
-  readonly coreNodes: ResourceClient<AnyObject>;
-  readonly csiNodes: ResourceClient<AnyObject>;
-  readonly persistentVolumes: ResourceClient<AnyObject>;
-  readonly persistentVolumeClaims: ResourceClient<AnyObject>;
-  readonly pods: ResourceClient<AnyObject>;
-  readonly storageClasses: ResourceClient<AnyObject>;
-  readonly csiDrivers: ResourceClient<AnyObject>;
-  readonly namespaces: ResourceClient<AnyObject>;
-  readonly serviceAccounts: ResourceClient<AnyObject>;
-  readonly clusterRoles: ResourceClient<AnyObject>;
-  readonly clusterRoleBindings: ResourceClient<AnyObject>;
-  readonly roles: ResourceClient<AnyObject>;
-  readonly roleBindings: ResourceClient<AnyObject>;
-  readonly daemonSets: ResourceClient<AnyObject>;
-  readonly deployments: ResourceClient<AnyObject>;
-  readonly jobs: ResourceClient<AnyObject>;
-  readonly customResourceDefinitions: ResourceClient<AnyObject>;
-  readonly events: ResourceClient<AnyObject>;
-
   constructor(options: FakeKubeOptions = {}) {
     this.store = new FakeStore({
       ...(options.historyLimit !== undefined ? { historyLimit: options.historyLimit } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
     this.version = options.version ?? "1.35.4";
-    const k = KNOWN_KINDS;
-    this.drives = this.#typed<DirectPVDrive>(k.drives);
-    this.volumes = this.#typed<DirectPVVolume>(k.volumes);
-    this.nodes = this.#typed<DirectPVNode>(k.nodes);
-    this.initRequests = this.#typed<DirectPVInitRequest>(k.initRequests);
-    this.coreNodes = this.#typed(k.coreNodes);
-    this.csiNodes = this.#typed(k.csiNodes);
-    this.persistentVolumes = this.#typed(k.persistentVolumes);
-    this.persistentVolumeClaims = this.#typed(k.persistentVolumeClaims);
-    this.pods = this.#typed(k.pods);
-    this.storageClasses = this.#typed(k.storageClasses);
-    this.csiDrivers = this.#typed(k.csiDrivers);
-    this.namespaces = this.#typed(k.namespaces);
-    this.serviceAccounts = this.#typed(k.serviceAccounts);
-    this.clusterRoles = this.#typed(k.clusterRoles);
-    this.clusterRoleBindings = this.#typed(k.clusterRoleBindings);
-    this.roles = this.#typed(k.roles);
-    this.roleBindings = this.#typed(k.roleBindings);
-    this.daemonSets = this.#typed(k.daemonSets);
-    this.deployments = this.#typed(k.deployments);
-    this.jobs = this.#typed(k.jobs);
-    this.customResourceDefinitions = this.#typed(k.customResourceDefinitions);
-    this.events = this.#typed(k.events);
+    Object.assign(this, typedClients((info) => this.#typed(info)));
   }
 
   resource(apiVersion: string, kind: string, scope?: ResourceScope): ResourceClient<AnyObject> {
