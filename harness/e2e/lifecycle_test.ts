@@ -51,7 +51,12 @@ const KUBECONFIG = Deno.env.get("DIRECTPV_E2E_KUBECONFIG") ?? "";
 const DRIVER = Deno.env.get("DIRECTPV_E2E_DRIVER") ?? join(ROOT, "driver", "main.ts");
 const RUN = crypto.randomUUID().slice(0, 8);
 const NODE = `lifecycle-${RUN}`;
-const MOUNT_ROOT = "/var/lib/directpv/mnt";
+/** The node's app dir (`--app-dir`), so the scenario leaves the host's /var/lib/directpv alone. */
+const APP_DIR = `/tmp/directpv-lifecycle-app-${RUN}`;
+/** Where drives are really mounted. */
+const MOUNT_ROOT = `${APP_DIR}/mnt`;
+/** The same place as recorded in CRs (paths are always written under /var/lib/directpv). */
+const RECORDED_MOUNT_ROOT = "/var/lib/directpv/mnt";
 const GIB = 1024 ** 3;
 
 const gate = await testGate("lifecycle scenarios", {
@@ -87,6 +92,7 @@ class SimNode {
       `--kubeconfig=${KUBECONFIG}`,
       `--kube-node-name=${NODE}`,
       "--allow-loop-devices",
+      `--app-dir=${APP_DIR}`,
       `--loop-backing-dir=${this.dir}/loops`,
       "--quota=best-effort",
       `--csi-endpoint=unix://${this.dir}/${role}.sock`,
@@ -202,6 +208,7 @@ async function isMounted(fsuuid: string): Promise<boolean> {
 async function addVolume(kube: KubeClient, drive: DirectPVDrive, name: string): Promise<string> {
   const fsuuid = drive.status.fsuuid;
   const dataPath = `${MOUNT_ROOT}/${fsuuid}/.FSUUID.${fsuuid}/${name}`;
+  const recordedDataPath = `${RECORDED_MOUNT_ROOT}/${fsuuid}/.FSUUID.${fsuuid}/${name}`;
   await Deno.mkdir(dataPath, { recursive: true });
   await Deno.writeTextFile(`${dataPath}/data`, "payload");
   await kube.volumes.create({
@@ -213,7 +220,7 @@ async function addVolume(kube: KubeClient, drive: DirectPVDrive, name: string): 
       finalizers: [FINALIZERS.pvProtection, FINALIZERS.purgeProtection],
     },
     status: {
-      dataPath,
+      dataPath: recordedDataPath,
       stagingTargetPath: "",
       targetPath: "",
       fsuuid,
@@ -286,6 +293,7 @@ Deno.test({
         },
       });
     try {
+      await Deno.mkdir(APP_DIR, { recursive: true });
       await installCrds(kube);
       loops = await createLoopDrives(
         ["plain", "ext4", "mounted", "crash1", "crash2"].map((name) => ({ name, size: GIB })),
@@ -423,6 +431,8 @@ Deno.test({
       for (const fsuuid of [...fsuuids, ...removedDrives]) {
         await Deno.remove(`${MOUNT_ROOT}/${fsuuid}`).catch(() => {});
       }
+      await run("umount", ["--lazy", `${APP_DIR}/tmp`], { allowFailure: true });
+      await removePath(APP_DIR);
       await removePath(node.dir);
     }
   },
