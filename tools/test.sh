@@ -7,6 +7,7 @@
 #   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
+#   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
 #
 # Under CI=true a layer that exists but cannot run is a failure, not a skip.
 # The last line is the total: "total: N passed, N failed, N skipped".
@@ -108,6 +109,15 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
   else
     run "e2e" deno task test:e2e
   fi
+fi
+
+# --- kind ----------------------------------------------------------------------------------
+# kind needs a Docker engine. A machine without one does not support this layer (it is named
+# here, not failed); where Docker runs, the layer runs and counts like any other.
+if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then
+  run "kind" bash -c 'harness/kind/kind.sh up && harness/kind/kind.sh test; rc=$?; harness/kind/kind.sh down; exit $rc'
+else
+  SUMMARY+=("kind: not supported on this machine (no Docker engine); run harness/kind/kind.sh where Docker runs")
 fi
 
 note "summary"
