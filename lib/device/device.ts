@@ -1,6 +1,6 @@
 /** The probed block device, its denied reasons and its change-detecting id (reference §4.1). */
 import { type DeviceId, deviceId, MIN_DRIVE_SIZE, type NodeDevice } from "../types/mod.ts";
-import { sha256 } from "./sha256.ts";
+import { createHash } from "node:crypto";
 
 /** One block device (disk or partition) as probed from sysfs, procfs and its superblock. */
 export interface Device {
@@ -99,6 +99,33 @@ export function denyReasons(
   return out;
 }
 
+/** The keys of the device id lines, in the order their lines sort (no key prefixes another). */
+const ID_KEYS = [
+  "node",
+  "name",
+  "majorminor",
+  "size",
+  "hidden",
+  "removable",
+  "readonly",
+  "partitioned",
+  "holders",
+  "mountpoints",
+  "swapon",
+  "cdrom",
+  "dmname",
+  "fstype",
+  "fsuuid",
+  "label",
+  "parttabletype",
+  "make",
+  "serial",
+].map((k) => `${k}:`).sort();
+
+function sortedJoin(list: readonly string[]): string {
+  return list.length < 2 ? list.join(",") : [...list].sort().join(",");
+}
+
 /**
  * The `key:value` lines hashed into the device id, sorted. In place of DirectPV's udev data
  * they carry our own superblock facts (fstype, fsuuid, label, parttabletype) and the make and
@@ -106,34 +133,28 @@ export function denyReasons(
  * mounted, held, partitioned or swapped onto.
  */
 export function deviceIdLines(nodeId: string, d: Omit<Device, "id" | "deniedReasons">): string[] {
-  const lines = [
-    `node:${nodeId}`,
-    `name:${d.name}`,
-    `majorminor:${d.majorMinor}`,
-    `size:${d.size}`,
-    `hidden:${d.hidden}`,
-    `removable:${d.removable}`,
-    `readonly:${d.readOnly}`,
-    `partitioned:${d.partitioned}`,
-    `holders:${[...d.holders].sort().join(",")}`,
-    `mountpoints:${[...d.mountPoints].sort().join(",")}`,
-    `swapon:${d.swapOn}`,
-    `cdrom:${d.cdrom}`,
-    `dmname:${d.dmName ?? ""}`,
-    `fstype:${d.fsType ?? ""}`,
-    `fsuuid:${d.fsUuid ?? ""}`,
-    `label:${d.label ?? ""}`,
-    `parttabletype:${d.partTableType ?? ""}`,
-    `make:${d.make ?? ""}`,
-    `serial:${d.serial ?? ""}`,
-  ];
-  return lines.sort();
-}
-
-function base64(bytes: Uint8Array): string {
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  return btoa(bin);
+  const values: Record<string, string> = {
+    "node:": nodeId,
+    "name:": d.name,
+    "majorminor:": d.majorMinor,
+    "size:": String(d.size),
+    "hidden:": String(d.hidden),
+    "removable:": String(d.removable),
+    "readonly:": String(d.readOnly),
+    "partitioned:": String(d.partitioned),
+    "holders:": sortedJoin(d.holders),
+    "mountpoints:": sortedJoin(d.mountPoints),
+    "swapon:": String(d.swapOn),
+    "cdrom:": String(d.cdrom),
+    "dmname:": d.dmName ?? "",
+    "fstype:": d.fsType ?? "",
+    "fsuuid:": d.fsUuid ?? "",
+    "label:": d.label ?? "",
+    "parttabletype:": d.partTableType ?? "",
+    "make:": d.make ?? "",
+    "serial:": d.serial ?? "",
+  };
+  return ID_KEYS.map((k) => k + values[k]);
 }
 
 /** `<maj:min>$` + base64(SHA-256 of the newline-joined `deviceIdLines`). */
@@ -141,8 +162,8 @@ export function computeDeviceId(
   nodeId: string,
   d: Omit<Device, "id" | "deniedReasons">,
 ): DeviceId {
-  const data = new TextEncoder().encode(deviceIdLines(nodeId, d).join("\n"));
-  return deviceId(`${d.majorMinor}$${base64(sha256(data))}`);
+  const hash = createHash("sha256").update(deviceIdLines(nodeId, d).join("\n"), "utf8");
+  return deviceId(`${d.majorMinor}$${hash.digest("base64")}`);
 }
 
 /** Splits a device id into its `maj:min` and hash; undefined when malformed. */

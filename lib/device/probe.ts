@@ -13,8 +13,8 @@ import { mapPool } from "./pool.ts";
 import { parseCdromInfo, parseSwaps, parseUdevData } from "./proc_files.ts";
 import {
   partitionedDisks,
-  readSysfsDevice,
-  readSysfsEntry,
+  readSysfsDevices,
+  readSysfsEntries,
   type SysfsEntry,
   type SysfsFacts,
 } from "./sysfs.ts";
@@ -29,7 +29,7 @@ export interface ProbeOptions {
   driveExists?: (fsuuid: string) => Promise<boolean>;
   /** Probe only the devices with these names or `maj:min` numbers. */
   only?: { names?: readonly string[]; majorMinors?: readonly string[] };
-  /** Devices probed at once; 32 by default. */
+  /** Devices whose content is read at once; 32 by default. */
   concurrency?: number;
   log?: Logger;
 }
@@ -149,7 +149,7 @@ async function buildDevice(
   if (make) base.make = make;
   const serial = udev.ID_SERIAL_SHORT ?? udev.ID_SERIAL;
   if (serial) base.serial = serial;
-  const used = await usedByDirectpv(content, options);
+  const used = options.driveExists ? await usedByDirectpv(content, options) : undefined;
   const deniedReasons = denyReasons(base, {
     allowLoop: options.allowLoop ?? false,
     isLoop: facts.isLoop,
@@ -160,7 +160,8 @@ async function buildDevice(
 
 /**
  * Probes every block device of the host (disks and partitions), in name order. Unattached
- * loop devices (size 0) are left out.
+ * loop devices (size 0) are left out. sysfs is read first, in batches (it answers from
+ * memory); then the devices' content is read with bounded concurrency.
  *
  * @example const devices = await probeDevices(host, { nodeId: "node1", allowLoop: true })
  */
@@ -169,14 +170,10 @@ export async function probeDevices(host: Host, options: ProbeOptions): Promise<D
     readOptional(() => host.fs.readDir(host.paths.sys("class/block")), [] as string[]),
     loadContext(host),
   ]);
+  const all = await readSysfsEntries(host, entries.sort());
+  const chosen = all.filter((e) => wanted(e, options.only));
+  const facts = await readSysfsDevices(host, chosen, partitionedDisks(all));
+  const attached = facts.filter((f) => !f.isLoop || f.size > 0);
   const limit = options.concurrency ?? 32;
-  const found = await mapPool(entries.sort(), limit, (entry) => readSysfsEntry(host, entry));
-  const all = found.filter((e): e is SysfsEntry => e !== undefined);
-  const partitioned = partitionedDisks(all);
-  const devices = await mapPool(all.filter((e) => wanted(e, options.only)), limit, async (e) => {
-    const facts = await readSysfsDevice(host, e, { partitioned: partitioned.has(e.entry) });
-    if (facts.isLoop && facts.size === 0) return undefined;
-    return await buildDevice(host, facts, ctx, options);
-  });
-  return devices.filter((d): d is Device => d !== undefined);
+  return await mapPool(attached, limit, (f) => buildDevice(host, f, ctx, options));
 }

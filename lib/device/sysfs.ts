@@ -1,8 +1,9 @@
 /**
- * Reads block devices' attributes from `<root>/sys/class/block/<name>/`. Probing reads each
- * device's `uevent` first (numbers, kernel name, disk or partition); a disk is partitioned
- * when partitions named after it exist. Only the attributes a device of its kind has are
- * read, so a probe costs a handful of small reads per device.
+ * Reads block devices' attributes from `<root>/sys/class/block/<name>/`. Probing reads every
+ * device's `uevent` in one batch (numbers, kernel name, disk or partition); a disk is
+ * partitioned when partitions named after it exist. Then the attributes of all devices are
+ * read in one batch, only those a device of its kind has, so a probe costs a handful of small
+ * reads per device.
  */
 import { NotFoundError, UnavailableError } from "../errors/mod.ts";
 import type { Host } from "../sys/mod.ts";
@@ -35,6 +36,11 @@ export interface SysfsFacts extends SysfsEntry {
 
 const ABSENT = /no such device|invalid argument|os error (6|19|22)\b|ENXIO|ENODEV|EINVAL/i;
 
+function isAbsent(err: unknown): boolean {
+  return err instanceof NotFoundError ||
+    (err instanceof UnavailableError && ABSENT.test(err.message));
+}
+
 /**
  * Reads a sysfs attribute, trimmed; undefined when it is absent or reads as "no such device"
  * or "invalid argument" (the kernel's way of saying the attribute does not apply).
@@ -43,10 +49,28 @@ export async function readAttr(host: Host, path: string): Promise<string | undef
   try {
     return (await host.fs.readText(path)).trim();
   } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    if (err instanceof UnavailableError && ABSENT.test(err.message)) return undefined;
+    if (isAbsent(err)) return undefined;
     throw err;
   }
+}
+
+/**
+ * Reads several sysfs attributes like `readAttr`, in one batch when the host can; throws the
+ * first error that is not an absent attribute.
+ */
+export async function readAttrs(
+  host: Host,
+  paths: readonly string[],
+): Promise<(string | undefined)[]> {
+  if (!host.fs.readAttributes) return await Promise.all(paths.map((p) => readAttr(host, p)));
+  const raw = await host.fs.readAttributes(paths);
+  const out = new Array<string | undefined>(raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    const value = raw[i];
+    if (typeof value === "string") out[i] = value.trim();
+    else if (value !== undefined && !isAbsent(value)) throw value;
+  }
+  return out;
 }
 
 async function listOptional(host: Host, path: string): Promise<string[]> {
@@ -78,16 +102,24 @@ export function parseUevent(text: string): Record<string, string> {
   return out;
 }
 
-/** Reads the `uevent` of one entry; undefined when the device vanished. */
-export async function readSysfsEntry(host: Host, entry: string): Promise<SysfsEntry | undefined> {
-  const dir = (...parts: string[]): string => host.paths.sys("class/block", entry, ...parts);
-  const uevent = parseUevent((await readAttr(host, dir("uevent"))) ?? "");
+/** The block directory of one entry, `<root>/sys/class/block/<entry>`. */
+function entryDir(host: Host, entry: string): string {
+  return host.paths.sys("class/block", entry);
+}
+
+/** Builds one entry from its `uevent`; falls back to `dev` and `partition` when keys lack. */
+async function entryOf(
+  host: Host,
+  entry: string,
+  ueventText: string | undefined,
+): Promise<SysfsEntry | undefined> {
+  const uevent = parseUevent(ueventText ?? "");
   const majorMinor = uevent.MAJOR !== undefined && uevent.MINOR !== undefined
     ? `${uevent.MAJOR}:${uevent.MINOR}`
-    : await readAttr(host, dir("dev"));
+    : await readAttr(host, `${entryDir(host, entry)}/dev`);
   if (!majorMinor || !/^\d+:\d+$/.test(majorMinor)) return undefined;
   const partn = uevent.DEVTYPE === undefined
-    ? await readAttr(host, dir("partition"))
+    ? await readAttr(host, `${entryDir(host, entry)}/partition`)
     : uevent.PARTN;
   const isPartition = uevent.DEVTYPE === undefined
     ? partn !== undefined
@@ -104,17 +136,35 @@ export async function readSysfsEntry(host: Host, entry: string): Promise<SysfsEn
   return out;
 }
 
+/** Reads the `uevent` of every entry in one batch; an entry whose device vanished is left out. */
+export async function readSysfsEntries(
+  host: Host,
+  entries: readonly string[],
+): Promise<SysfsEntry[]> {
+  const base = host.paths.sys("class/block");
+  const uevents = await readAttrs(host, entries.map((e) => `${base}/${e}/uevent`));
+  const out: SysfsEntry[] = [];
+  for (let i = 0; i < entries.length; i++) {
+    const found = await entryOf(host, entries[i] as string, uevents[i]);
+    if (found) out.push(found);
+  }
+  return out;
+}
+
 /** The entries of disks that have partitions: a partition belongs to the longest disk name it starts with. */
 export function partitionedDisks(entries: readonly SysfsEntry[]): Set<string> {
-  const disks = entries.filter((e) => !e.isPartition).map((e) => e.entry);
+  const disks = new Set<string>();
+  for (const e of entries) if (!e.isPartition) disks.add(e.entry);
   const out = new Set<string>();
   for (const p of entries) {
     if (!p.isPartition) continue;
-    let parent: string | undefined;
-    for (const d of disks) {
-      if (p.entry.startsWith(d) && (!parent || d.length > parent.length)) parent = d;
+    for (let length = p.entry.length; length > 0; length--) {
+      const prefix = p.entry.slice(0, length);
+      if (disks.has(prefix)) {
+        out.add(prefix);
+        break;
+      }
     }
-    if (parent) out.add(parent);
   }
   return out;
 }
@@ -125,40 +175,65 @@ function optional<K extends string>(key: K, value: string | undefined): { [P in 
   return (value ? { [key]: value } : {}) as { [P in K]?: string };
 }
 
-/** Reads the remaining attributes of one device. */
-export async function readSysfsDevice(
-  host: Host,
+/** The attributes a device of its kind has (paths under its directory). */
+function attributeNames(e: SysfsEntry): string[] {
+  const names = ["size", "ro"];
+  if (e.entry.startsWith("dm-")) names.push("dm/name");
+  if (e.isPartition) return names;
+  names.push("removable", "hidden");
+  if (VIRTUAL.test(e.entry)) return names;
+  if (e.entry.startsWith("nvme")) names.push("device/model", "device/serial");
+  else names.push("device/vendor", "device/model");
+  return names;
+}
+
+function factsOf(
   e: SysfsEntry,
-  options: { partitioned: boolean },
-): Promise<SysfsFacts> {
-  const read = (...parts: string[]): Promise<string | undefined> =>
-    readAttr(host, host.paths.sys("class/block", e.entry, ...parts));
-  const disk = !e.isPartition;
-  const physical = disk && !VIRTUAL.test(e.entry);
-  const nvme = e.entry.startsWith("nvme");
-  const [size, ro, removable, hidden, holders, dmName, vendor, model, serial] = await Promise.all([
-    read("size"),
-    read("ro"),
-    disk ? read("removable") : undefined,
-    disk ? read("hidden") : undefined,
-    listOptional(host, host.paths.sys("class/block", e.entry, "holders")),
-    e.entry.startsWith("dm-") ? read("dm", "name") : undefined,
-    physical && !nvme ? read("device", "vendor") : undefined,
-    physical ? read("device", "model") : undefined,
-    physical && nvme ? read("device", "serial") : undefined,
-  ]);
+  attr: Record<string, string | undefined>,
+  holders: string[],
+  partitioned: boolean,
+): SysfsFacts {
+  const { removable, ro } = attr;
   return {
     ...e,
-    size: Number(size ?? "0") * 512,
-    hidden: hidden === "1",
+    size: Number(attr.size ?? "0") * 512,
+    hidden: attr.hidden === "1",
     removable: removable !== undefined && removable !== "0",
     readOnly: ro !== undefined && ro !== "0",
-    partitioned: options.partitioned,
+    partitioned,
     holders: [...holders].sort(),
     isLoop: isLoopName(e.entry),
-    ...optional("dmName", dmName),
-    ...optional("vendor", vendor),
-    ...optional("model", model),
-    ...optional("serial", serial),
+    ...optional("dmName", attr["dm/name"]),
+    ...optional("vendor", attr["device/vendor"]),
+    ...optional("model", attr["device/model"]),
+    ...optional("serial", attr["device/serial"]),
   };
+}
+
+/**
+ * Reads the remaining attributes of devices: one batch of small reads for all of them, then
+ * each one's holders. `partitioned` holds the entries of partitioned disks.
+ */
+export async function readSysfsDevices(
+  host: Host,
+  entries: readonly SysfsEntry[],
+  partitioned: ReadonlySet<string>,
+): Promise<SysfsFacts[]> {
+  const base = host.paths.sys("class/block");
+  const names = entries.map(attributeNames);
+  const paths: string[] = [];
+  entries.forEach((e, i) => {
+    for (const n of names[i] ?? []) paths.push(`${base}/${e.entry}/${n}`);
+  });
+  const values = await readAttrs(host, paths);
+  const out: SysfsFacts[] = [];
+  let at = 0;
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i] as SysfsEntry;
+    const attr: Record<string, string | undefined> = {};
+    for (const n of names[i] ?? []) attr[n] = values[at++];
+    const holders = await listOptional(host, `${base}/${e.entry}/holders`);
+    out.push(factsOf(e, attr, holders, partitioned.has(e.entry)));
+  }
+  return out;
 }

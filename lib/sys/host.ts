@@ -117,6 +117,12 @@ export interface FsUsage {
  */
 export interface HostFs {
   readText(path: string): Promise<string>;
+  /**
+   * Reads sysfs attribute files (at most a page each), in order: each entry is the file's
+   * text, undefined when it does not exist, or the error `readText` would have thrown for
+   * it. Cheaper per file than `readText`; optional, callers fall back to `readText`.
+   */
+  readAttributes?(paths: readonly string[]): Promise<(string | undefined | Error)[]>;
   /** Reads `length` bytes at `offset` (fewer at end of file). */
   readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
   writeText(path: string, text: string, options?: { mode?: number }): Promise<void>;

@@ -84,6 +84,40 @@ function syncResult<T>(action: string, path: string, fn: () => T): Promise<T> {
   }
 }
 
+/** Scratch buffer of `readAttributeSync`: larger than any sysfs attribute (one page). */
+let attributeBuffer = new Uint8Array(8192);
+const utf8 = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/**
+ * Reads a small kernel attribute file with one open, read and close: the kernel returns a
+ * sysfs attribute whole in one read, so a read that leaves the buffer unfilled is the end.
+ */
+function readAttributeSync(path: string): string | undefined | Error {
+  let file: Deno.FsFile;
+  try {
+    file = Deno.openSync(path);
+  } catch (err) {
+    return err instanceof Deno.errors.NotFound ? undefined : fsError(err, "read", path);
+  }
+  try {
+    let filled = 0;
+    for (;;) {
+      const n = file.readSync(attributeBuffer.subarray(filled));
+      if (n === null || n === 0) break;
+      filled += n;
+      if (filled < attributeBuffer.length) break;
+      const grown = new Uint8Array(attributeBuffer.length * 2);
+      grown.set(attributeBuffer);
+      attributeBuffer = grown;
+    }
+    return utf8.decode(attributeBuffer.subarray(0, filled));
+  } catch (err) {
+    return fsError(err, "read", path);
+  } finally {
+    file.close();
+  }
+}
+
 /** HostFs over Deno's file APIs; `usage` is injected (a command in production). */
 export class RealFs implements HostFs {
   readonly #usage: (path: string) => Promise<FsUsage>;
@@ -101,6 +135,21 @@ export class RealFs implements HostFs {
   readText(path: string): Promise<string> {
     if (this.#sync(path)) return syncResult("read", path, () => Deno.readTextFileSync(path));
     return guard("read", path, () => Deno.readTextFile(path));
+  }
+
+  async readAttributes(paths: readonly string[]): Promise<(string | undefined | Error)[]> {
+    const out: (string | undefined | Error)[] = [];
+    for (const path of paths) {
+      if (this.#sync(path)) out.push(readAttributeSync(path));
+      else {
+        out.push(
+          await this.readText(path).catch((err: Error) =>
+            err instanceof NotFoundError ? undefined : err
+          ),
+        );
+      }
+    }
+    return out;
   }
 
   readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {

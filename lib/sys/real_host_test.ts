@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { AlreadyExistsError, NotFoundError } from "../errors/mod.ts";
+import { AlreadyExistsError, NotFoundError, UnavailableError } from "../errors/mod.ts";
 import { createRealHost, RealFs } from "./real_host.ts";
 
 async function withDir(fn: (dir: string, fs: RealFs) => Promise<void>): Promise<void> {
@@ -54,6 +54,29 @@ Deno.test("RealFs sets exact modes and creates links and sparse files", async ()
     await fs.rename(`${dir}/s/x/attr`, `${dir}/s/x/b`);
     await fs.remove(`${dir}/s`, { recursive: true });
     assert.equal(await fs.stat(`${dir}/s`), undefined);
+  });
+});
+
+Deno.test("RealFs.readAttributes() reads files in order, undefined when missing", async () => {
+  await withDir(async (dir, fs) => {
+    await Deno.mkdir(`${dir}/s/d`, { recursive: true });
+    await Deno.writeTextFile(`${dir}/s/size`, "2048\n");
+    await Deno.writeTextFile(`${dir}/s/big`, "x".repeat(20_000));
+    await Deno.writeTextFile(`${dir}/plain`, "async\n");
+    const [size, missing, big, dirError, plain, plainMissing] = await fs.readAttributes([
+      `${dir}/s/size`,
+      `${dir}/s/none`,
+      `${dir}/s/big`,
+      `${dir}/s/d`,
+      `${dir}/plain`,
+      `${dir}/none`,
+    ]);
+    assert.equal(size, "2048\n");
+    assert.equal(missing, undefined);
+    assert.equal(big, "x".repeat(20_000));
+    assert.ok(dirError instanceof UnavailableError, String(dirError));
+    assert.equal(plain, "async\n");
+    assert.equal(plainMissing, undefined);
   });
 });
 
