@@ -4,15 +4,7 @@
  * devices, writes `status.devices` and clears `refresh`.
  */
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
-import {
-  API_VERSION,
-  CREATED_BY,
-  type DirectPVNode,
-  KINDS,
-  LABELS,
-  toLabelValue,
-  VERSION,
-} from "../../lib/types/mod.ts";
+import { type DirectPVNode, newDirectPVNode } from "../../lib/types/mod.ts";
 import type { NodeDeps } from "./deps.ts";
 import { mutate } from "./kube_util.ts";
 
@@ -20,24 +12,6 @@ import { mutate } from "./kube_util.ts";
 export interface NodeReconcilerDeps extends NodeDeps {
   /** Whether a DirectPVDrive of that name (FSUUID) exists (a cache lookup). */
   driveExists(fsuuid: string): boolean;
-}
-
-/** A new DirectPVNode for `nodeId`, asking for a first refresh. */
-export function newNode(nodeId: string): DirectPVNode {
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.node,
-    metadata: {
-      name: nodeId,
-      labels: {
-        [LABELS.node]: toLabelValue(nodeId),
-        [LABELS.version]: VERSION,
-        [LABELS.createdBy]: CREATED_BY.nodeController,
-      },
-    },
-    spec: { refresh: true },
-    status: { devices: [] },
-  };
 }
 
 /** The stored node (not in the cache: unlabelled or not seen yet), created when missing. */
@@ -48,7 +22,7 @@ async function ensureNode(deps: NodeReconcilerDeps): Promise<DirectPVNode | unde
     if (!(err instanceof NotFoundError)) throw err;
   }
   try {
-    await deps.kube.nodes.create(newNode(deps.nodeId));
+    await deps.kube.nodes.create(newDirectPVNode(deps.nodeId));
     deps.logger.info("Node object created", { node: deps.nodeId });
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;

@@ -3,7 +3,8 @@ import { ConflictError } from "../../lib/errors/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import { createNodeOps } from "./host_ops.ts";
 import { loopBackingDirFilter } from "./loop_filter.ts";
-import { newNode, type NodeReconcilerDeps, reconcileNode } from "./node.ts";
+import { type NodeReconcilerDeps, reconcileNode } from "./node.ts";
+import { newDirectPVNode as newNode } from "../../lib/types/mod.ts";
 import { createFixture, type Fixture, NODE } from "./testing.ts";
 
 const U1 = "11111111-2222-4333-8444-555555555555";

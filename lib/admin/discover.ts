@@ -4,38 +4,12 @@
  */
 import type { KubeClient } from "../k8s/mod.ts";
 import { AlreadyExistsError, NotFoundError } from "../errors/mod.ts";
-import {
-  API_VERSION,
-  CREATED_BY,
-  type DirectPVNode,
-  KINDS,
-  LABELS,
-  toLabelValue,
-  VERSION,
-} from "../types/mod.ts";
+import { type DirectPVNode, newDirectPVNode } from "../types/mod.ts";
 import { csiNodeNames } from "./info.ts";
 import { LIST_PAGE_SIZE } from "./listers.ts";
 import { signalOption, silentReporter, type WriteRunOptions } from "./types.ts";
 import { updateMatching } from "./update_matching.ts";
 import { timedOut, waitForEach } from "./wait.ts";
-
-/** A new DirectPVNode asking its node to probe devices. */
-export function newNode(name: string): DirectPVNode {
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.node,
-    metadata: {
-      name,
-      labels: {
-        [LABELS.node]: toLabelValue(name),
-        [LABELS.version]: VERSION,
-        [LABELS.createdBy]: CREATED_BY.nodeController,
-      },
-    },
-    spec: { refresh: true },
-    status: { devices: [] },
-  };
-}
 
 /** Creates a DirectPVNode; when the node controller made it first, returns that one. */
 async function createNode(
@@ -44,7 +18,7 @@ async function createNode(
   write: { dryRun?: boolean; signal?: AbortSignal },
 ): Promise<DirectPVNode> {
   try {
-    return await kube.nodes.create(newNode(name), write);
+    return await kube.nodes.create(newDirectPVNode(name), write);
   } catch (err) {
     if (!(err instanceof AlreadyExistsError)) throw err;
     return await kube.nodes.get(name, signalOption(write.signal));
