@@ -16,7 +16,7 @@ import {
   NodeUnstageVolumeRequest,
   VolumeCapability_AccessMode_Mode,
 } from "../../proto/mod.ts";
-import { connectCsi, unary } from "./csi_client.ts";
+import { connectCsi, type CsiClients, unary } from "./csi_client.ts";
 
 export const DRIVER = "directpv-min-io";
 
@@ -135,8 +135,11 @@ function podUidOf(use: PodVolume): string {
   return use.pod.metadata.uid ?? use.pod.metadata.name ?? "pod";
 }
 
-/** Stages and publishes a PV for a pod; returns the published target path. */
-export async function mountPodVolume(use: PodVolume): Promise<VolumePaths> {
+/** Runs `fn` with the volume's handle, kubelet paths and a node client, then closes it. */
+async function withVolume<T>(
+  use: PodVolume,
+  fn: (handle: string, paths: VolumePaths, csi: CsiClients) => Promise<T>,
+): Promise<T> {
   const handle: string = use.pv.spec.csi.volumeHandle;
   const paths = await volumePaths(
     use.kubeletDir,
@@ -144,9 +147,18 @@ export async function mountPodVolume(use: PodVolume): Promise<VolumePaths> {
     podUidOf(use),
     use.pv.metadata.name ?? "",
   );
-  const context: Record<string, string> = use.pv.spec.csi.volumeAttributes ?? {};
   const csi = connectCsi(use.endpoint);
   try {
+    return await fn(handle, paths, csi);
+  } finally {
+    csi.close();
+  }
+}
+
+/** Stages and publishes a PV for a pod; returns the published target path. */
+export async function mountPodVolume(use: PodVolume): Promise<VolumePaths> {
+  const context: Record<string, string> = use.pv.spec.csi.volumeAttributes ?? {};
+  return await withVolume(use, async (handle, paths, csi) => {
     await Deno.mkdir(paths.staging, { recursive: true });
     await unary(
       "NodeStageVolume",
@@ -179,22 +191,12 @@ export async function mountPodVolume(use: PodVolume): Promise<VolumePaths> {
       }),
     );
     return paths;
-  } finally {
-    csi.close();
-  }
+  });
 }
 
 /** Unpublishes and unstages a PV for a pod. */
 export async function unmountPodVolume(use: PodVolume): Promise<void> {
-  const handle: string = use.pv.spec.csi.volumeHandle;
-  const paths = await volumePaths(
-    use.kubeletDir,
-    handle,
-    podUidOf(use),
-    use.pv.metadata.name ?? "",
-  );
-  const csi = connectCsi(use.endpoint);
-  try {
+  return await withVolume(use, async (handle, paths, csi) => {
     await unary(
       "NodeUnpublishVolume",
       csi.node.nodeUnpublishVolume.bind(csi.node),
@@ -211,22 +213,12 @@ export async function unmountPodVolume(use: PodVolume): Promise<void> {
         stagingTargetPath: paths.staging,
       }),
     );
-  } finally {
-    csi.close();
-  }
+  });
 }
 
 /** Replays kubelet's node half of an online expansion. */
 export async function expandPodVolume(use: PodVolume, requiredBytes: number): Promise<number> {
-  const handle: string = use.pv.spec.csi.volumeHandle;
-  const paths = await volumePaths(
-    use.kubeletDir,
-    handle,
-    podUidOf(use),
-    use.pv.metadata.name ?? "",
-  );
-  const csi = connectCsi(use.endpoint);
-  try {
+  return await withVolume(use, async (handle, paths, csi) => {
     const res = await unary(
       "NodeExpandVolume",
       csi.node.nodeExpandVolume.bind(csi.node),
@@ -239,7 +231,5 @@ export async function expandPodVolume(use: PodVolume, requiredBytes: number): Pr
       }),
     );
     return res.capacityBytes;
-  } finally {
-    csi.close();
-  }
+  });
 }
