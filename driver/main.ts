@@ -1,6 +1,6 @@
 /**
- * The `directpv` driver binary: `controller`, `node-server` and `node-controller` roles with
- * DirectPV's flags plus ours. The only place that reads the process arguments, builds the
+ * The `directpv` driver binary: `controller`, `node-server` and `node-controller` roles and the
+ * one-shot `repair <DRIVE-ID>`, with DirectPV's flags plus ours. The only place that reads the process arguments, builds the
  * real Host and Kubernetes client, listens for signals and exits.
  */
 import { dirname } from "node:path";
@@ -18,10 +18,11 @@ import { APP_ROOT_DIR, IDENTITY, METRICS_PORT, READINESS_PORT } from "../lib/typ
 import { QUOTA_POLICIES, type QuotaPolicy } from "../lib/xfs/mod.ts";
 import { startControllerServer } from "./controller_server.ts";
 import { startNodeController, startNodeServer } from "./node_server.ts";
+import { repairDepsOf, repairDrive, type RepairRequest } from "./repair.ts";
 import { DRIVER_VERSION } from "./version.ts";
 
 /** The roles the binary runs. */
-export type Role = "controller" | "node-server" | "node-controller";
+export type Role = "controller" | "node-server" | "node-controller" | "repair";
 
 /** Every flag, parsed. */
 export interface DriverOptions {
@@ -41,6 +42,8 @@ export interface DriverOptions {
   appDir: string;
   loopBackingDir?: string;
   logFormat: Format;
+  /** The `repair` subcommand's argument and flags (only with that role). */
+  repair?: RepairRequest;
 }
 
 /** Exit codes: success, failure, usage error. */
@@ -109,27 +112,65 @@ export function normalizeArgs(argv: readonly string[]): string[] {
   });
 }
 
+/** The global options of a subcommand, or a usage error message. */
+function globalOptions(cmd: { optsWithGlobals(): object }): DriverOptions | string {
+  const parsed = cmd.optsWithGlobals() as Omit<DriverOptions, "allowLoopDevices"> & {
+    allowLoopDevices?: boolean;
+    force?: boolean;
+    disablePrefetch?: boolean;
+    dryRun?: boolean;
+  };
+  const { force: _f, disablePrefetch: _p, dryRun: _d, ...rest } = parsed;
+  const all: DriverOptions = { ...rest, allowLoopDevices: parsed.allowLoopDevices === true };
+  return all.kubeNodeName ? all : "value to --kube-node-name must be provided";
+}
+
+/** The `repair` request from its arguments, or a usage error message (DirectPV's wording). */
+function repairRequest(
+  ids: string[],
+  flags: { force?: boolean; disablePrefetch?: boolean; dryRun?: boolean },
+): RepairRequest | string {
+  const [driveId, ...more] = ids;
+  if (!driveId) return "DRIVE-ID must be provided";
+  if (more.length > 0) return "only one DRIVE-ID must be provided";
+  return {
+    driveId,
+    force: flags.force === true,
+    disablePrefetch: flags.disablePrefetch === true,
+    dryRun: flags.dryRun === true,
+  };
+}
+
 /**
  * Parses `argv` and runs the chosen role through `io.run`; resolves with the exit code.
- * Usage errors (unknown flags, a missing `--kube-node-name`) exit 2.
+ * Usage errors (unknown flags, a missing `--kube-node-name`, bad `repair` arguments) exit 2.
  */
 export async function runProgram(argv: readonly string[], io: ProgramIo): Promise<number> {
   const program = rootCommand(io);
   let code: number = EXIT.ok;
+  const usage = (message: string) => {
+    io.err(`Error: ${message}\n`);
+    code = EXIT.usage;
+  };
   for (const role of ["controller", "node-server", "node-controller"] as const) {
     program.command(role).description(`Run the ${role}`).action(async (_opts, cmd) => {
-      const parsed = cmd.optsWithGlobals() as Omit<DriverOptions, "allowLoopDevices"> & {
-        allowLoopDevices?: boolean;
-      };
-      const all: DriverOptions = { ...parsed, allowLoopDevices: parsed.allowLoopDevices === true };
-      if (!all.kubeNodeName) {
-        io.err("Error: value to --kube-node-name must be provided\n");
-        code = EXIT.usage;
-        return;
-      }
+      const all = globalOptions(cmd);
+      if (typeof all === "string") return usage(all);
       code = await io.run(role, all);
     });
   }
+  program.command("repair").description("Repair the XFS filesystem of a drive of this node")
+    .argument("[DRIVE-ID...]", "The drive to repair (exactly one)")
+    .option("--force", "Zero the filesystem log (xfs_repair -L)")
+    .option("--disable-prefetch", "Disable prefetching (xfs_repair -P)")
+    .option("--dry-run", "Check only, change nothing (xfs_repair -n)")
+    .action(async (ids, flags, cmd) => {
+      const all = globalOptions(cmd);
+      if (typeof all === "string") return usage(all);
+      const repair = repairRequest(ids, flags);
+      if (typeof repair === "string") return usage(repair);
+      code = await io.run("repair", { ...all, repair });
+    });
   try {
     await program.parseAsync(normalizeArgs(argv), { from: "user" });
   } catch (err) {
@@ -215,8 +256,28 @@ async function startRole(
   });
 }
 
+/** Runs `repair` once: exit 0 when the drive was repaired and mounted again, else 1. */
+async function runRepair(options: DriverOptions): Promise<number> {
+  const logger = stderrLogger(options).with({ role: "repair" });
+  const request = options.repair;
+  if (!request) return EXIT.usage;
+  try {
+    const kube = await connectKube({
+      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+      userAgent: `directpv/${DRIVER_VERSION}`,
+    });
+    const host = createRealHost({ appDir: options.appDir });
+    await repairDrive(repairDepsOf(nodeRole(options, kube, host, logger)), request);
+    return EXIT.ok;
+  } catch (err) {
+    logger.error("Repair failed", { drive: request.driveId, error: errorMessage(err) });
+    return EXIT.failure;
+  }
+}
+
 /** Runs a role until SIGINT/SIGTERM (or a fatal error), then stops it gracefully. */
 async function runRole(role: Role, options: DriverOptions): Promise<number> {
+  if (role === "repair") return await runRepair(options);
   const logger = stderrLogger(options).with({ role });
   logger.info("Starting", { version: DRIVER_VERSION, node: options.kubeNodeName });
   let finish: (code: number) => void = () => {};

@@ -18,6 +18,8 @@ export const DRIVE_CONDITIONS = {
   multipleMatches: { type: "MultipleMatches", reason: "DriveHasMultipleMatches" },
   ioError: { type: "IOError", reason: "DriveHasIOError", message: "Drive has I/O error" },
   relabelError: { type: "RelabelError", reason: "DriveHasRelabelError" },
+  /** Not a DirectPV condition: set by `directpv repair` when xfs_repair fails. */
+  repairError: { type: "RepairError", reason: "DriveHasRepairError" },
 } as const;
 
 export interface DriveSpec {
