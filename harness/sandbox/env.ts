@@ -4,8 +4,14 @@
  * CSI sidecars. The sandbox command and the e2e scenarios both build on it.
  */
 import { join, resolve } from "node:path";
-import { type Cluster, startCluster } from "../cluster/mod.ts";
-import { createLoopDrives, type LoopDrive, type LoopDriveSpec } from "../loop/mod.ts";
+import { type Cluster, startCluster, stopCluster } from "../cluster/mod.ts";
+import {
+  cleanupLoopDir,
+  createLoopDrives,
+  type LoopDrive,
+  type LoopDriveSpec,
+  parseMounts,
+} from "../loop/mod.ts";
 import {
   type DaemonProcess,
   freeLoopbackPorts,
@@ -272,10 +278,9 @@ export async function startEnv(
 
 /** Mount points at or under `dir`, deepest first. */
 async function mountsUnder(dir: string): Promise<string[]> {
-  const text = await Deno.readTextFile("/proc/self/mountinfo");
-  const points = text.split("\n").map((l) => l.split(" ")[4]).filter((p): p is string =>
-    p !== undefined && (p === dir || p.startsWith(`${dir}/`))
-  ).map((p) => p.replace(/\\040/g, " "));
+  const points = parseMounts(await Deno.readTextFile("/proc/self/mountinfo"))
+    .map((m) => m.mountPoint)
+    .filter((p) => p === dir || p.startsWith(`${dir}/`));
   return [...new Set(points)].sort((a, b) => b.length - a.length);
 }
 
@@ -296,11 +301,9 @@ export async function stopEnv(
     const res = await run("umount", [point], { allowFailure: true });
     if (res.code !== 0) await run("umount", ["--lazy", point], { allowFailure: true });
   }
-  const { cleanupLoopDir } = await import("../loop/mod.ts");
   for (const node of env.nodes) {
     await cleanupLoopDir(node.loopDir).catch((e) => problems.push(`loop ${node.name}: ${e}`));
   }
-  const { stopCluster } = await import("../cluster/mod.ts");
   await stopCluster(env.clusterDir).catch((e) => problems.push(`cluster: ${e}`));
   const left = await mountsUnder(env.dir);
   if (left.length > 0) problems.push(`still mounted: ${left.join(", ")}`);
