@@ -131,6 +131,13 @@ build_provisioner() {
 main() {
   ensure_go
   mkdir -p "$BIN" "$SRC"
+  # One build at a time per cache: concurrent runs (two checkouts, a test run and the sandbox)
+  # would delete each other's wrapper modules. The lock is released when this script exits.
+  exec 9>"$CACHE/.lock"
+  if ! flock -n 9; then
+    log "another build holds $CACHE/.lock; waiting"
+    flock 9
+  fi
   log "cache: $CACHE ($(go version))"
   local total_start; total_start=$(date +%s)
   fresh etcd "$ETCD_VERSION" || (timed "etcd v$ETCD_VERSION" build_etcd)
