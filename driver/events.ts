@@ -24,6 +24,12 @@ export const EVENT_REASONS = {
   deviceNotFoundError: "DeviceNotFoundError",
   /** Not a DirectPV reason: removing a drive that still holds volumes was refused. */
   driveRemoveRefused: "DriveRemoveRefused",
+  /** Not DirectPV reasons: what the drive health check found (the condition reasons). */
+  driveIsReadOnly: "DriveIsReadOnly",
+  driveHasDeviceErrors: "DriveHasDeviceErrors",
+  driveFailsSmartCheck: "DriveFailsSmartCheck",
+  /** Not a DirectPV reason: the health check found a troubled drive healthy again. */
+  driveRecovered: "DriveRecovered",
 } as const;
 
 export type EventReason = typeof EVENT_REASONS[keyof typeof EVENT_REASONS];

@@ -41,6 +41,8 @@ export interface DriverOptions {
   quota: QuotaPolicy;
   appDir: string;
   loopBackingDir?: string;
+  /** Seconds between drive health checks (node server). */
+  healthInterval: number;
   logFormat: Format;
   /** The `repair` subcommand's argument and flags (only with that role). */
   repair?: RepairRequest;
@@ -68,6 +70,16 @@ function integer(value: string): number {
   return n;
 }
 
+function seconds(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw new UsageError(
+      `Invalid interval "${value}": expected a whole number of seconds, 1 or more`,
+    );
+  }
+  return n;
+}
+
 function rootCommand(io: ProgramIo) {
   return new Command("directpv")
     .description("Driver for direct-attached drives: CSI controller and node servers")
@@ -91,6 +103,7 @@ function rootCommand(io: ProgramIo) {
     )
     .option("--app-dir <dir>", "Directory of drive mounts and the tmpfs", APP_ROOT_DIR)
     .option("--loop-backing-dir <dir>", "Only loop devices backed by files under this directory")
+    .option("--health-interval <seconds>", "Seconds between drive health checks", seconds, 30)
     .addOption(
       new Option("--log-format <format>", "Log format").choices(["json", "text"] as const).default(
         "json" as const,
@@ -251,6 +264,7 @@ async function startRole(
     ...nodeRole(options, kube, host, logger),
     ...common,
     metricsPort: options.metricsPort,
+    healthIntervalMs: options.healthInterval * 1000,
     processMetrics: true,
     onFatal,
   });

@@ -36,6 +36,7 @@ Deno.test("runProgram() applies DirectPV's defaults", async () => {
       allowLoopDevices: false,
       quota: "required",
       appDir: "/var/lib/directpv",
+      healthInterval: 30,
       logFormat: "json",
     },
   }]);
@@ -65,6 +66,8 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     "/tmp/app",
     "--loop-backing-dir",
     "/tmp/loops",
+    "--health-interval",
+    "5",
     "--log-format",
     "text",
   ]);
@@ -85,6 +88,7 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     quota: "best-effort",
     appDir: "/tmp/app",
     loopBackingDir: "/tmp/loops",
+    healthInterval: 5,
     logFormat: "text",
   });
   assert.equal(calls[0]?.role, "controller");
@@ -105,6 +109,11 @@ Deno.test("runProgram() refuses bad usage with exit code 2", async (t) => {
   await t.step("bad port", async () => {
     const { code } = await parse(["node-server", "--kube-node-name=n", "--metrics-port=x"]);
     assert.equal(code, EXIT.usage);
+  });
+  await t.step("bad health interval", async () => {
+    const { code, err } = await parse(["node-server", "--kube-node-name=n", "--health-interval=0"]);
+    assert.equal(code, EXIT.usage);
+    assert.match(err, /Invalid interval "0": expected a whole number of seconds, 1 or more/);
   });
   await t.step("unknown flag", async () => {
     const { code } = await parse(["node-server", "--kube-node-name=n", "--nope"]);

@@ -1,12 +1,14 @@
 /**
  * Node metrics (reference §4.6): DirectPV's eight `directpv_stats_*` series, collected on
  * every scrape from this node's cached DirectPVVolumes and DirectPVDrives plus the drives'
- * block-device statistics, and the process metrics of the runtime.
+ * block-device statistics, our `directpv_drive_*` series (drive_metrics.ts) and the process
+ * metrics of the runtime.
  */
 import client from "prom-client";
 import { errorMessage } from "../lib/errors/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { type DirectPVDrive, type DirectPVVolume, LABELS } from "../lib/types/mod.ts";
+import { registerDriveMetrics } from "./drive_metrics.ts";
 import { EVENT_REASONS, type EventInput } from "./events.ts";
 
 /** Cumulative I/O statistics of a drive's block device (`/sys/class/block/<dev>/stat`). */
@@ -16,6 +18,8 @@ export interface DriveIoStats {
   readLatencySeconds: number;
   writeLatencySeconds: number;
   waitTimeSeconds: number;
+  /** The kernel's count of failed I/O on the device, where it keeps one (SCSI). */
+  ioErrors?: number;
 }
 
 /**
@@ -127,7 +131,7 @@ async function snapshot(src: MetricsSource): Promise<Snapshot> {
   return { volumes, drives: drives.filter((d): d is DriveSample => d !== undefined) };
 }
 
-type DriveStatKey = keyof DriveIoStats;
+type DriveStatKey = Exclude<keyof DriveIoStats, "ioErrors">;
 
 const DRIVE_SERIES: ReadonlyArray<[string, string, DriveStatKey, "counter" | "gauge"]> = [
   [
@@ -182,6 +186,16 @@ export function createNodeMetrics(
   };
   registerVolumeSeries(registry, current);
   registerDriveSeries(registry, current);
+  registerDriveMetrics(registry, {
+    drives: () => onNode(src.nodeName, src.drives.list()),
+    ioErrors: async () => {
+      const counts = new Map<string, number>();
+      for (const d of (await current()).drives) {
+        if (d.stats?.ioErrors !== undefined) counts.set(d.drive, d.stats.ioErrors);
+      }
+      return counts;
+    },
+  });
   const scrapes = new client.Counter({
     name: "promhttp_metric_handler_requests_total",
     help: "Total number of scrapes by HTTP status code",

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { captureLogger } from "../lib/log/testing.ts";
-import { LABELS } from "../lib/types/mod.ts";
+import { DRIVE_METRICS, LABELS, STATS_METRICS } from "../lib/types/mod.ts";
 import { drive, GiB, MemoryEvents, volume } from "./csi/fixtures_test.ts";
 import { createNodeMetrics, type DriveStatsResult, type MetricsSource } from "./metrics.ts";
 import { metricsHandler, readinessHandler } from "./http.ts";
@@ -57,7 +57,7 @@ Deno.test("createNodeMetrics() exports DirectPV's series from the caches", async
   for (const line of expected) assert.ok(lines.includes(line), `missing ${line}\n${text}`);
   assert.ok(!text.includes("pvc-2"), "unpublished volumes are not exported");
   assert.ok(!text.includes("pvc-3") && !text.includes('"d9"'), "other nodes are not exported");
-  assert.ok(!text.includes('drive="d3"'), "a drive without device emits nothing");
+  assert.doesNotMatch(text, /directpv_stats_\w+\{drive="d3"/, "no device, no DirectPV series");
   assert.ok(text.includes("# TYPE directpv_stats_drive_total_read_bytes counter"));
   assert.ok(text.includes("# TYPE directpv_stats_bytes_used gauge"));
   assert.deepEqual(src.events.reasons(), ["Metrics"]);
@@ -121,4 +121,11 @@ Deno.test("readinessHandler() answers GET /ready with 200 or 503, other methods 
     await res.body?.cancel();
     assert.equal(res.status, 503);
   });
+});
+
+Deno.test("createNodeMetrics() exports every metric the alerts and the dashboard use", async () => {
+  const text = await createNodeMetrics(source()).registry.metrics();
+  for (const name of [...Object.values(STATS_METRICS), ...Object.values(DRIVE_METRICS)]) {
+    assert.match(text, new RegExp(`# TYPE ${name} (counter|gauge)\n`), name);
+  }
 });

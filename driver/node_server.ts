@@ -27,7 +27,9 @@ import { type HttpServer, metricsHandler, readinessHandler, serveHttp } from "./
 import { createNodeMetrics, type DriveStatsResult } from "./metrics.ts";
 import { readinessCheck } from "./readiness.ts";
 import {
+  deviceNameOf,
   loopBackingDirFilter,
+  readDeviceErrorCount,
   startNodeControllers,
   startNodeServerControllers,
 } from "./reconcile/mod.ts";
@@ -57,6 +59,8 @@ export interface NodeServerOptions extends NodeRoleOptions {
   listenAddress: string;
   readinessPort: number;
   metricsPort: number;
+  /** Period of the drive health check (default 30 s). */
+  healthIntervalMs?: number;
   /** Export process metrics too (off in tests). */
   processMetrics: boolean;
   removeStaleSocket: (path: string) => Promise<void>;
@@ -92,17 +96,6 @@ export async function prepareAppDirs(host: Host, logger: Logger): Promise<void> 
   }
 }
 
-/** The kernel name of the device behind `maj:min` (`/sys/dev/block/<maj:min>` → `sdb`). */
-async function deviceName(host: Host, majorMinor: string): Promise<string | undefined> {
-  try {
-    const link = await host.fs.readLink(host.paths.sys("dev/block", majorMinor));
-    return link.split("/").pop();
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
-}
-
 /** Block-device statistics of a drive, its device found through the drive's mount. */
 export async function driveStats(
   deps: NodeServiceDeps,
@@ -110,7 +103,7 @@ export async function driveStats(
 ): Promise<DriveStatsResult> {
   const mount = await findDriveMount(deps, drive.status.fsuuid);
   if (!mount) return { found: false, reason: "the drive is not mounted" };
-  const name = await deviceName(deps.host, mount.entry.majorMinor) ??
+  const name = await deviceNameOf(deps.host, mount.entry.majorMinor) ??
     drive.metadata.labels?.[LABELS.driveName];
   if (!name) return { found: false, reason: `no device has number ${mount.entry.majorMinor}` };
   const stats = await readDeviceStats(deps.host, name).catch(() => undefined);
@@ -123,6 +116,10 @@ export async function driveStats(
       readLatencySeconds: stats.readTicks / 1000,
       writeLatencySeconds: stats.writeTicks / 1000,
       waitTimeSeconds: stats.timeInQueue / 1000,
+      ...await readDeviceErrorCount(deps.host, name).then(
+        (ioErrors) => ioErrors === undefined ? {} : { ioErrors },
+        () => ({}),
+      ),
     },
   };
 }
@@ -227,7 +224,10 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningServ
     host: o.nodeName,
   });
   const deps = serviceDeps(o, events);
-  const controllers = startNodeServerControllers(controllerOptions(o, deps, logger));
+  const controllers = startNodeServerControllers({
+    ...controllerOptions(o, deps, logger),
+    ...(o.healthIntervalMs ? { healthIntervalMs: o.healthIntervalMs } : {}),
+  });
   let synced = false;
   let stopping = false;
   controllers.synced.then(() => {

@@ -8,7 +8,7 @@ import {
 import { LABELS } from "../lib/types/mod.ts";
 import { type DriverOptions, EXIT, type Role, runProgram } from "./main.ts";
 import { repairDrive, type RepairRequest } from "./repair.ts";
-import { createFixture, type Fixture, NODE } from "./reconcile/testing.ts";
+import { type Fixture, NODE, withFixture } from "./reconcile/testing.ts";
 
 const U1 = "11111111-2222-4333-8444-555555555555";
 const MAJ_MIN = "7:91";
@@ -33,15 +33,6 @@ async function mountedDrive(f: Fixture): Promise<string> {
 
 function repairCalls(f: Fixture): string[][] {
   return f.host.execCalls.filter((c) => c.command === "xfs_repair").map((c) => c.args);
-}
-
-async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
-  const f = await createFixture();
-  try {
-    await fn(f);
-  } finally {
-    await f.dispose();
-  }
 }
 
 Deno.test("repairDrive() unmounts, runs xfs_repair with the flags and mounts again", async (t) => {

@@ -9,7 +9,7 @@ import {
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import { isIoError } from "../../lib/sys/mod.ts";
-import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
+import { type DirectPVDrive, type DirectPVVolume, healthTrouble } from "../../lib/types/mod.ts";
 import { drivePaths } from "../../lib/xfs/mod.ts";
 import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
 import type * as csi from "../../proto/mod.ts";
@@ -34,8 +34,8 @@ function dataDir(deps: NodeServiceDeps, volume: DirectPVVolume): string {
 }
 
 /**
- * The condition of a volume: abnormal when its drive is gone, Lost or in Error, or its data
- * directory is missing or unreadable.
+ * The condition of a volume: abnormal when its drive is gone, Lost or in Error (with the
+ * trouble its health check found), or its data directory is missing or unreadable.
  */
 export async function volumeCondition(
   deps: NodeServiceDeps,
@@ -48,7 +48,12 @@ export async function volumeCondition(
   }
   const state = drive.status.status;
   if (state === "Lost" || state === "Error") {
-    return { abnormal: true, message: `drive ${drive.metadata.name} of volume ${id} is ${state}` };
+    const trouble = healthTrouble(drive).map((c) => `${c.type}: ${c.message}`);
+    const why = trouble.length > 0 ? ` (${trouble.join("; ")})` : "";
+    return {
+      abnormal: true,
+      message: `drive ${drive.metadata.name} of volume ${id} is ${state}${why}`,
+    };
   }
   const dir = dataDir(deps, volume);
   try {

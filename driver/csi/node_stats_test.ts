@@ -100,6 +100,27 @@ Deno.test("nodeGetVolumeStats() reports an abnormal condition", async (t) => {
       await host.dispose();
     }
   });
+  await t.step("drive Error with the trouble its health check found", async () => {
+    const { host, deps } = await published({ drive: { status: "Error" }, mounted: false });
+    try {
+      const d = await deps.kube.drives.get(FSUUID);
+      d.status.conditions = [{
+        type: "IOError",
+        status: "True",
+        reason: "DriveHasIOError",
+        message: "Drive has I/O error",
+        lastTransitionTime: "2026-01-01T00:00:00Z",
+      }];
+      await deps.kube.drives.update(d);
+      const res = await nodeGetVolumeStats(deps, statsReq(), callCtx());
+      assert.deepEqual(res.volumeCondition, {
+        abnormal: true,
+        message: `drive ${FSUUID} of volume pvc-1 is Error (IOError: Drive has I/O error)`,
+      });
+    } finally {
+      await host.dispose();
+    }
+  });
   await t.step("data directory gone", async () => {
     const { host, deps } = await published();
     try {

@@ -6,27 +6,37 @@
  * - several do → `Error` + MultipleMatches;
  * - one does → refresh `drive-name`, capacity and make; mount it at `<app>/mnt/<fsuuid>` (a stale
  *   mount of a vanished device is replaced, so a drive re-attached under another name comes
- *   back); stat `.FSUUID.<uuid>` (EIO → `Error` + IOError); create the symlink when
- *   `spec.relabel` is set. `Lost`, and `Error` from a mount, match or relabel failure, become
- *   `Ready` once everything succeeds.
+ *   back); run the health probe (`health_probe.ts`): I/O errors → IOError, a read-only
+ *   filesystem or device → ReadOnly, a rising kernel error counter → DeviceErrors, a failing
+ *   SMART verdict → SmartFailing, each making the drive `Error` with a Warning event; create
+ *   the symlink when `spec.relabel` is set. `Lost`, and `Error` from a mount, match, relabel
+ *   or health failure, become `Ready` once everything succeeds (event DriveRecovered after
+ *   health trouble).
+ * - none does, but the device the drive is still mounted from exists and cannot be read (a
+ *   failing disk whose superblock no longer reads) → `Error` + IOError, not `Lost`.
  *
  * Only drives in `Ready`, `Lost`, `Error` or `Moving` are touched.
  */
 import { errorMessage } from "../../lib/errors/mod.ts";
-import { type DirectPVDrive, DRIVE_CONDITIONS, type DriveStatus } from "../../lib/types/mod.ts";
-import { EVENT_REASONS, type EventInput } from "../events.ts";
+import {
+  type DirectPVDrive,
+  DRIVE_CONDITIONS,
+  type DriveStatus,
+  healthTrouble,
+} from "../../lib/types/mod.ts";
+import { EVENT_REASONS, type EventInput, type EventReason } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
 import {
   clearDriveConditions,
+  type DriveConditionKind,
   latestCondition,
   RECOVERABLE_CONDITIONS,
   refreshFromDevice,
   setDriveCondition,
 } from "./drive_object.ts";
 import { mutate } from "./kube_util.ts";
+import type { HealthFindings } from "./health_probe.ts";
 import type { DriveCapacity, ProbedDevice } from "./node_ops.ts";
-
-const IO_ERROR = EVENT_REASONS.driveHasIOError;
 
 /** Drive statuses the sync and the health check act on. */
 export const VERIFIED_STATUSES: readonly DriveStatus[] = ["Ready", "Lost", "Error", "Moving"];
@@ -47,10 +57,23 @@ interface Observation {
   device?: ProbedDevice;
   capacity?: DriveCapacity;
   mountError?: string;
-  ioError?: boolean;
+  /** What the health probe found on the mounted drive. */
+  health?: HealthFindings;
+  /** No device carries the FSUUID, but the device the drive is mounted from cannot be read. */
+  unreadable?: string;
   relabelError?: string;
   relabelled?: boolean;
 }
+
+type Events = Omit<EventInput, "object">[];
+
+/** The health findings, each with its condition kind and event reason. */
+const HEALTH_KINDS: ReadonlyArray<[keyof HealthFindings, DriveConditionKind, EventReason]> = [
+  ["ioError", "ioError", EVENT_REASONS.driveHasIOError],
+  ["readOnly", "readOnly", EVENT_REASONS.driveIsReadOnly],
+  ["deviceErrors", "deviceErrors", EVENT_REASONS.driveHasDeviceErrors],
+  ["smartFailing", "smartFailing", EVENT_REASONS.driveFailsSmartCheck],
+];
 
 async function observe(
   deps: NodeDeps,
@@ -59,9 +82,13 @@ async function observe(
 ): Promise<Observation> {
   const obs: Observation = { matches };
   const [device] = matches;
+  const fsuuid = drive.status.fsuuid;
+  if (matches.length === 0) {
+    const unreadable = await deps.ops.unreadableMount(fsuuid);
+    if (unreadable) obs.unreadable = unreadable;
+  }
   if (matches.length !== 1 || !device) return obs;
   obs.device = device;
-  const fsuuid = drive.status.fsuuid;
   try {
     obs.capacity = await deps.ops.readCapacity(device.name);
   } catch (err) {
@@ -73,8 +100,8 @@ async function observe(
     obs.mountError = errorMessage(err);
     return obs;
   }
-  obs.ioError = (await deps.ops.checkDriveDir(fsuuid)) === "io-error";
-  if (drive.spec.relabel && !obs.ioError) {
+  obs.health = await deps.ops.checkHealth(device, fsuuid);
+  if (drive.spec.relabel && !obs.health.ioError) {
     try {
       await deps.ops.relabel(fsuuid);
       obs.relabelled = true;
@@ -99,13 +126,58 @@ function markReady(drive: DirectPVDrive): void {
   }
 }
 
+/** Puts the drive in `Error` with one condition; an event unless it was already so. */
+function fail(
+  drive: DirectPVDrive,
+  kind: DriveConditionKind,
+  message: string,
+  reason: EventReason,
+  now: Date,
+): Events {
+  const s = drive.status;
+  const type = DRIVE_CONDITIONS[kind].type;
+  const known = s.status === "Error" &&
+    (s.conditions ?? []).some((c) => c.type === type && c.message === message);
+  s.status = "Error";
+  setDriveCondition(drive, kind, message, now);
+  return known ? [] : [{ type: "Warning", reason, message }];
+}
+
+/**
+ * Sets the condition of every health finding and clears those no longer found (IOError keeps
+ * DirectPV's message; the event says what was seen). Returns the events of new trouble.
+ */
+function applyHealth(drive: DirectPVDrive, findings: HealthFindings, now: Date): Events {
+  const events: Events = [];
+  for (const [finding, kind, reason] of HEALTH_KINDS) {
+    const def = DRIVE_CONDITIONS[kind];
+    const detail = findings[finding];
+    if (detail === undefined) {
+      clearDriveConditions(drive, [def.type]);
+      continue;
+    }
+    const message = kind === "ioError" ? DRIVE_CONDITIONS.ioError.message : detail;
+    const known = (drive.status.conditions ?? []).some((c) =>
+      c.type === def.type && c.status === "True" && c.message === message
+    );
+    setDriveCondition(drive, kind, message, now);
+    if (!known) events.push({ type: "Warning", reason, message: detail });
+  }
+  if (hasHealthTrouble(drive)) drive.status.status = "Error";
+  return events;
+}
+
+function hasHealthTrouble(drive: DirectPVDrive): boolean {
+  return healthTrouble(drive).length > 0;
+}
+
 /** Applies an observation to a drive; returns the events to record. */
-function apply(drive: DirectPVDrive, obs: Observation, now: Date): Omit<EventInput, "object">[] {
+function apply(drive: DirectPVDrive, obs: Observation, now: Date): Events {
   const fsuuid = drive.status.fsuuid;
   const s = drive.status;
-  const wasReady = s.status === "Ready";
   if (!VERIFIED_STATUSES.includes(s.status)) return [];
   if (obs.matches.length === 0) {
+    if (obs.unreadable) return applyHealth(drive, { ioError: obs.unreadable }, now);
     if (s.status === "Lost") return [];
     s.status = "Lost";
     const message = deviceNotFoundMessage(fsuuid);
@@ -113,11 +185,7 @@ function apply(drive: DirectPVDrive, obs: Observation, now: Date): Omit<EventInp
   }
   if (obs.matches.length > 1) {
     const message = multipleMatchesMessage(obs.matches);
-    const was = latestCondition(drive)?.message;
-    s.status = "Error";
-    setDriveCondition(drive, "multipleMatches", message, now);
-    if (was === message) return [];
-    return [{ type: "Warning", reason: EVENT_REASONS.driveHasMultipleMatches, message }];
+    return fail(drive, "multipleMatches", message, EVENT_REASONS.driveHasMultipleMatches, now);
   }
   if (obs.device) {
     refreshFromDevice(drive, {
@@ -126,37 +194,29 @@ function apply(drive: DirectPVDrive, obs: Observation, now: Date): Omit<EventInp
       totalCapacity: obs.capacity?.totalCapacity ?? 0,
     });
   }
-  return applyMounted(drive, obs, now, wasReady);
+  return applyMounted(drive, obs, now);
 }
 
-function applyMounted(
-  drive: DirectPVDrive,
-  obs: Observation,
-  now: Date,
-  wasReady: boolean,
-): Omit<EventInput, "object">[] {
+function applyMounted(drive: DirectPVDrive, obs: Observation, now: Date): Events {
   const s = drive.status;
-  const wasError = s.status === "Error";
-  const failures: [keyof typeof DRIVE_CONDITIONS, string | undefined, EventInput["reason"]][] = [
-    ["mountError", obs.mountError, EVENT_REASONS.driveHasMountError],
-    ["ioError", obs.ioError ? DRIVE_CONDITIONS.ioError.message : undefined, IO_ERROR],
-    ["relabelError", obs.relabelError, EVENT_REASONS.driveHasRelabelError],
-  ];
-  for (const [kind, message, reason] of failures) {
-    if (message === undefined) continue;
-    const type = DRIVE_CONDITIONS[kind].type;
-    const known = (s.conditions ?? []).some((c) => c.type === type && c.message === message);
-    s.status = "Error";
-    setDriveCondition(drive, kind, message, now);
-    return known && wasError ? [] : [{ type: "Warning", reason, message }];
+  const wasReady = s.status === "Ready";
+  if (obs.mountError !== undefined) {
+    return fail(drive, "mountError", obs.mountError, EVENT_REASONS.driveHasMountError, now);
+  }
+  const troubled = hasHealthTrouble(drive);
+  const events = applyHealth(drive, obs.health ?? {}, now);
+  if (hasHealthTrouble(drive)) return events;
+  if (obs.relabelError !== undefined) {
+    return fail(drive, "relabelError", obs.relabelError, EVENT_REASONS.driveHasRelabelError, now);
   }
   if (obs.relabelled) delete drive.spec.relabel;
   markReady(drive);
-  if (s.status === "Ready" && !wasReady) {
-    const message = `Drive mounted at the node; status is Ready`;
-    return [{ type: "Normal", reason: EVENT_REASONS.driveMounted, message }];
-  }
-  return [];
+  if (s.status !== "Ready" || wasReady) return [];
+  const message = troubled
+    ? "Drive is healthy again; status is Ready"
+    : "Drive mounted at the node; status is Ready";
+  const reason = troubled ? EVENT_REASONS.driveRecovered : EVENT_REASONS.driveMounted;
+  return [{ type: "Normal", reason, message }];
 }
 
 /**
@@ -171,7 +231,7 @@ export async function verifyDrive(
   if (!VERIFIED_STATUSES.includes(drive.status.status)) return drive;
   const obs = await observe(deps, drive, matches);
   const now = deps.now?.() ?? new Date();
-  let events: Omit<EventInput, "object">[] = [];
+  let events: Events = [];
   const name = drive.metadata.name ?? drive.status.fsuuid;
   const updated = await mutate(deps.kube.drives, name, (fresh) => {
     const before = JSON.stringify(fresh);

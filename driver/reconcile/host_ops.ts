@@ -2,7 +2,7 @@
 import { type Device, indexByFsuuid, probeDevices, toNodeDevice } from "../../lib/device/mod.ts";
 import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { type Host, isIoError } from "../../lib/sys/mod.ts";
+import type { Host } from "../../lib/sys/mod.ts";
 import {
   createVolumeDir,
   detectQuotaSupport,
@@ -19,10 +19,15 @@ import {
   volumeDataPath,
   writeDriveLayout,
 } from "../../lib/xfs/mod.ts";
+import {
+  deviceNameOf,
+  DriveHealthProbe,
+  type HealthFindings,
+  type HealthProbeOptions,
+} from "./health_probe.ts";
 import type { DeviceFilter } from "./loop_filter.ts";
 import type {
   DriveCapacity,
-  DriveDirState,
   FormatOptions,
   NodeOps,
   ProbedDevice,
@@ -40,6 +45,8 @@ export interface NodeOpsOptions {
   deviceFilter?: DeviceFilter;
   /** Keep reflink on when formatting (default); false adds `-m reflink=0`. */
   reflink?: boolean;
+  /** Tuning of the drive health probe. */
+  health?: Omit<HealthProbeOptions, "logger">;
 }
 
 const FORCE_DETACH = { force: true, detach: true };
@@ -70,10 +77,12 @@ export function createNodeOps(host: Host, options: NodeOpsOptions): NodeOps {
 class HostNodeOps implements NodeOps {
   readonly #host: Host;
   readonly #options: NodeOpsOptions;
+  readonly #health: DriveHealthProbe;
 
   constructor(host: Host, options: NodeOpsOptions) {
     this.#host = host;
     this.#options = options;
+    this.#health = new DriveHealthProbe(host, { ...options.health, logger: options.logger });
   }
 
   async probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]> {
@@ -158,15 +167,16 @@ class HostNodeOps implements NodeOps {
     }
   }
 
-  async checkDriveDir(fsuuid: string): Promise<DriveDirState> {
-    try {
-      return (await this.#host.fs.stat(drivePaths(this.#host, fsuuid).fsuuidLink))
-        ? "ok"
-        : "missing";
-    } catch (err) {
-      if (isIoError(err)) return "io-error";
-      throw err;
-    }
+  checkHealth(device: ProbedDevice, fsuuid: string): Promise<HealthFindings> {
+    return this.#health.check(device, fsuuid);
+  }
+
+  async unreadableMount(fsuuid: string): Promise<string | undefined> {
+    const { mountPoint } = drivePaths(this.#host, fsuuid);
+    const mount = (await this.#host.mounter.mountInfo()).find((m) => m.mountPoint === mountPoint);
+    if (!mount) return undefined;
+    const name = await deviceNameOf(this.#host, mount.majorMinor);
+    return name ? await this.#health.readDevice({ name, majorMinor: mount.majorMinor }) : undefined;
   }
 
   unmountPath(hostPath: string): Promise<void> {

@@ -41,6 +41,8 @@ export type { NodeOps, ProbedDevice } from "./node_ops.ts";
 export type { EventSink } from "./deps.ts";
 export { deviceNotFoundMessage } from "./drive_health.ts";
 export { stillContainsMessage } from "./drive.ts";
+export { volumeCount } from "./drive_object.ts";
+export { deviceNameOf, readDeviceErrorCount } from "./health_probe.ts";
 export { notReleasedMessage } from "./volume.ts";
 
 /** What both sets of node controllers need. */

@@ -4,6 +4,7 @@
  * over a Host with lib/device and lib/xfs; tests wrap it to inject crashes.
  */
 import type { NodeDevice } from "../../lib/types/mod.ts";
+import type { HealthFindings } from "./health_probe.ts";
 
 /** A probed block device (the DirectPVNode device fields). */
 export type ProbedDevice = NodeDevice;
@@ -23,9 +24,6 @@ export interface FormatOptions {
   force: boolean;
   signal?: AbortSignal;
 }
-
-/** Result of stat-ing a drive's `.FSUUID.<uuid>` directory. */
-export type DriveDirState = "ok" | "missing" | "io-error";
 
 /** A volume to put back on its drive's filesystem after a move. */
 export interface RestageInput {
@@ -63,8 +61,16 @@ export interface NodeOps {
   unmountDrive(fsuuid: string, deviceMajorMinor?: string): Promise<void>;
   /** Removes the drive's empty mount directories. */
   removeDriveDirs(fsuuid: string): Promise<void>;
-  /** Stats `<mount>/.FSUUID.<uuid>`. */
-  checkDriveDir(fsuuid: string): Promise<DriveDirState>;
+  /**
+   * Probes a mounted drive on its device for I/O errors, read-only state, the kernel's error
+   * counter and SMART (`health_probe.ts`); an empty result means healthy.
+   */
+  checkHealth(device: ProbedDevice, fsuuid: string): Promise<HealthFindings>;
+  /**
+   * For a drive no device carries any more: when it is still mounted from a device that
+   * exists but cannot be read, the I/O error; else undefined (the device is really gone).
+   */
+  unreadableMount(fsuuid: string): Promise<string | undefined>;
   /** Unmounts a host path (a volume's target or staging path); a no-op when not mounted. */
   unmountPath(hostPath: string): Promise<void>;
   /** Renames a volume's data directory to `<dataPath>.deleted` and removes it. */

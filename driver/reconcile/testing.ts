@@ -213,6 +213,8 @@ export async function createFixture(): Promise<Fixture> {
   const host = await FakeHost.create();
   await host.setXfsQuotaSupport({ supported: false });
   scriptMkfs(host);
+  // The health probe's direct read of a device succeeds unless a test scripts a failure.
+  host.onExec("dd", {});
   const { logger, records } = captureLogger();
   const ops = createNodeOps(host, { nodeId: NODE, allowLoop: true, quota: "best-effort", logger });
   const events = new EventRecorder(kube, { component: "directpv-driver", logger });
@@ -258,6 +260,16 @@ export async function createFixture(): Promise<Fixture> {
     dispose: () => host.dispose(),
   };
   return fixture;
+}
+
+/** Runs `fn` with a fresh fixture and disposes of it afterwards. */
+export async function withFixture(fn: (f: Fixture) => Promise<void>): Promise<void> {
+  const f = await createFixture();
+  try {
+    await fn(f);
+  } finally {
+    await f.dispose();
+  }
 }
 
 /** A volume of this node on drive `fsuuid`. */

@@ -46,11 +46,16 @@ export interface EnvState {
   nodes: SimNode[];
   controllerEndpoint: string;
   processes: DaemonProcess[];
+  /** Extra flags of every node server (`--health-interval=2`). */
+  nodeServerArgs?: string[];
 }
 
 export interface EnvOptions {
   dir: string;
-  nodes: { name: string; drives: LoopDriveSpec[] }[];
+  /** `loopDir` puts a node's backing files elsewhere (a FUSE mount that injects faults). */
+  nodes: { name: string; drives: LoopDriveSpec[]; loopDir?: string }[];
+  /** Extra flags of every node server. */
+  nodeServerArgs?: string[];
   log?: (msg: string) => void;
   /** Start our CSI controller. Default true. */
   controller?: boolean;
@@ -125,6 +130,7 @@ function driverArgs(
     node.appDir,
     "--loop-backing-dir",
     node.loopDir,
+    ...(role === "node-server" ? env.nodeServerArgs ?? [] : []),
   ];
 }
 
@@ -238,6 +244,7 @@ export async function startEnv(
     nodes: [],
     controllerEndpoint: join(dir, "controller", "csi.sock"),
     processes: [],
+    ...(options.nodeServerArgs ? { nodeServerArgs: options.nodeServerArgs } : {}),
   };
   await saveState(env);
   log("Starting the control plane (etcd, kube-apiserver, kube-controller-manager)");
@@ -256,7 +263,7 @@ export async function startEnv(
       dir: nodeDir,
       appDir: join(nodeDir, "app"),
       kubeletDir: join(nodeDir, "kubelet"),
-      loopDir: join(nodeDir, "disks"),
+      loopDir: spec.loopDir ?? join(nodeDir, "disks"),
       endpoint: join(nodeDir, "csi", "csi.sock"),
       drives: [],
     };

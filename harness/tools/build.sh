@@ -21,6 +21,16 @@ CSI_RESIZER_VERSION=v2.2.0         # built against k8s 0.36
 CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v6
 CSI_PROVISIONER_VERSION=v6.3.0     # first /v6 release; built against k8s 1.36
 
+# directpv-faultfs: our FUSE server that makes loop drives fail on command (harness/faultfs),
+# on go-fuse at this version; rebuilt when its sources change.
+GO_FUSE_VERSION=v2.12.1
+FAULTFS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/../faultfs" && pwd)"
+
+# promtool: Debian's, unpacked from the prometheus package (not installed, so no service
+# starts). Building github.com/prometheus/prometheus/cmd/promtool from the module proxy takes
+# 5 to 9 minutes cold on two cores; the package takes seconds.
+PROMETHEUS_DEB_VERSION=2.42.0+ds-5+deb12u1
+
 CACHE="${DIRECTPV_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/directpv-tools}"
 BIN="$CACHE/bin"
 SRC="$CACHE/src"
@@ -128,6 +138,32 @@ build_provisioner() {
     "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner"
 }
 
+# The faultfs pin: go-fuse's version and a digest of our sources.
+faultfs_pin() {
+  echo "$GO_FUSE_VERSION-$(cat "$FAULTFS_SRC"/go.mod "$FAULTFS_SRC"/go.sum "$FAULTFS_SRC"/*.go |
+    sha256sum | cut -c1-16)"
+}
+
+build_faultfs() {
+  grep -q "github.com/hanwen/go-fuse/v2 $GO_FUSE_VERSION" "$FAULTFS_SRC/go.mod"
+  rm -rf "$SRC/faultfs" && cp -r "$FAULTFS_SRC" "$SRC/faultfs" && cd "$SRC/faultfs"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/directpv-faultfs" .
+  stamp directpv-faultfs "$(faultfs_pin)"
+}
+
+fetch_promtool() {
+  local tmp
+  tmp=$(mktemp -d)
+  if ! (cd "$tmp" && apt-get download "prometheus=$PROMETHEUS_DEB_VERSION" >/dev/null 2>&1); then
+    apt-get update -qq >/dev/null 2>&1 || true
+    (cd "$tmp" && apt-get download "prometheus=$PROMETHEUS_DEB_VERSION" >/dev/null)
+  fi
+  dpkg-deb -x "$tmp"/prometheus_*.deb "$tmp/root"
+  install -m 0755 "$tmp/root/usr/bin/promtool" "$BIN/promtool"
+  rm -rf "$tmp"
+  stamp promtool "$PROMETHEUS_DEB_VERSION"
+}
+
 main() {
   ensure_go
   mkdir -p "$BIN" "$SRC"
@@ -149,6 +185,9 @@ main() {
   fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer $CSI_RESIZER_VERSION" build_resizer)
   fresh csi-provisioner "$CSI_PROVISIONER_VERSION" ||
     (timed "csi-provisioner $CSI_PROVISIONER_VERSION" build_provisioner)
+  fresh promtool "$PROMETHEUS_DEB_VERSION" ||
+    (timed "promtool $PROMETHEUS_DEB_VERSION (Debian package)" fetch_promtool)
+  fresh directpv-faultfs "$(faultfs_pin)" || (timed "directpv-faultfs (go-fuse $GO_FUSE_VERSION)" build_faultfs)
   log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
 }
 

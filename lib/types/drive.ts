@@ -20,7 +20,22 @@ export const DRIVE_CONDITIONS = {
   relabelError: { type: "RelabelError", reason: "DriveHasRelabelError" },
   /** Not a DirectPV condition: set by `directpv repair` when xfs_repair fails. */
   repairError: { type: "RepairError", reason: "DriveHasRepairError" },
+  /** Not DirectPV conditions: trouble the node server's health check found. */
+  readOnly: { type: "ReadOnly", reason: "DriveIsReadOnly" },
+  deviceErrors: { type: "DeviceErrors", reason: "DriveHasDeviceErrors" },
+  smartFailing: { type: "SmartFailing", reason: "DriveFailsSmartCheck" },
 } as const;
+
+/**
+ * The condition types of drive trouble the health check finds and clears by itself (IOError
+ * is DirectPV's; the others are ours). A drive with one of them is `Error`.
+ */
+export const HEALTH_CONDITION_TYPES: readonly string[] = [
+  DRIVE_CONDITIONS.ioError.type,
+  DRIVE_CONDITIONS.readOnly.type,
+  DRIVE_CONDITIONS.deviceErrors.type,
+  DRIVE_CONDITIONS.smartFailing.type,
+];
 
 export interface DriveSpec {
   unschedulable?: boolean;
@@ -41,4 +56,16 @@ export interface DriveStatusFields {
 export interface DirectPVDrive extends KubeObject {
   spec: DriveSpec;
   status: DriveStatusFields;
+}
+
+/** The true health conditions of a drive (see {@link HEALTH_CONDITION_TYPES}). */
+export function healthTrouble(drive: DirectPVDrive): Condition[] {
+  return (drive.status.conditions ?? []).filter((c) =>
+    c.status === "True" && HEALTH_CONDITION_TYPES.includes(c.type)
+  );
+}
+
+/** Whether a drive is `Ready` and its health check found no trouble. */
+export function isHealthyDrive(drive: DirectPVDrive): boolean {
+  return drive.status.status === "Ready" && healthTrouble(drive).length === 0;
 }

@@ -14,3 +14,4 @@ export * from "./volume.ts";
 export * from "./node.ts";
 export * from "./init_request.ts";
 export * from "./quantity.ts";
+export * from "./metrics.ts";
