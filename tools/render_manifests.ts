@@ -8,6 +8,7 @@ import {
   defaultInstallArgs,
   installObjects,
   type ManifestFile,
+  monitoringManifests,
   renderManifests,
 } from "../lib/install/mod.ts";
 
@@ -16,10 +17,13 @@ export const MANIFEST_IMAGE_VERSION = "dev";
 
 /** The files of `manifests/`, as lib/install generates them. */
 export function generatedManifests(): ManifestFile[] {
-  return renderManifests(installObjects(defaultInstallArgs(MANIFEST_IMAGE_VERSION)));
+  return [
+    ...renderManifests(installObjects(defaultInstallArgs(MANIFEST_IMAGE_VERSION))),
+    ...monitoringManifests(),
+  ];
 }
 
-async function listYaml(root: string, dir = ""): Promise<string[]> {
+async function listGenerated(root: string, dir = ""): Promise<string[]> {
   const out: string[] = [];
   let entries: Deno.DirEntry[];
   try {
@@ -30,8 +34,8 @@ async function listYaml(root: string, dir = ""): Promise<string[]> {
   }
   for (const entry of entries) {
     const rel = dir ? `${dir}/${entry.name}` : entry.name;
-    if (entry.isDirectory) out.push(...await listYaml(root, rel));
-    else if (entry.isFile && entry.name.endsWith(".yaml")) out.push(rel);
+    if (entry.isDirectory) out.push(...await listGenerated(root, rel));
+    else if (entry.isFile && /\.(yaml|json)$/.test(entry.name)) out.push(rel);
   }
   return out.sort();
 }
@@ -63,7 +67,7 @@ export async function staleManifests(
     else if (current !== file.text) stale.push({ path: file.path, reason: "changed" });
   }
   const wanted = new Set(files.map((f) => f.path));
-  for (const path of await listYaml(dir)) {
+  for (const path of await listGenerated(dir)) {
     if (!wanted.has(path)) stale.push({ path, reason: "not generated" });
   }
   return stale;

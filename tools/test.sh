@@ -5,6 +5,7 @@
 #   static       deno fmt --check, deno lint + boundary check, deno check, generated-file checks
 #   unit         deno test without --allow-run/--allow-net (fake host, fake Kubernetes)
 #   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
+#   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
 #   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
@@ -103,10 +104,12 @@ fi
 # --- control plane e2e + csi-sanity ---------------------------------------------------------
 if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
   if [[ $(id -u) -ne 0 ]]; then
+    skip "monitoring" "not root (the tools are built as root)"
     skip "e2e" "not root"
   elif ! run "e2e: build tools" bash harness/tools/build.sh; then
     :
   else
+    run "monitoring" deno task test:monitoring
     run "e2e" deno task test:e2e
   fi
 fi

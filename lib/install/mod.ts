@@ -2,7 +2,8 @@
  * The Kubernetes objects `install` applies, as plain data built from typed arguments:
  * Namespace, RBAC, the four DirectPV CRDs, CSIDriver, StorageClass, the `node-server`
  * DaemonSet and the `controller` Deployment (plus the DirectCSI legacy objects), with
- * DirectPV's defaults; flag parsing for node selectors and tolerations; YAML rendering.
+ * DirectPV's defaults; flag parsing for node selectors and tolerations; YAML rendering; the
+ * monitoring objects shipped beside them (PodMonitor, alerts, Grafana dashboard).
  *
  * Imports `lib/types`, `lib/errors` and the `yaml` package.
  * @module
@@ -28,6 +29,17 @@ export { parseNodeSelector, parseTolerations } from "./flags.ts";
 export type * from "./k8s_objects.ts";
 export { extraNodeFlags, nodeServerDaemonSet } from "./node_server.ts";
 export { installObjects } from "./objects.ts";
+export {
+  alertGroups,
+  type AlertRule,
+  CAPACITY_THRESHOLDS,
+  dashboardJson,
+  monitoringManifests,
+  monitoringObjects,
+  NODE_SERVER_JOB,
+  type RuleGroup,
+} from "./monitoring.ts";
+export { grafanaDashboard, type Panel, type PanelTarget } from "./grafana.ts";
 export {
   clusterRoleRules,
   namespaceObject,
