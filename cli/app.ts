@@ -8,6 +8,7 @@ import type { KubeClient } from "../lib/k8s/mod.ts";
 import { cleanCommand } from "./commands/clean.ts";
 import { completionCommand } from "./commands/completion.ts";
 import { cordonCommand, uncordonCommand } from "./commands/cordon.ts";
+import { dashboardCommand } from "./commands/dashboard.ts";
 import { discoverCommand } from "./commands/discover.ts";
 import { infoCommand } from "./commands/info.ts";
 import { initCommand } from "./commands/init.ts";
@@ -28,7 +29,7 @@ import { Console } from "./render/console.ts";
 /** DirectPV has no `help` command (help is `-h`/`--help`). */
 const HELP_COMMAND = false;
 
-/** The commands in DirectPV's order, then `completion`. */
+/** The commands in DirectPV's order, then ours (`dashboard`, `completion`). */
 const COMMANDS: ReadonlyArray<(rt: Runtime) => CommandUnknownOpts> = [
   installCommand,
   discoverCommand,
@@ -46,6 +47,7 @@ const COMMANDS: ReadonlyArray<(rt: Runtime) => CommandUnknownOpts> = [
   repairCommand,
   removeCommand,
   uninstallCommand,
+  dashboardCommand,
 ];
 
 function runtimeFor(ctx: CliContext, program: CommandUnknownOpts): Runtime {

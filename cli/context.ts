@@ -17,6 +17,24 @@ export interface KubeTarget {
   context?: string;
 }
 
+/** What {@link CliContext.serve} listens with. */
+export interface ServeOptions {
+  hostname: string;
+  /** 0 picks a free port. */
+  port: number;
+  handler: (request: Request) => Promise<Response>;
+  /** Stops the server when aborted. */
+  signal?: AbortSignal;
+}
+
+/** A listening HTTP server. */
+export interface Listening {
+  /** The bound port. */
+  port: number;
+  /** Resolves once the server has stopped. */
+  finished: Promise<void>;
+}
+
 /** Everything a command needs from the outside world. */
 export interface CliContext {
   /** Connects to the cluster; called at most once per run, only by commands that need it. */
@@ -41,4 +59,10 @@ export interface CliContext {
   admin: AdminApi;
   /** Aborts long waits (SIGINT). */
   signal?: AbortSignal;
+  /**
+   * Serves HTTP (the dashboard).
+   *
+   * @throws {UnavailableError} when the address cannot be bound
+   */
+  serve?(options: ServeOptions): Promise<Listening>;
 }

@@ -6,7 +6,7 @@ import { dirname } from "node:path";
 import type { FileStore } from "../lib/admin/mod.ts";
 import { NotFoundError, PermissionDeniedError, UnavailableError } from "../lib/errors/mod.ts";
 import { connectKube } from "../lib/k8s/mod.ts";
-import type { CliContext, Writer } from "./context.ts";
+import type { CliContext, Listening, ServeOptions, Writer } from "./context.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
 import { VERSION } from "./version.ts";
 
@@ -53,6 +53,22 @@ const files: FileStore = {
   rename: (from, to) => guard(dirname(to), () => Deno.rename(from, to)),
   remove: (path) => guard(path, () => Deno.remove(path)),
 };
+
+function serve(options: ServeOptions): Promise<Listening> {
+  const where = `${options.hostname}:${options.port}`;
+  try {
+    const server = Deno.serve({
+      hostname: options.hostname,
+      port: options.port,
+      onListen: () => {},
+      ...(options.signal ? { signal: options.signal } : {}),
+    }, options.handler);
+    return Promise.resolve({ port: (server.addr as Deno.NetAddr).port, finished: server.finished });
+  } catch (err) {
+    const why = err instanceof Deno.errors.AddrInUse ? "the address is in use" : String(err);
+    return Promise.reject(new UnavailableError(`Cannot listen on ${where}: ${why}`));
+  }
+}
 
 function columns(): number | undefined {
   try {
@@ -102,6 +118,7 @@ const ctx: CliContext = {
   version: VERSION,
   admin: ADMIN,
   signal: interrupts(),
+  serve,
 };
 
 Deno.exit(await runCli(Deno.args, ctx));

@@ -84,7 +84,7 @@ deno install --frozen >/dev/null 2>&1 || deno install >/dev/null 2>&1 || true
 run "static: fmt" deno task fmt:check
 run "static: lint" deno task lint
 run "static: check" deno task check
-for t in manifests:check proto:check; do
+for t in manifests:check proto:check dashboard:check; do
   if deno task 2>/dev/null | grep -q "^- $t\$\|^- $t "; then run "static: $t" deno task "$t"; fi
 done
 run "unit" deno task test
@@ -110,6 +110,8 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
     :
   else
     run "monitoring" deno task test:monitoring
+    # The dashboard's browser tests drive Debian's chromium.
+    ensure_packages chromium:chromium
     run "e2e" deno task test:e2e
   fi
 fi

@@ -1,10 +1,11 @@
 /**
  * What every CLI verb does, as functions over a KubeClient: selecting drives and volumes,
  * install/uninstall, discover, init, info, label, cordon, suspend, move, clean, remove,
- * repair and migrate. No process or file access of its own: files go through a FileStore,
+ * repair and migrate, and what the web dashboard shows (dashboard_views.ts, dashboard_model.ts).
+ * No process or file access of its own: files go through a FileStore,
  * progress and messages through a Reporter.
  *
- * May import: lib/types, lib/errors, lib/k8s, lib/install, lib/init_config, lib/legacy.
+ * May import: lib/types, lib/errors, lib/log, lib/k8s, lib/install, lib/init_config, lib/legacy.
  * @module
  */
 export * from "./types.ts";
@@ -27,3 +28,5 @@ export * from "./repair.ts";
 export * from "./install.ts";
 export * from "./uninstall.ts";
 export * from "./migrate.ts";
+export * from "./dashboard_views.ts";
+export * from "./dashboard_model.ts";
