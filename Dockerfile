@@ -1,5 +1,6 @@
 # The driver image: the `directpv` binary (compiled with deno compile) plus the system tools it
-# runs on nodes (mkfs.xfs, xfs_quota, xfs_repair from xfsprogs; mount/umount from util-linux).
+# runs on nodes (mkfs.xfs, xfs_quota, xfs_repair from xfsprogs; mount/umount from util-linux;
+# smartctl from smartmontools for the drive health check).
 #
 #   docker build -t quay.io/minio/directpv:dev .
 FROM debian:12-slim AS build
@@ -13,7 +14,7 @@ RUN DENO=$(bash tools/ensure_deno.sh) \
     && "$DENO" compile --frozen -A --output /out/kubectl-directpv cli/main.ts
 
 FROM debian:12-slim
-RUN apt-get update && apt-get install -y --no-install-recommends xfsprogs mount util-linux ca-certificates \
+RUN apt-get update && apt-get install -y --no-install-recommends xfsprogs mount util-linux smartmontools ca-certificates \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /out/directpv /directpv
 COPY --from=build /out/kubectl-directpv /kubectl-directpv
