@@ -17,6 +17,7 @@ export const SIDE_EFFECT_FILES = [
   "driver/main.ts",
   "driver/http.ts",
   "lib/sys/real_host.ts",
+  "lib/sys/blkid.ts",
   "lib/sys/testing.ts",
   "lib/k8s/rest.ts",
   "lib/k8s/kubeconfig.ts",

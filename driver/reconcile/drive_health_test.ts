@@ -150,6 +150,7 @@ Deno.test("verifyDrive() marks a drive whose directory gives EIO with IOError", 
       paths: f.host.paths,
       exec: f.host.exec,
       mounter: f.host.mounter,
+      blkid: f.host.blkid,
       fs: new Proxy(fs, {
         get(target, prop) {
           if (prop === "stat") {

@@ -1,5 +1,11 @@
 /** `NodeOps` over a Host, with lib/device for probing and lib/xfs for filesystems. */
-import { type Device, indexByFsuuid, probeDevices, toNodeDevice } from "../../lib/device/mod.ts";
+import {
+  describeDevice,
+  type Device,
+  indexByFsuuid,
+  probeDevices,
+  toNodeDevice,
+} from "../../lib/device/mod.ts";
 import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { Host } from "../../lib/sys/mod.ts";
@@ -65,7 +71,8 @@ function deviceState(d: Device): DeviceState {
     partitioned: d.partitioned,
     readOnly: d.readOnly,
   };
-  if (d.partTableType) state.partTableType = d.partTableType;
+  const holds = describeDevice(d);
+  if (holds) state.holds = holds;
   return state;
 }
 
@@ -86,12 +93,13 @@ class HostNodeOps implements NodeOps {
   }
 
   async probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]> {
-    return (await this.#probe(driveExists)).map(toNodeDevice);
+    return (await this.#probe({ driveExists })).map(toNodeDevice);
   }
 
   async devicesByFsuuid(): Promise<Map<string, ProbedDevice[]>> {
     const allowLoop = this.#options.allowLoop;
-    const devices = (await this.#probe()).filter((d) => allowLoop || !/^loop/.test(d.name));
+    const devices = (await this.#probe({ content: "fsuuid" }))
+      .filter((d) => allowLoop || !/^loop/.test(d.name));
     const out = new Map<string, ProbedDevice[]>();
     for (const [uuid, list] of indexByFsuuid(devices)) out.set(uuid, list.map(toNodeDevice));
     return out;
@@ -105,7 +113,7 @@ class HostNodeOps implements NodeOps {
       force: o.force,
       fsuuid: o.fsuuid,
       probe: async (name) => {
-        const [found] = await this.#probe(undefined, name);
+        const [found] = await this.#probe({ only: name });
         return found ? deviceState(found) : undefined;
       },
       ...(reflink === undefined ? {} : { reflink }),
@@ -222,7 +230,13 @@ class HostNodeOps implements NodeOps {
   }
 
   /** Probes (optionally one device by name) and applies the device filter. */
-  async #probe(driveExists?: (fsuuid: string) => boolean, only?: string): Promise<Device[]> {
+  async #probe(
+    { driveExists, only, content }: {
+      driveExists?: (fsuuid: string) => boolean;
+      only?: string;
+      content?: "fsuuid";
+    } = {},
+  ): Promise<Device[]> {
     const o = this.#options;
     const devices = await probeDevices(this.#host, {
       nodeId: o.nodeId,
@@ -230,6 +244,7 @@ class HostNodeOps implements NodeOps {
       log: o.logger,
       ...(driveExists ? { driveExists: (f: string) => Promise.resolve(driveExists(f)) } : {}),
       ...(only ? { only: { names: [only] } } : {}),
+      ...(content ? { content } : {}),
     });
     const filter = o.deviceFilter;
     if (!filter) return devices;

@@ -6,6 +6,7 @@ import { FakeKube } from "../../lib/k8s/testing.ts";
 import { captureLogger } from "../../lib/log/testing.ts";
 import type { LogRecord } from "../../lib/log/mod.ts";
 import { type FakeBlockDeviceSpec, FakeHost } from "../../lib/sys/testing.ts";
+import { xfsSuperblockImage as xfsImage } from "../../lib/xfs/testing.ts";
 import {
   API_VERSION,
   type DirectPVDrive,
@@ -117,29 +118,6 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
   let resolve: (value: T) => void = () => {};
   const promise = new Promise<T>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-/** Fields of a fake XFS superblock image. */
-export interface XfsImageSpec {
-  uuid: string;
-  blockSize?: number;
-  dataBlocks?: number;
-  freeBlocks?: number;
-}
-
-/** A 512-byte XFS v5 superblock carrying `uuid` and the label `DIRECTPV`. */
-export function xfsImage(spec: XfsImageSpec): Uint8Array {
-  const bytes = new Uint8Array(512);
-  const dv = new DataView(bytes.buffer);
-  dv.setUint32(0, 0x58465342);
-  dv.setUint32(4, spec.blockSize ?? 4096);
-  dv.setBigUint64(8, BigInt(spec.dataBlocks ?? 262144));
-  const hex = spec.uuid.replaceAll("-", "");
-  for (let i = 0; i < 16; i++) bytes[32 + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  dv.setUint16(100, 0xb4a5);
-  bytes.set(new TextEncoder().encode("DIRECTPV"), 108);
-  dv.setBigUint64(144, BigInt(spec.freeBlocks ?? 260000));
-  return bytes;
 }
 
 /** The node every fixture plays. */

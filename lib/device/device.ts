@@ -1,5 +1,11 @@
 /** The probed block device, its denied reasons and its change-detecting id (reference §4.1). */
-import { type DeviceId, deviceId, MIN_DRIVE_SIZE, type NodeDevice } from "../types/mod.ts";
+import {
+  describeContent,
+  type DeviceId,
+  deviceId,
+  MIN_DRIVE_SIZE,
+  type NodeDevice,
+} from "../types/mod.ts";
 import { createHash } from "node:crypto";
 
 /** One block device (disk or partition) as probed from sysfs, procfs and its superblock. */
@@ -26,12 +32,18 @@ export interface Device {
   mountPoints: string[];
   swapOn: boolean;
   cdrom: boolean;
-  /** Filesystem type from the superblock (`xfs`, `ext4`, `crypto_LUKS`...). */
+  /** blkid's TYPE of the signature found (`xfs`, `ntfs`, `linux_raid_member`...). */
   fsType?: string;
   fsUuid?: string;
   label?: string;
-  /** `gpt` or `dos` when the device starts with a partition table. */
+  /** blkid's USAGE of that signature (`filesystem`, `raid`, `crypto`, `other`). */
+  fsUsage?: string;
+  /** blkid's PTTYPE when the device carries a partition table (`gpt`, `dos`...). */
   partTableType?: string;
+  /** Set when the device holds data of no single known signature; says what was seen. */
+  unknownData?: string;
+  /** Set when the device's content could not be read; the device is then denied. */
+  readError?: string;
   vendor?: string;
   model?: string;
   serial?: string;
@@ -44,7 +56,7 @@ export interface Device {
   deniedReasons: string[];
 }
 
-/** DirectPV's denied-reason texts (reference §4.1) plus `Loop device`. */
+/** DirectPV's denied-reason texts (reference §4.1) plus `Loop device` and `Unreadable`. */
 export const DENIED = {
   tooSmall: "Too small",
   hidden: "Hidden",
@@ -56,6 +68,7 @@ export const DENIED = {
   cdrom: "CDROM",
   usedByDirectpv: "Used by DirectPV",
   loop: "Loop device",
+  unreadable: "Unreadable",
 } as const;
 
 /** The denied reasons joined with `; ` (empty when the device is available). */
@@ -90,6 +103,7 @@ export function denyReasons(
   if (d.mountPoints.length > 0) out.push(DENIED.mounted);
   if (d.swapOn) out.push(DENIED.swap);
   if (d.cdrom) out.push(DENIED.cdrom);
+  if (d.readError !== undefined) out.push(DENIED.unreadable);
   if (ctx.usedByDirectpv instanceof Error) {
     out.push(`internal error; ${ctx.usedByDirectpv.message}`);
   } else if (ctx.usedByDirectpv) {
@@ -126,11 +140,19 @@ function sortedJoin(list: readonly string[]): string {
   return list.length < 2 ? list.join(",") : [...list].sort().join(",");
 }
 
+/** Lines added to the id only when set, so that other devices keep the ids they had. */
+function contentLines(d: Omit<Device, "id" | "deniedReasons">): string[] {
+  return [
+    ...(d.unknownData === undefined ? [] : [`unknowndata:${d.unknownData}`]),
+    ...(d.readError === undefined ? [] : ["unreadable:true"]),
+  ];
+}
+
 /**
  * The `key:value` lines hashed into the device id, sorted. In place of DirectPV's udev data
- * they carry our own superblock facts (fstype, fsuuid, label, parttabletype) and the make and
- * serial, so the id needs no udev and still changes when the device is reformatted, resized,
- * mounted, held, partitioned or swapped onto.
+ * they carry our own content facts (fstype, fsuuid, label, parttabletype, and unknowndata or
+ * unreadable when set) and the make and serial, so the id needs no udev and still changes when
+ * the device is reformatted, written over, resized, mounted, held, partitioned or swapped onto.
  */
 export function deviceIdLines(nodeId: string, d: Omit<Device, "id" | "deniedReasons">): string[] {
   const values: Record<string, string> = {
@@ -154,7 +176,7 @@ export function deviceIdLines(nodeId: string, d: Omit<Device, "id" | "deniedReas
     "make:": d.make ?? "",
     "serial:": d.serial ?? "",
   };
-  return ID_KEYS.map((k) => k + values[k]);
+  return [...ID_KEYS.map((k) => k + values[k]), ...contentLines(d)].sort();
 }
 
 /** `<maj:min>$` + base64(SHA-256 of the newline-joined `deviceIdLines`). */
@@ -180,5 +202,13 @@ export function toNodeDevice(d: Device): NodeDevice {
   if (d.fsUuid) out.fsuuid = d.fsUuid;
   const reason = deniedReason(d);
   if (reason) out.deniedReason = reason;
+  if (d.partTableType) out.partTableType = d.partTableType;
+  if (d.unknownData) out.unknownData = d.unknownData;
   return out;
+}
+
+/** What the device holds, in words for messages (label included); undefined when empty. */
+export function describeDevice(d: Device): string | undefined {
+  const facts = toNodeDevice(d);
+  return describeContent(d.label ? { ...facts, label: d.label } : facts);
 }

@@ -52,7 +52,8 @@ export async function findByFsuuid(
   fsuuid: string,
   options: FindOptions = {},
 ): Promise<FsuuidMatch> {
-  const devices = options.devices ?? await probeDevices(host, { nodeId: "", allowLoop: true });
+  const devices = options.devices ??
+    await probeDevices(host, { nodeId: "", allowLoop: true, content: "fsuuid" });
   const eligible = devices.filter((d) => options.allowLoop || !/^loop\d+$/.test(d.name));
   return matchOf(indexByFsuuid(eligible).get(fsuuid.toLowerCase()));
 }

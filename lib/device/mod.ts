@@ -1,7 +1,10 @@
 /**
- * Block-device discovery without udev: `probeDevices()` enumerates sysfs, reads superblocks
- * (XFS, ext2/3/4, btrfs, swap, LUKS, LVM2, FAT, ISO 9660, GPT/MBR) and computes each
- * device's denied reasons and change-detecting id; `findByFsuuid()` locates a drive.
+ * Block-device discovery without udev: `probeDevices()` enumerates sysfs, identifies what each
+ * device holds with libblkid's low-level probe (every filesystem, RAID, volume-manager, cache,
+ * encryption and partition-table signature it knows; unknown non-zero data is never "empty")
+ * and computes each device's denied reasons and change-detecting id; `findByFsuuid()` locates
+ * a drive with our own fast superblock parsers (XFS, ext2/3/4, btrfs, swap, LUKS, LVM2, FAT,
+ * ISO 9660, GPT/MBR).
  *
  * May import: lib/sys, lib/types, lib/errors, lib/log.
  * @module
@@ -12,6 +15,7 @@ export {
   deniedReason,
   type DenyContext,
   denyReasons,
+  describeDevice,
   type Device,
   deviceIdLines,
   isAvailable,
@@ -19,6 +23,13 @@ export {
   toNodeDevice,
 } from "./device.ts";
 export { probeDevices, type ProbeOptions } from "./probe.ts";
+export {
+  checkEmpty,
+  type DeviceContent,
+  EMPTY_CHECK_BYTES,
+  identifyContent,
+  signatureOf,
+} from "./content.ts";
 export {
   canHoldDrive,
   findByFsuuid,

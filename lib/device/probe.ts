@@ -1,14 +1,16 @@
 /**
  * Device probing (reference §4.1) without udev: devices come from `<root>/sys/class/block`,
- * filesystem facts from their superblocks, mounts from mountinfo, swap from `/proc/swaps`,
- * CD-ROMs from `/proc/sys/dev/cdrom/info`. udev data, when present, only adds make, model,
- * serial and the partition number.
+ * what they hold from libblkid's low-level probe (or, for FSUUID scans, our own superblock
+ * parsers), mounts from mountinfo, swap from `/proc/swaps`, CD-ROMs from
+ * `/proc/sys/dev/cdrom/info`. udev data, when present, only adds make, model, serial and the
+ * partition number.
  */
 import { errorMessage, NotFoundError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Host, MountInfoEntry } from "../sys/mod.ts";
 import { computeDeviceId, denyReasons, type Device } from "./device.ts";
-import { type ContentProbe, probeContent } from "./fs_probe.ts";
+import { type DeviceContent, identifyContent } from "./content.ts";
+import { probeContent } from "./fs_probe.ts";
 import { mapPool } from "./pool.ts";
 import { parseCdromInfo, parseSwaps, parseUdevData } from "./proc_files.ts";
 import {
@@ -31,6 +33,13 @@ export interface ProbeOptions {
   only?: { names?: readonly string[]; majorMinors?: readonly string[] };
   /** Devices whose content is read at once; 32 by default. */
   concurrency?: number;
+  /**
+   * `identify` (the default): every signature libblkid knows, and the zero check that tells
+   * empty devices from ones holding unknown data. `fsuuid`: only our own superblock parsers
+   * (at most 68 KiB read per device), enough to find XFS drives by FSUUID fast; other content
+   * may be missed, so the devices' content facts and ids then serve only that lookup.
+   */
+  content?: "identify" | "fsuuid";
   log?: Logger;
 }
 
@@ -81,15 +90,43 @@ function wanted(facts: SysfsEntry, only: ProbeOptions["only"]): boolean {
     (only.majorMinors?.includes(facts.majorMinor) ?? false);
 }
 
-async function readContent(host: Host, facts: SysfsFacts, log?: Logger): Promise<ContentProbe> {
-  if (facts.size === 0) return {};
-  const path = host.paths.dev(facts.name);
+/** Our own superblock parsers only (the `fsuuid` mode). */
+async function scanContent(host: Host, path: string): Promise<DeviceContent> {
   try {
-    return await probeContent((offset, length) => host.fs.readBytes(path, offset, length));
+    const found = await probeContent((offset, length) => host.fs.readBytes(path, offset, length));
+    return found.fs || found.partTable ? { kind: "signature", ...found } : { kind: "empty" };
   } catch (err) {
-    log?.debug("Cannot read device content", { device: path, error: errorMessage(err) });
-    return {};
+    return { kind: "unreadable", error: errorMessage(err) };
   }
+}
+
+async function readContent(
+  host: Host,
+  facts: SysfsFacts,
+  options: ProbeOptions,
+): Promise<DeviceContent> {
+  if (facts.size === 0) return { kind: "empty" };
+  const path = host.paths.dev(facts.name);
+  const content = options.content === "fsuuid"
+    ? await scanContent(host, path)
+    : await identifyContent(host, path, facts.size);
+  if (content.kind === "unreadable") {
+    options.log?.warn("Cannot read device content", { device: path, error: content.error });
+  }
+  return content;
+}
+
+/** Sets the content facts of a device. */
+function applyContent(base: Omit<Device, "id" | "deniedReasons">, content: DeviceContent): void {
+  if (content.kind === "unknown") base.unknownData = content.description;
+  if (content.kind === "unreadable") base.readError = content.error;
+  if (content.kind !== "signature") return;
+  const { fs, partTable } = content;
+  if (fs) base.fsType = fs.type;
+  if (fs?.uuid) base.fsUuid = fs.uuid;
+  if (fs?.label) base.label = fs.label;
+  if (fs?.usage) base.fsUsage = fs.usage;
+  if (partTable) base.partTableType = partTable.type;
 }
 
 function makeOf(facts: SysfsFacts, udev: Record<string, string>): string | undefined {
@@ -105,12 +142,12 @@ function makeOf(facts: SysfsFacts, udev: Record<string, string>): string | undef
 }
 
 async function usedByDirectpv(
-  content: ContentProbe,
+  device: Omit<Device, "id" | "deniedReasons">,
   options: ProbeOptions,
 ): Promise<boolean | Error | undefined> {
-  if (content.fs?.type !== "xfs" || !content.fs.uuid || !options.driveExists) return undefined;
+  if (device.fsType !== "xfs" || !device.fsUuid || !options.driveExists) return undefined;
   try {
-    return await options.driveExists(content.fs.uuid);
+    return await options.driveExists(device.fsUuid);
   } catch (err) {
     return err instanceof Error ? err : new Error(String(err));
   }
@@ -124,7 +161,7 @@ async function buildDevice(
 ): Promise<Device> {
   const udevFile = `b${facts.majorMinor}`;
   const [content, udevText] = await Promise.all([
-    readContent(host, facts, options.log),
+    readContent(host, facts, options),
     ctx.udevFiles.has(udevFile)
       ? readOptional(() => host.fs.readText(host.paths.udevData(udevFile)), "")
       : "",
@@ -141,15 +178,12 @@ async function buildDevice(
     cdrom: ctx.cdroms.has(facts.name),
     udev,
   };
-  if (content.fs) base.fsType = content.fs.type;
-  if (content.fs?.uuid) base.fsUuid = content.fs.uuid;
-  if (content.fs?.label) base.label = content.fs.label;
-  if (content.partTable) base.partTableType = content.partTable.type;
+  applyContent(base, content);
   const make = makeOf(facts, udev);
   if (make) base.make = make;
   const serial = udev.ID_SERIAL_SHORT ?? udev.ID_SERIAL;
   if (serial) base.serial = serial;
-  const used = options.driveExists ? await usedByDirectpv(content, options) : undefined;
+  const used = options.driveExists ? await usedByDirectpv(base, options) : undefined;
   const deniedReasons = denyReasons(base, {
     allowLoop: options.allowLoop ?? false,
     isLoop: facts.isLoop,

@@ -1,17 +1,14 @@
 /**
  * probeDevices() over a fake sysfs tree of 1,000 block devices (disks with partitions,
- * NVMe, dm, loop; some with superblock images and udev data). Target: median ≤ 100 ms.
+ * NVMe, dm, loop; some with superblock images and udev data; every `/dev` file a sparse 1 GiB
+ * file), in both content modes: `identify` (libblkid on every device, the zero check on
+ * those it finds nothing on) and `fsuuid` (our own superblock parsers, for FSUUID scans).
  * Run: `deno bench -A lib/device/probe_bench.ts`.
  */
 import process from "node:process";
 import { FakeHost } from "../sys/testing.ts";
 import { probeDevices } from "./probe.ts";
-
-async function fixture(name: string): Promise<Uint8Array> {
-  const gz = await Deno.readFile(new URL(`./testdata/${name}.img.gz`, import.meta.url));
-  const stream = new Blob([gz]).stream().pipeThrough(new DecompressionStream("gzip"));
-  return new Uint8Array(await new Response(stream).arrayBuffer());
-}
+import { deviceImage as fixture } from "./testing.ts";
 
 const host = await FakeHost.create();
 globalThis.addEventListener("unload", () => Deno.removeSync(host.paths.root, { recursive: true }));
@@ -55,24 +52,33 @@ for (let i = 0; i < 50; i++) {
   await host.addMount({ majorMinor: `259:${i * 4 + 1}`, mountPoint: `/mnt/${i}` });
 }
 
-const probed = await probeDevices(host, { nodeId: "bench", allowLoop: true });
-const walls: number[] = [];
-const cpu = process.cpuUsage();
-for (let i = 0; i < 21; i++) {
-  const started = performance.now();
-  await probeDevices(host, { nodeId: "bench", allowLoop: true });
-  walls.push(performance.now() - started);
-}
-const used = process.cpuUsage(cpu);
-walls.sort((a, b) => a - b);
-console.log(
-  `probeDevices() over ${probed.length} fake devices: median ${walls[10]?.toFixed(1)} ms, ` +
-    `min ${walls[0]?.toFixed(1)} ms, CPU ${
-      ((used.user + used.system) / 1000 / 21).toFixed(1)
-    } ms ` +
-    `per probe (all threads)`,
-);
+type Mode = "identify" | "fsuuid";
+const probe = (content: Mode) => probeDevices(host, { nodeId: "bench", allowLoop: true, content });
+const probed = await probe("identify");
 
-Deno.bench(`probeDevices() over ${probed.length} fake devices`, async () => {
-  await probeDevices(host, { nodeId: "bench", allowLoop: true });
-});
+async function measure(content: Mode): Promise<void> {
+  await probe(content);
+  const walls: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < 21; i++) {
+    const started = performance.now();
+    await probe(content);
+    walls.push(performance.now() - started);
+  }
+  const used = process.cpuUsage(cpu);
+  walls.sort((a, b) => a - b);
+  console.log(
+    `probeDevices(${content}) over ${probed.length} fake devices: median ` +
+      `${walls[10]?.toFixed(1)} ms, min ${walls[0]?.toFixed(1)} ms, CPU ` +
+      `${((used.user + used.system) / 1000 / 21).toFixed(1)} ms per probe (all threads)`,
+  );
+}
+
+await measure("identify");
+await measure("fsuuid");
+
+for (const content of ["identify", "fsuuid"] as const) {
+  Deno.bench(`probeDevices(${content}) over ${probed.length} fake devices`, async () => {
+    await probe(content);
+  });
+}

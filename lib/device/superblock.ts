@@ -9,16 +9,18 @@ const BIG_ENDIAN = false;
 
 /** A filesystem (or other content) signature found on a device. */
 export interface FsSignature {
-  /** blkid-style type: `xfs`, `ext4`, `btrfs`, `swap`, `crypto_LUKS`, `LVM2_member`, `vfat`, `iso9660`. */
+  /** blkid's TYPE: `xfs`, `ext4`, `ntfs`, `linux_raid_member`, `crypto_LUKS`, `bcache`... */
   type: string;
   uuid?: string;
   label?: string;
+  /** blkid's USAGE: `filesystem`, `raid`, `crypto` or `other` (libblkid results only). */
+  usage?: string;
 }
 
 /** A partition table found on a device. */
 export interface PartTableSignature {
-  /** `gpt` or `dos`. */
-  type: "gpt" | "dos";
+  /** blkid's PTTYPE: `gpt`, `dos`, `sun`, `mac`... (our own parsers know `gpt` and `dos`). */
+  type: string;
   uuid?: string;
 }
 

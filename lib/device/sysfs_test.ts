@@ -58,7 +58,8 @@ Deno.test("probeDevices() reads the same devices without batched attribute reads
         return typeof value === "function" ? value.bind(target) : value;
       },
     });
-    const plain: Host = { paths: host.paths, exec: host.exec, mounter: host.mounter, fs };
+    const { paths, exec, mounter, blkid } = host;
+    const plain: Host = { paths, exec, mounter, blkid, fs };
     const batched = await probeDevices(host, { nodeId: "n", allowLoop: true });
     assert.equal(batched.length, 5);
     assert.deepEqual(await probeDevices(plain, { nodeId: "n", allowLoop: true }), batched);

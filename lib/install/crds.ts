@@ -1,6 +1,7 @@
 /**
  * The four DirectPV CRDs (reference §2) with OpenAPI v3 schemas that match DirectPV's
- * v1beta1 CRDs field for field: names, types, formats, required lists and list types.
+ * v1beta1 CRDs field for field: names, types, formats, required lists and list types, plus
+ * the optional fields listed in `CRD_ADDITIONS`.
  */
 import { GROUP, KINDS, RESOURCES, VERSION } from "../types/mod.ts";
 import { defaultLabels } from "./common.ts";
@@ -123,6 +124,15 @@ function volumeSchema(): JSONSchemaProps {
   }, ["metadata", "status"]);
 }
 
+/**
+ * Optional fields of ours that DirectPV's CRDs lack; DirectPV ignores them. Each is
+ * `"<kind plural>:<schema path>"`.
+ */
+export const CRD_ADDITIONS = [
+  "directpvnodes:.status.devices[].partTableType",
+  "directpvnodes:.status.devices[].unknownData",
+] as const;
+
 function nodeSchema(): JSONSchemaProps {
   const device = object({
     deniedReason: str(),
@@ -132,7 +142,9 @@ function nodeSchema(): JSONSchemaProps {
     majorMinor: str(),
     make: str(),
     name: str(),
+    partTableType: str(),
     size: int64(),
+    unknownData: str(),
   }, { required: ["id", "majorMinor", "name", "size"] });
   return root("The devices of one node; its name is the node name.", {
     spec: object({ refresh: bool() }),

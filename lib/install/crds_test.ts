@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { crdObjects, type CustomResourceDefinition, type JSONSchemaProps } from "./mod.ts";
+import {
+  CRD_ADDITIONS,
+  crdObjects,
+  type CustomResourceDefinition,
+  type JSONSchemaProps,
+} from "./mod.ts";
 
 interface CrdFacts {
   group: string;
@@ -70,7 +75,20 @@ Deno.test("crdObjects() schemas match DirectPV's CRDs field for field", async (t
         assert.deepEqual(got.versions, want.versions);
       });
       await t.step("every path with its type, format and constraints", () => {
-        const extra = Object.keys(got.fields).filter((p) => !(p in want.fields));
+        const plural = crd.spec.names.plural;
+        const ours = new Set<string>(
+          CRD_ADDITIONS.filter((a) => a.startsWith(`${plural}:`)).map((a) =>
+            a.slice(plural.length + 1)
+          ),
+        );
+        for (const path of ours) {
+          assert.deepEqual(got.fields[path], { type: "string" }, `addition ${path}`);
+          const parent = path.slice(0, path.lastIndexOf("."));
+          const name = path.slice(path.lastIndexOf(".") + 1);
+          assert.ok(!got.required[parent]?.includes(name), `addition ${path} is optional`);
+          assert.ok(!(path in want.fields), `addition ${path} is not DirectPV's`);
+        }
+        const extra = Object.keys(got.fields).filter((p) => !(p in want.fields) && !ours.has(p));
         const missing = Object.keys(want.fields).filter((p) => !(p in got.fields));
         assert.deepEqual({ extra, missing }, { extra: [], missing: [] });
         for (const [path, facts] of Object.entries(want.fields)) {

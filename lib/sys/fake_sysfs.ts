@@ -17,7 +17,7 @@ export interface FakePartitionSpec {
   holders?: string[];
   /** udev properties (`ID_FS_TYPE`...) for `run/udev/data/b<maj>:<min>`. */
   udev?: Record<string, string>;
-  /** Bytes written as `/dev/<name>` (a superblock image). */
+  /** Bytes at the start of `/dev/<name>` (a superblock image); the rest reads as zeros. */
   image?: Uint8Array;
 }
 
@@ -54,7 +54,7 @@ export interface FakeBlockDeviceSpec {
 /** One file, directory or symlink to create, relative to the fake root. */
 export type FakeFile =
   | { path: string; text: string }
-  | { path: string; bytes: Uint8Array }
+  | { path: string; bytes: Uint8Array; size?: number }
   | { path: string; dir: true }
   | { path: string; symlink: string };
 
@@ -73,8 +73,9 @@ function udevFile(majorMinor: string, props: Record<string, string> | undefined)
   return [{ path: `run/udev/data/b${majorMinor}`, text }];
 }
 
-function devFile(name: string, image: Uint8Array | undefined): FakeFile {
-  return { path: `dev/${name}`, bytes: image ?? new Uint8Array() };
+/** `/dev/<name>`: the image at the start of a sparse file as long as the device. */
+function devFile(name: string, image: Uint8Array | undefined, size: number): FakeFile {
+  return { path: `dev/${name}`, bytes: image ?? new Uint8Array(), size };
 }
 
 function dirOf(name: string): string {
@@ -101,7 +102,7 @@ function partitionFiles(diskDir: string, p: FakePartitionSpec): FakeFile[] {
     ...links(`${dir}/holders`, p.holders),
     { path: `sys/class/block/${p.name}`, symlink: `../../${dir.slice(4)}` },
     ...udevFile(p.majorMinor, p.udev),
-    devFile(p.name, p.image),
+    devFile(p.name, p.image, p.size ?? GIB),
   ];
 }
 
@@ -122,7 +123,7 @@ export function fakeBlockDeviceFiles(spec: FakeBlockDeviceSpec): FakeFile[] {
     { path: `sys/class/block/${spec.name}`, symlink: `../../${dir.slice(4)}` },
     { path: `sys/block/${spec.name}`, symlink: `../${dir.slice(4)}` },
     ...udevFile(spec.majorMinor, spec.udev),
-    devFile(spec.name, spec.image),
+    devFile(spec.name, spec.image, spec.size ?? GIB),
   ];
   if (spec.dmName !== undefined) files.push({ path: `${dir}/dm/name`, text: `${spec.dmName}\n` });
   const device: [string, string | undefined][] = [

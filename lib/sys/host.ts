@@ -142,10 +142,34 @@ export interface HostFs {
   usage(path: string): Promise<FsUsage>;
 }
 
+/**
+ * What libblkid's low-level probe (as `blkid -p` runs it: no cache, no udev) found on a device:
+ * one result (`values` holds blkid's NAME=value pairs: TYPE, USAGE, UUID, LABEL, VERSION,
+ * PTTYPE, PTUUID...), no known signature, or several signatures that contradict each other
+ * (`types` lists them, as wipefs would).
+ */
+export type SignatureProbe =
+  | { outcome: "found"; values: Record<string, string> }
+  | { outcome: "nothing" }
+  | { outcome: "ambivalent"; types: string[] };
+
+/** Identifies what a device holds from its on-disk signatures. */
+export interface SignatureProber {
+  /**
+   * Probes a block device (or an image file) for every filesystem, RAID, volume-manager,
+   * cache, encryption and partition-table signature libblkid knows. A missing path gives
+   * NotFoundError, a refused one PermissionDeniedError; a failed read or a library that
+   * cannot be loaded gives UnavailableError.
+   */
+  probe(path: string): Promise<SignatureProbe>;
+}
+
 /** Everything the node side does to the machine. */
 export interface Host {
   readonly paths: HostPaths;
   readonly exec: CommandRunner;
   readonly mounter: Mounter;
   readonly fs: HostFs;
+  /** libblkid's low-level probe (lib/sys/blkid.ts), for real and fake hosts alike. */
+  readonly blkid: SignatureProber;
 }

@@ -19,3 +19,4 @@ export { CommandMounter, mountArgs, readMountInfo, unmountArgs } from "./mount.t
 export { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
 export { isIoError } from "./io_error.ts";
 export { createRealHost, type RealHostOptions } from "./real_host.ts";
+export { LIBBLKID, libblkid } from "./blkid.ts";

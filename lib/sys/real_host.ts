@@ -19,6 +19,7 @@ import type {
   Host,
   HostFs,
 } from "./host.ts";
+import { libblkid } from "./blkid.ts";
 import { CommandMounter } from "./mount.ts";
 import { hostPaths, type HostPathsOptions } from "./paths.ts";
 import { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
@@ -36,7 +37,7 @@ export function createRealHost(options: RealHostOptions = {}): Host {
   const fs = new RealFs((path) => statfsUsage(exec, path), {
     syncPrefixes: [paths.sys(), paths.proc()],
   });
-  return { paths, exec, fs, mounter: new CommandMounter(exec, fs, paths) };
+  return { paths, exec, fs, mounter: new CommandMounter(exec, fs, paths), blkid: libblkid() };
 }
 
 async function statfsUsage(exec: CommandRunner, path: string): Promise<FsUsage> {

@@ -1,10 +1,13 @@
 /**
  * `FakeHost` for unit tests: a real temp directory as the root, a scripted command runner
  * that records calls, and an in-memory mount table written to `proc/self/mountinfo` and
- * `proc/1/mountinfo` so the real parser runs. Fake sysfs trees come from `addBlockDevice`.
+ * `proc/1/mountinfo` so the real parser runs. Fake sysfs trees come from `addBlockDevice`;
+ * each device's `/dev` file is a sparse file as long as the device, probed by the real
+ * libblkid (the tests need `--allow-ffi`).
  */
 import { CommandError, DeadlineExceededError } from "../errors/mod.ts";
 import { fakeBlockDeviceFiles, type FakeBlockDeviceSpec, type FakeFile } from "./fake_sysfs.ts";
+import { libblkid } from "./blkid.ts";
 import type {
   BindOptions,
   CommandRunner,
@@ -16,6 +19,7 @@ import type {
   Mounter,
   MountInfoEntry,
   MountOptions,
+  SignatureProber,
   UnmountOptions,
 } from "./host.ts";
 import { formatMountInfo } from "./mountinfo.ts";
@@ -55,6 +59,12 @@ const DEFAULT_USAGE: FsUsage = {
   totalInodes: 1_000_000,
   freeInodes: 1_000_000,
 };
+
+/** Writes `bytes`, then extends the file with a hole to `size` bytes when given. */
+async function writeSized(path: string, bytes: Uint8Array, size?: number): Promise<void> {
+  await Deno.writeFile(path, bytes);
+  if (size !== undefined && size > bytes.length) await Deno.truncate(path, size);
+}
 
 function matches(matcher: ExecMatcher, call: ExecCall): boolean {
   if (typeof matcher === "string") return matcher === call.command;
@@ -105,6 +115,7 @@ export class FakeHost implements Host {
   readonly fs: RealFs;
   readonly exec: CommandRunner;
   readonly mounter: Mounter;
+  readonly blkid: SignatureProber = libblkid();
   /** Every command run, in order. */
   readonly execCalls: ExecCall[];
   /** Every mount, bind and unmount asked for, in order. */
@@ -203,14 +214,20 @@ export class FakeHost implements Host {
       }
       await Deno.mkdir(path.slice(0, path.lastIndexOf("/")), { recursive: true });
       if ("symlink" in file) await Deno.symlink(file.symlink, path);
-      else if ("bytes" in file) await Deno.writeFile(path, file.bytes);
+      else if ("bytes" in file) await writeSized(path, file.bytes, file.size);
       else await Deno.writeTextFile(path, file.text);
     }
   }
 
-  /** Writes `bytes` as the contents of `/dev/<name>` (a superblock image). */
+  /**
+   * Replaces the contents of `/dev/<name>` with `bytes` (a superblock image) followed by zeros
+   * up to the device's sysfs size, as writing to a real device would leave it.
+   */
   async writeDeviceImage(name: string, bytes: Uint8Array): Promise<void> {
-    await Deno.writeFile(this.paths.dev(name), bytes);
+    const sectors = await Deno.readTextFile(this.paths.sys("class/block", name, "size"))
+      .catch(() => undefined);
+    const size = sectors === undefined ? undefined : Number(sectors.trim()) * 512;
+    await writeSized(this.paths.dev(name), bytes, size);
   }
 
   /** Writes `/proc/swaps` listing `/dev/<name>` for each name. */

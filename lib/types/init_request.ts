@@ -7,8 +7,12 @@ export type InitStatus = typeof INIT_STATUSES[number];
 export interface InitDevice {
   id: string;
   name: string;
+  /** Erase what the device holds; without it only an empty device is formatted. */
   force: boolean;
 }
+
+/** Ends the node's refusal of a device that holds something when the request does not force it. */
+export const NOT_FORCED = "and it is not forced";
 
 export interface InitDeviceResult {
   name: string;

@@ -9,9 +9,48 @@ export interface NodeDevice {
   majorMinor: string;
   size: number;
   make?: string;
+  /** blkid's TYPE: a filesystem, RAID member, volume, cache or encryption signature. */
   fsType?: string;
   fsuuid?: string;
   deniedReason?: string;
+  /** blkid's PTTYPE (`gpt`, `dos`...). Ours: DirectPV does not report it. */
+  partTableType?: string;
+  /**
+   * Set when the device holds data of no single known signature (see `UNRECOGNISED_DATA`,
+   * `ambivalentData`): init erases it only when the drive is forced. Ours: DirectPV does not
+   * report it.
+   */
+  unknownData?: string;
+}
+
+/** `unknownData` of a device with no known signature whose first or last MiB is not all zero. */
+export const UNRECOGNISED_DATA =
+  "unrecognised data (no known signature, and the first or last MiB is not all zero)";
+
+/** `unknownData` of a device carrying several signatures that contradict each other. */
+export function ambivalentData(types: readonly string[]): string {
+  return `several signatures (${types.map((t) => `"${t}"`).join(", ") || "unnamed"})`;
+}
+
+/** The content facts of a device that `describeContent` reads. */
+export type ContentFacts = Pick<NodeDevice, "fsType" | "fsuuid" | "partTableType" | "unknownData">;
+
+/**
+ * What a device holds, in words for messages (`"ntfs" (UUID "…")`, `a "gpt" partition
+ * table`, the unknown-data text); undefined when it holds nothing.
+ */
+export function describeContent(d: ContentFacts & { label?: string }): string | undefined {
+  const parts: string[] = [];
+  if (d.fsType) {
+    const details = [
+      ...(d.fsuuid ? [`UUID "${d.fsuuid}"`] : []),
+      ...(d.label ? [`label "${d.label}"`] : []),
+    ];
+    parts.push(`"${d.fsType}"${details.length > 0 ? ` (${details.join(", ")})` : ""}`);
+  }
+  if (d.partTableType) parts.push(`a "${d.partTableType}" partition table`);
+  if (d.unknownData) parts.push(d.unknownData);
+  return parts.length > 0 ? parts.join(" and ") : undefined;
 }
 
 export interface NodeSpec {

@@ -124,6 +124,8 @@ function device(x: NodeDevice): NodeDevice {
     fsType: x.fsType,
     fsuuid: x.fsuuid,
     deniedReason: x.deniedReason,
+    partTableType: x.partTableType,
+    unknownData: x.unknownData,
   });
 }
 

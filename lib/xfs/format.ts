@@ -1,9 +1,12 @@
 /**
  * Safe formatting: the device is probed again right before mkfs, and formatting is refused
- * when it is mounted, held, swap, partitioned, or no longer the device the caller saw.
+ * when it is mounted, held, swap, partitioned, no longer the device the caller saw, or holds
+ * anything (a signature, a partition table, unknown data) that the caller did not force. So
+ * mkfs.xfs's own check of existing signatures is never what keeps a drive's data.
  */
 import { NotFoundError, UnsafeOperationError } from "../errors/mod.ts";
 import type { Host } from "../sys/mod.ts";
+import { NOT_FORCED } from "../types/mod.ts";
 import { mkfs } from "./mkfs.ts";
 import type { XfsSuperblock } from "./superblock.ts";
 
@@ -18,8 +21,11 @@ export interface DeviceState {
   swapOn: boolean;
   partitioned: boolean;
   readOnly?: boolean;
-  /** Set when the device starts with a partition table (forces `-f`). */
-  partTableType?: string;
+  /**
+   * What the device holds, in words (`"ntfs" (UUID "…")`, `a "gpt" partition table`, unknown
+   * data); undefined when it is empty.
+   */
+  holds?: string;
 }
 
 /** Options of `formatDrive`. */
@@ -28,7 +34,7 @@ export interface FormatDriveOptions {
   device: string;
   /** The id the caller saw when it chose the device. */
   expectedId: string;
-  /** Overwrite an existing filesystem. */
+  /** Erase what the device holds (`mkfs.xfs -f`); without it only an empty device is formatted. */
   force: boolean;
   /** The new FSUUID (lowercase UUID); a fresh random one when omitted. */
   fsuuid?: string;
@@ -45,8 +51,10 @@ export interface FormattedDrive {
   superblock: XfsSuperblock;
 }
 
-function refusal(state: DeviceState, expectedId: string): string | undefined {
-  if (state.id !== expectedId) return "device state changed";
+function refusal(state: DeviceState, options: FormatDriveOptions): string | undefined {
+  if (state.id !== options.expectedId) {
+    return `device state changed${state.holds ? `; it now holds ${state.holds}` : ""}`;
+  }
   if (state.mountPoints.length > 0) {
     return `it is mounted at ${state.mountPoints.map((m) => `"${m}"`).join(", ")}`;
   }
@@ -56,6 +64,7 @@ function refusal(state: DeviceState, expectedId: string): string | undefined {
   if (state.swapOn) return "it is used as swap";
   if (state.partitioned) return "it has partitions";
   if (state.readOnly) return "it is read-only";
+  if (state.holds && !options.force) return `it holds ${state.holds}, ${NOT_FORCED}`;
   return undefined;
 }
 
@@ -63,7 +72,8 @@ function refusal(state: DeviceState, expectedId: string): string | undefined {
  * Re-probes `device`, checks it is safe to format, and formats it with XFS.
  *
  * @throws {NotFoundError} when the device is gone
- * @throws {UnsafeOperationError} when it is mounted, held, swap, partitioned or changed
+ * @throws {UnsafeOperationError} when it is mounted, held, swap, partitioned, changed, or
+ *   holds something and `force` is not set
  * @throws {CommandError} when mkfs.xfs fails
  */
 export async function formatDrive(
@@ -73,12 +83,12 @@ export async function formatDrive(
   const path = `/dev/${options.device}`;
   const state = await options.probe(options.device);
   if (!state) throw new NotFoundError(`Cannot format device "${path}": device not found`);
-  const reason = refusal(state, options.expectedId);
+  const reason = refusal(state, options);
   if (reason) throw new UnsafeOperationError(`Cannot format device "${path}": ${reason}`);
   const fsuuid = options.fsuuid ?? crypto.randomUUID();
   const superblock = await mkfs(host, host.paths.dev(options.device), {
     fsuuid,
-    force: options.force || state.partTableType !== undefined,
+    force: options.force,
     ...(options.reflink === undefined ? {} : { reflink: options.reflink }),
     ...(options.signal ? { signal: options.signal } : {}),
   });

@@ -87,6 +87,11 @@ Deno.test("formatDrive() refuses unsafe devices and leaves them untouched", asyn
     ["swap", { swapOn: true }, "it is used as swap"],
     ["partitioned", { partitioned: true }, "it has partitions"],
     ["read-only", { readOnly: true }, "it is read-only"],
+    [
+      "changed into something",
+      { id: "8:16$other", holds: '"ntfs" (UUID "0A1B")' },
+      'device state changed; it now holds "ntfs" (UUID "0A1B")',
+    ],
   ];
   for (const [name, overrides, reason] of cases) {
     await t.step(name, async () => {
@@ -120,15 +125,41 @@ Deno.test("formatDrive() reports a vanished device", async () => {
   });
 });
 
-Deno.test("formatDrive() formats a safe device, forcing over a partition table", async () => {
+Deno.test("formatDrive() refuses a device holding anything unless forced", async (t) => {
+  const holdings = [
+    '"ext4" (UUID "3d0f5a3e-9b2c-4c1e-8f6a-1b2c3d4e5f60")',
+    'a "gpt" partition table',
+    "unrecognised data (no known signature, and the first or last MiB is not all zero)",
+  ];
+  for (const holds of holdings) {
+    await t.step(holds, async () => {
+      await withHost(async (host) => {
+        const err = await formatDrive(host, {
+          device: "sdb",
+          expectedId: "8:16$abc",
+          force: false,
+          probe: () => Promise.resolve(state({ holds })),
+        }).catch((e) => e);
+        assert.ok(err instanceof UnsafeOperationError, String(err));
+        assert.equal(
+          err.message,
+          `Cannot format device "/dev/sdb": it holds ${holds}, and it is not forced`,
+        );
+        assert.equal(host.execCalls.length, 0, "mkfs.xfs never ran");
+      });
+    });
+  }
+});
+
+Deno.test("formatDrive() formats a forced device with -f", async () => {
   await withHost(async (host) => {
     const out = await formatDrive(host, {
       device: "sdb",
       expectedId: "8:16$abc",
-      force: false,
+      force: true,
       fsuuid: UUID,
       reflink: false,
-      probe: () => Promise.resolve(state({ partTableType: "gpt" })),
+      probe: () => Promise.resolve(state({ holds: 'a "gpt" partition table' })),
     });
     assert.equal(out.fsuuid, UUID);
     assert.equal(out.superblock.label, "DIRECTPV");
