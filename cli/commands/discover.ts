@@ -45,7 +45,19 @@ export function deviceRows(nodes: readonly DirectPVNode[], options: { all: boole
   );
 }
 
-/** The discover table: `ID | NODE | DRIVE | SIZE | FILESYSTEM | MAKE | AVAILABLE | DESCRIPTION`. */
+/**
+ * DESCRIPTION of a row: the denied reason, or for a device holding data of no known format
+ * (available, but never selected by default) what it holds.
+ */
+export function describeRow(device: NodeDevice): string | undefined {
+  if (device.deniedReason) return device.deniedReason;
+  return device.unknownData ? `Holds ${device.unknownData}; not selected` : undefined;
+}
+
+/**
+ * The discover table: `ID | NODE | DRIVE | SIZE | FILESYSTEM | MAKE | AVAILABLE | DESCRIPTION`.
+ * FILESYSTEM is blkid's TYPE, else the partition-table type.
+ */
 export function renderDevices(rows: readonly DeviceRow[], colors: Colors): string {
   return renderTable<DeviceRow>([
     {
@@ -55,14 +67,23 @@ export function renderDevices(rows: readonly DeviceRow[], colors: Colors): strin
     { header: "NODE", cell: (r) => r.node },
     { header: "DRIVE", cell: (r) => r.device.name },
     { header: "SIZE", cell: (r) => formatBytes(r.device.size) },
-    { header: "FILESYSTEM", cell: (r) => r.device.fsType },
+    { header: "FILESYSTEM", cell: (r) => r.device.fsType || r.device.partTableType },
     { header: "MAKE", cell: (r) => r.device.make },
     {
       header: "AVAILABLE",
       cell: (r) => r.device.deniedReason ? colors.red("NO") : colors.green("YES"),
     },
-    { header: "DESCRIPTION", cell: (r) => r.device.deniedReason },
+    { header: "DESCRIPTION", cell: (r) => describeRow(r.device) },
   ], rows);
+}
+
+/** The warning about available drives left unselected because they hold unknown data. */
+export function unknownDataWarning(rows: readonly DeviceRow[]): string | undefined {
+  const held = rows.filter((r) => !r.device.deniedReason && r.device.unknownData);
+  if (held.length === 0) return undefined;
+  const names = held.map((r) => `'${r.node}/${r.device.name}'`).join(", ");
+  return `Not selected, as they hold data of no known format: ${names}. To erase one, set ` +
+    `both its select and its force to "yes" in the init config`;
 }
 
 function resolvePath(cwd: string, path: string): string {
@@ -101,6 +122,8 @@ export function discoverCommand(rt: Runtime): CommandUnknownOpts {
       const available = deviceRows(selected, { all: false });
       const rows = deviceRows(selected, { all: !!opts.all });
       if (rows.length > 0) console.result(renderDevices(rows, console.out));
+      const warning = unknownDataWarning(available);
+      if (warning) console.warn(warning);
       if (available.length === 0) {
         throw new FailedPreconditionError("No drives are available to initialize");
       }

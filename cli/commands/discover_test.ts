@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { fakeNodeControllers, makeCsiNode } from "../../lib/admin/testing.ts";
 import { readInitConfig } from "../../lib/init_config/mod.ts";
-import type { NodeDevice } from "../../lib/types/mod.ts";
+import { type NodeDevice, UNRECOGNISED_DATA } from "../../lib/types/mod.ts";
 import { testCli } from "../testing.ts";
 
 const GI = 2 ** 30;
@@ -67,6 +67,45 @@ Deno.test("discover shows available drives sorted by node and drive and writes d
     ["node1", ["sdb", "sdc"]],
     ["node2", []],
   ]);
+});
+
+Deno.test("discover shows what drives hold and leaves those of unknown data unselected", async () => {
+  const cli = testCli();
+  cli.kube.seed(makeCsiNode("node1"));
+  const devices: Record<string, NodeDevice[]> = {
+    node1: [
+      { name: "sdb", id: "8:16$b", majorMinor: "8:16", size: GI, fsType: "ntfs" },
+      { name: "sdc", id: "8:32$c", majorMinor: "8:32", size: GI, partTableType: "gpt" },
+      { name: "sdd", id: "8:48$d", majorMinor: "8:48", size: GI, unknownData: UNRECOGNISED_DATA },
+    ],
+  };
+  const stop = fakeNodeControllers(cli.kube, { devices });
+  try {
+    assert.equal(await cli.run("discover", "--timeout", "5s"), 0, cli.stderr());
+  } finally {
+    await stop();
+  }
+  const out = cli.stdout();
+  assert.match(out, /│ sdb +│ 1\.0 GiB │ ntfs +│ - +│ YES +│ - +│/);
+  assert.match(out, /│ sdc +│ 1\.0 GiB │ gpt +│ - +│ YES +│ - +│/);
+  assert.match(
+    out,
+    /│ sdd +│ 1\.0 GiB │ - +│ - +│ YES +│ Holds unrecognised data \(no known signature, and the first or last MiB is not all zero\); not selected │/,
+  );
+  assert.match(
+    cli.stderr(),
+    /Not selected, as they hold data of no known format: 'node1\/sdd'\. To erase one, set both its select and its force to "yes" in the init config/,
+  );
+  const config = readInitConfig(cli.files.files.get("/work/drives.yaml")?.text ?? "");
+  assert.deepEqual(
+    config.nodes[0]?.drives?.map((d) => [d.name, d.fs, d.select, d.force]),
+    [["sdb", "ntfs", "yes", undefined], ["sdc", "gpt", "yes", undefined], [
+      "sdd",
+      undefined,
+      "no",
+      "no",
+    ]],
+  );
 });
 
 Deno.test("discover --all also shows unavailable drives; --drives filters; --output-file", async () => {

@@ -3,6 +3,7 @@ import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { InitDriveResult } from "../../lib/admin/mod.ts";
 import { errorMessage } from "../../lib/errors/mod.ts";
 import { type InitConfig, readInitConfig } from "../../lib/init_config/mod.ts";
+import { NOT_FORCED } from "../../lib/types/mod.ts";
 import { CommandFailedError, UsageError } from "../exit_codes.ts";
 import { parseDuration } from "../options/values.ts";
 import type { Colors } from "../render/console.ts";
@@ -13,6 +14,10 @@ import { progressFor, type Runtime } from "./runtime.ts";
 export const INIT_DANGER = "Initializing the drives will permanently erase existing data. Please " +
   "review carefully before performing this *DANGEROUS* operation and retry this command with " +
   "--dangerous flag";
+
+/** The hint printed when the node refused drives because they hold data and were not forced. */
+export const FORCE_HINT = "A drive that holds data is erased only when its entry in the init " +
+  'config has `fs` (as discover writes it) or `force: "yes"`';
 
 /** MESSAGE of a result row. */
 export function initMessage(result: InitDriveResult, colors: Colors): string {
@@ -84,6 +89,7 @@ export function initCommand(rt: Runtime): CommandUnknownOpts {
       const console = rt.console();
       console.result(renderInitResults(outcome.results, console.out));
       const failed = outcome.results.filter((r) => r.status !== "Success");
+      if (failed.some((r) => r.error?.includes(NOT_FORCED))) console.warn(FORCE_HINT);
       if (failed.length > 0) {
         throw new CommandFailedError(
           `Failed to initialize ${failed.length} of ${outcome.results.length} drive(s)`,

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { fakeNodeControllers } from "../../lib/admin/testing.ts";
+import { NOT_FORCED } from "../../lib/types/mod.ts";
 import { testCli } from "../testing.ts";
+import { FORCE_HINT } from "./init.ts";
 
 const DRIVES_YAML = `version: v1
 nodes:
@@ -73,6 +75,17 @@ Deno.test("init exits 1 when a drive fails, listing failures first", async () =>
   assert.match(rows[0] ?? "", /│ node1 │ sdc +│ Failed; Device busy │/);
   assert.match(cli.stderr(), /ERROR Failed to initialize 1 of 3 drive\(s\)/);
   assert.deepEqual(await cli.kube.initRequests.listAll(), []);
+});
+
+Deno.test("init explains forcing when the node refuses a drive that holds data", async () => {
+  const refusal = 'Cannot format device "/dev/sdb": it holds "ntfs" (UUID "0A1B"), ' + NOT_FORCED;
+  const { cli, code } = await init({ failures: { sdb: refusal } });
+  assert.equal(code, 1);
+  assert.match(
+    cli.stdout(),
+    /│ node1 │ sdb +│ Failed; Cannot format device "\/dev\/sdb": it holds "ntfs"/,
+  );
+  assert.ok(cli.stderr().includes(FORCE_HINT), cli.stderr());
 });
 
 Deno.test("init exits 1 on timeout and still deletes its requests", async () => {

@@ -22,6 +22,7 @@
  */
 import { AlreadyExistsError, errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
 import {
+  describeContent,
   type DirectPVInitRequest,
   GROUP,
   type InitDevice,
@@ -97,12 +98,25 @@ async function planDevice(
     if (device) return { kind: "resume", spec, device, fsuuid: recorded };
   }
   const device = devices.find((d) => d.majorMinor === majorMinor);
-  if (!device) return { kind: "result", spec, error: "device not found" };
-  if (device.id !== spec.id) return { kind: "result", spec, error: "device state changed" };
+  if (!device) return refused(spec, "device not found");
+  const holds = describeContent(device);
+  if (device.id !== spec.id) {
+    return refused(spec, `device state changed${holds ? `; it now holds ${holds}` : ""}`);
+  }
   if (device.deniedReason) {
-    return { kind: "result", spec, error: `device init not permitted; ${device.deniedReason}` };
+    const what = holds ? `; it holds ${holds}` : "";
+    return refused(spec, `device init not permitted; ${device.deniedReason}${what}`);
   }
   return { kind: "format", spec, device, fsuuid: recorded ?? crypto.randomUUID() };
+}
+
+/**
+ * A device left alone, with DirectPV's reason text (`device state changed`, `device init not
+ * permitted; ...`) after the device's path. The check of what the device holds against the
+ * request's force runs right before mkfs (`formatDrive`), with the same prefix.
+ */
+function refused(spec: InitDevice, reason: string): Plan {
+  return { kind: "result", spec, error: `Cannot format device "/dev/${spec.name}": ${reason}` };
 }
 
 async function driveExists(deps: InitRequestDeps, fsuuid: string): Promise<boolean> {

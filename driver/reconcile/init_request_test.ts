@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { deviceImage } from "../../lib/device/testing.ts";
 import { UnavailableError } from "../../lib/errors/mod.ts";
 import {
   API_VERSION,
@@ -6,6 +7,8 @@ import {
   FINALIZERS,
   KINDS,
   LABELS,
+  NOT_FORCED,
+  UNRECOGNISED_DATA,
 } from "../../lib/types/mod.ts";
 import { initAnnotationKey, type InitRequestDeps, reconcileInitRequest } from "./init_request.ts";
 import { createFixture, type Fixture, NODE, TOPOLOGY } from "./testing.ts";
@@ -91,13 +94,22 @@ Deno.test("reconcileInitRequest() reports devices it must not format", async (t)
     ]));
     const done = await run(f);
     await t.step("stale id", () => {
-      assert.deepEqual(done.status.results[0], { name: "loop1", error: "device state changed" });
+      assert.deepEqual(done.status.results[0], {
+        name: "loop1",
+        error: 'Cannot format device "/dev/loop1": device state changed',
+      });
     });
     await t.step("missing device", () => {
-      assert.deepEqual(done.status.results[1], { name: "sdz", error: "device not found" });
+      assert.deepEqual(done.status.results[1], {
+        name: "sdz",
+        error: 'Cannot format device "/dev/sdz": device not found',
+      });
     });
     await t.step("mounted device", () => {
-      assert.equal(done.status.results[2]?.error, "device init not permitted; Mounted");
+      assert.equal(
+        done.status.results[2]?.error,
+        'Cannot format device "/dev/loop3": device init not permitted; Mounted',
+      );
     });
     await t.step("the valid device is formatted", () => {
       assert.deepEqual(done.status.results[3], { name: "loop2" });
@@ -105,6 +117,64 @@ Deno.test("reconcileInitRequest() reports devices it must not format", async (t)
     });
     assert.equal(done.status.status, "Processed");
     assert.equal((await f.kube.drives.listAll()).length, 1);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() formats a device holding data only when forced", async (t) => {
+  const f = await createFixture();
+  try {
+    const random = crypto.getRandomValues(new Uint8Array(65536));
+    await f.addDisk({ name: "loop1", image: random });
+    await f.addDisk({ name: "loop2", image: await deviceImage("ext4") });
+    await f.addDisk({ name: "loop3", image: random });
+    const [d1, d2, d3] = await probe(f);
+    assert.ok(d1 && d2 && d3);
+    f.kube.seed(request([
+      { id: d1.id, name: "loop1" },
+      { id: d2.id, name: "loop2" },
+      { id: d3.id, name: "loop3", force: true },
+    ]));
+    const done = await run(f);
+    await t.step("unknown data, not forced", () => {
+      assert.deepEqual(done.status.results[0], {
+        name: "loop1",
+        error: `Cannot format device "/dev/loop1": it holds ${UNRECOGNISED_DATA}, ${NOT_FORCED}`,
+      });
+    });
+    await t.step("a filesystem, not forced", () => {
+      assert.match(
+        done.status.results[1]?.error ?? "",
+        /^Cannot format device "\/dev\/loop2": it holds "ext4" \(UUID "3d0f5a3e-[-0-9a-f]+", label "data-ext4"\), and it is not forced$/,
+      );
+    });
+    await t.step("forced", () => {
+      assert.deepEqual(done.status.results[2], { name: "loop3" });
+      assert.equal(f.mkfsCount(), 1, "mkfs.xfs ran for the forced device only");
+      assert.ok(f.host.execCalls.find((c) => c.command === "mkfs.xfs")?.args.includes("-f"));
+    });
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() refuses a device written to since discovery", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    const [seen] = await probe(f);
+    assert.ok(seen);
+    assert.equal(seen.unknownData, undefined, "empty at discovery");
+    await f.host.writeDeviceImage("loop1", new Uint8Array(4096).fill(7));
+    f.kube.seed(request([{ id: seen.id, name: "loop1", force: true }]));
+    const done = await run(f);
+    assert.deepEqual(done.status.results, [{
+      name: "loop1",
+      error:
+        `Cannot format device "/dev/loop1": device state changed; it now holds ${UNRECOGNISED_DATA}`,
+    }]);
+    assert.equal(f.mkfsCount(), 0);
   } finally {
     await f.dispose();
   }

@@ -1,8 +1,9 @@
 import assert from "node:assert/strict";
-import type { DirectPVNode } from "../types/mod.ts";
+import { type DirectPVNode, UNRECOGNISED_DATA } from "../types/mod.ts";
 import {
   INIT_CONFIG_HEADER,
   type InitConfig,
+  isForced,
   isSelected,
   readInitConfig,
   selectedDevices,
@@ -58,6 +59,25 @@ Deno.test("toInitConfig() lists available devices, sorted, selected", () => {
   assert.deepEqual(toInitConfig(NODES), CONFIG);
 });
 
+Deno.test("toInitConfig() leaves drives holding unknown data unselected, marked force no", () => {
+  const config = toInitConfig([
+    node("node1", [
+      { name: "sdb", id: "8:16$b", majorMinor: "8:16", size: 1, unknownData: UNRECOGNISED_DATA },
+      { name: "sdc", id: "8:32$c", majorMinor: "8:32", size: 1, partTableType: "gpt" },
+      { name: "sdd", id: "8:48$d", majorMinor: "8:48", size: 1, fsType: "ntfs" },
+    ]),
+  ]);
+  assert.deepEqual(config.nodes[0]?.drives, [
+    { id: "8:16$b", name: "sdb", size: 1, make: "", select: "no", force: "no" },
+    { id: "8:32$c", name: "sdc", size: 1, make: "", fs: "gpt", select: "yes" },
+    { id: "8:48$d", name: "sdd", size: 1, make: "", fs: "ntfs", select: "yes" },
+  ]);
+  const text = writeInitConfig(config);
+  assert.match(text, /force: "no" # holds data of no known format; "yes" here and in select/);
+  assert.match(text, /fs: gpt # existing content; init erases it/);
+  assert.deepEqual(readInitConfig(text), config);
+});
+
 Deno.test("toInitConfig() of no nodes has no nodes", () => {
   assert.deepEqual(toInitConfig([]), { version: "v1", nodes: [] });
 });
@@ -76,7 +96,7 @@ Deno.test("writeInitConfig() writes DirectPV's layout with quoted select values"
       "            name: sdb",
       "            size: 1073741824",
       "            make: ATA QEMU HARDDISK",
-      "            fs: xfs # existing filesystem; init erases it",
+      "            fs: xfs # existing content; init erases it",
       '            select: "yes"',
       "          - id: 252:16$v",
       "            name: vdb",
@@ -96,6 +116,7 @@ Deno.test("writeInitConfig() starts with comments explaining select and warning 
     assert.ok(line === "" || line.startsWith("#"), `not a comment: ${line}`);
   }
   assert.match(header, /`select` is "yes"/);
+  assert.match(header, /`force: "no"` holds data of no known format/);
   assert.match(header, /PERMANENTLY ERASES ALL DATA/);
   assert.ok(INIT_CONFIG_HEADER.includes("init"));
 });
@@ -136,6 +157,13 @@ Deno.test("isSelected() compares select lower-cased with yes", async (t) => {
   }
 });
 
+Deno.test("isForced() compares force lower-cased with yes", () => {
+  const drive = { id: "x", name: "sdb", size: 1, make: "" };
+  assert.ok(isForced({ ...drive, force: "YES" }));
+  assert.ok(!isForced({ ...drive, force: "no" }));
+  assert.ok(!isForced(drive));
+});
+
 Deno.test("selectedDevices() returns selected drives per node with force when fs is set", () => {
   const config: InitConfig = {
     version: "v1",
@@ -147,6 +175,8 @@ Deno.test("selectedDevices() returns selected drives per node with force when fs
           { id: "8:32$t", name: "sdc", size: 1, make: "", select: "yes" },
           { id: "8:48$u", name: "sdd", size: 1, make: "", select: "no" },
           { id: "8:64$w", name: "sde", size: 1, make: "" },
+          { id: "8:80$x", name: "sdf", size: 1, make: "", select: "yes", force: "Yes" },
+          { id: "8:96$y", name: "sdg", size: 1, make: "", select: "yes", force: "no" },
         ],
       },
       { name: "node2", drives: [{ id: "8:0$z", name: "sda", size: 1, make: "", select: "no" }] },
@@ -159,6 +189,8 @@ Deno.test("selectedDevices() returns selected drives per node with force when fs
       devices: [
         { id: "8:16$s", name: "sdb", force: true },
         { id: "8:32$t", name: "sdc", force: false },
+        { id: "8:80$x", name: "sdf", force: true },
+        { id: "8:96$y", name: "sdg", force: false },
       ],
     },
   ]);

@@ -6,8 +6,10 @@
  * @module
  */
 export {
+  DRIVE_FORCED,
   DRIVE_SELECTED,
   INIT_CONFIG_VERSION,
+  isForced,
   isSelected,
   selectedDevices,
   toInitConfig,

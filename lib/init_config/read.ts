@@ -29,7 +29,7 @@ export interface ReadInitConfigOptions {
 
 const ROOT_KEYS = ["version", "nodes"];
 const NODE_KEYS = ["name", "drives"];
-const DRIVE_KEYS = ["id", "name", "size", "make", "fs", "select"];
+const DRIVE_KEYS = ["id", "name", "size", "make", "fs", "select", "force"];
 
 class Reader {
   readonly #lines: LineCounter;
@@ -96,6 +96,7 @@ function readDrive(r: Reader, node: unknown, line: number): InitConfigDrive {
   const make = r.string(map, "make", { required: true }) as string;
   const fs = r.string(map, "fs", { required: false });
   const select = r.string(map, "select", { required: false });
+  const force = r.string(map, "force", { required: false });
   return {
     id,
     name,
@@ -103,6 +104,7 @@ function readDrive(r: Reader, node: unknown, line: number): InitConfigDrive {
     make,
     ...(fs !== undefined ? { fs } : {}),
     ...(select !== undefined ? { select } : {}),
+    ...(force !== undefined ? { force } : {}),
   };
 }
 

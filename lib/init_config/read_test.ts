@@ -260,6 +260,24 @@ Deno.test("readInitConfig() rejects an fs that is a list", () => {
   );
 });
 
+Deno.test("readInitConfig() reads the optional force field and rejects a non-string one", () => {
+  const text = GOOD.replace('select: "no"', 'select: "yes"\n          force: "yes"');
+  const drive = readInitConfig(text).nodes[0]?.drives?.[1];
+  assert.deepEqual(drive, {
+    id: "252:16$ud8mwCjPTH8147TysmiQ2GGLpffqUht6bz7NtHqReJo=",
+    name: "vdb",
+    size: 536870912,
+    make: "",
+    select: "yes",
+    force: "yes",
+  });
+  assertFails(
+    GOOD.replace('select: "no"', "force: true"),
+    15,
+    'field "force" must be a string',
+  );
+});
+
 Deno.test("readInitConfig() rejects an unknown drive field", () => {
   assertFails(
     "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1\n" +

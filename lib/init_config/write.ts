@@ -10,14 +10,18 @@ export const INIT_CONFIG_HEADER = [
   " Drives found by `kubectl directpv discover`, to be initialized by `kubectl directpv init`.",
   "",
   ' A drive is initialized only when its `select` is "yes". Change it to "no", or delete',
-  " the drive's entry, to leave that drive alone. `fs` names a filesystem already on the",
-  " drive.",
+  " the drive's entry, to leave that drive alone. `fs` names what is already on the drive",
+  " (a filesystem, RAID member, volume, partition table...).",
+  "",
+  ' A drive marked `force: "no"` holds data of no known format: it is not selected, and init',
+  ' refuses it unless both its `select` and its `force` are "yes".',
   "",
   " WARNING: init formats every selected drive with XFS and PERMANENTLY ERASES ALL DATA on",
   " it, including any existing filesystem. Review this file carefully before running init.",
 ].join("\n");
 
-const FS_COMMENT = " existing filesystem; init erases it";
+const FS_COMMENT = " existing content; init erases it";
+const FORCE_COMMENT = ' holds data of no known format; "yes" here and in select erases it';
 
 function driveToPlain(drive: InitConfigDrive): Record<string, unknown> {
   return {
@@ -27,6 +31,7 @@ function driveToPlain(drive: InitConfigDrive): Record<string, unknown> {
     make: drive.make,
     ...(drive.fs ? { fs: drive.fs } : {}),
     ...(drive.select !== undefined && drive.select !== "" ? { select: drive.select } : {}),
+    ...(drive.force !== undefined && drive.force !== "" ? { force: drive.force } : {}),
   };
 }
 
@@ -39,7 +44,7 @@ function toPlain(config: InitConfig): Record<string, unknown> {
   return nodes.length > 0 ? { version: config.version, nodes } : { version: config.version };
 }
 
-/** Quotes every `select` value and comments every `fs` value of the document. */
+/** Quotes every `select` and `force` value and comments every `fs` and `force` value. */
 function decorate(doc: Document): void {
   const nodes = isMap(doc.contents) ? doc.contents.get("nodes") : undefined;
   if (!isSeq(nodes)) return;
@@ -52,14 +57,19 @@ function decorate(doc: Document): void {
       if (isScalar(select)) select.type = Scalar.QUOTE_DOUBLE;
       const fs = drive.get("fs", KEEP_SCALAR);
       if (isScalar(fs)) fs.comment = FS_COMMENT;
+      const force = drive.get("force", KEEP_SCALAR);
+      if (isScalar(force)) {
+        force.type = Scalar.QUOTE_DOUBLE;
+        force.comment = FORCE_COMMENT;
+      }
     }
   }
 }
 
 /**
- * Renders an init config as `drives.yaml` text: 4-space indentation, `select` values
- * double-quoted, a header comment explaining `select` and warning that init erases the
- * selected drives, and a note on every drive that already holds a filesystem.
+ * Renders an init config as `drives.yaml` text: 4-space indentation, `select` and `force`
+ * values double-quoted, a header comment explaining `select` and `force` and warning that
+ * init erases the selected drives, and a note on every drive that already holds something.
  */
 export function writeInitConfig(config: InitConfig): string {
   const doc = new Document(toPlain(config));
