@@ -76,7 +76,21 @@ ensure_packages() { # ensure_packages CMD:PACKAGE ...
   [[ ${#missing[@]} -eq 0 ]] && return 0
   [[ $(id -u) -eq 0 ]] || return 1
   note "installing ${missing[*]} from Debian"
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}") >/dev/null 2>&1
+  # No recommends: those of lvm2, ntfs-3g and the like would pull in systemd, udev and
+  # initramfs-tools. Wait for another apt run on the machine rather than fail.
+  (apt-get update -qq -o DPkg::Lock::Timeout=600 &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 $(printf '%s\n' "${missing[@]}" | sort -u)) >/dev/null 2>&1
+}
+
+# ensure_package_list FILE: ensure_packages for each "command package" line of FILE.
+ensure_package_list() {
+  local pairs=() command package
+  while read -r command package; do
+    [[ -z "$command" || "$command" == \#* ]] && continue
+    pairs+=("$command:$package")
+  done <"$1"
+  ensure_packages "${pairs[@]}"
 }
 
 # --- static + unit -------------------------------------------------------------------------
@@ -91,7 +105,8 @@ run "unit" deno task test
 
 # --- privileged ------------------------------------------------------------------------------
 if has_tests harness/privileged; then
-  ensure_packages mkfs.xfs:xfsprogs losetup:mount mkfs.ext4:e2fsprogs sfdisk:fdisk openssl:openssl
+  # Every mkfs the content tests write with (harness/privileged/formats.ts); e2e uses them too.
+  ensure_package_list harness/privileged/packages.txt
   if [[ $(id -u) -ne 0 ]]; then
     skip "privileged" "not root"
   elif ! losetup -f >/dev/null 2>&1; then

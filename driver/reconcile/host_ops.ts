@@ -70,9 +70,8 @@ function deviceState(d: Device): DeviceState {
     swapOn: d.swapOn,
     partitioned: d.partitioned,
     readOnly: d.readOnly,
+    holds: describeDevice(d),
   };
-  const holds = describeDevice(d);
-  if (holds) state.holds = holds;
   return state;
 }
 

@@ -144,9 +144,9 @@ export class LoopLab {
   }
 }
 
-/** SHA-256 of the first `length` bytes of a device or file, hex. */
-export async function checksum(path: string, length: number): Promise<string> {
-  using file = await Deno.open(path, { read: true });
+/** Reads up to `length` bytes at `offset` of an open file. */
+async function readRange(file: Deno.FsFile, offset: number, length: number): Promise<Uint8Array> {
+  await file.seek(offset, Deno.SeekMode.Start);
   const buf = new Uint8Array(length);
   let filled = 0;
   while (filled < length) {
@@ -154,6 +154,29 @@ export async function checksum(path: string, length: number): Promise<string> {
     if (n === null) break;
     filled += n;
   }
-  const digest = await crypto.subtle.digest("SHA-256", buf.subarray(0, filled));
+  return buf.subarray(0, filled);
+}
+
+async function sha256(parts: readonly Uint8Array[]): Promise<string> {
+  const all = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    all.set(p, at);
+    at += p.length;
+  }
+  const digest = await crypto.subtle.digest("SHA-256", all);
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** SHA-256 of the first `length` bytes of a device or file, hex. */
+export async function checksum(path: string, length: number): Promise<string> {
+  using file = await Deno.open(path, { read: true });
+  return await sha256([await readRange(file, 0, length)]);
+}
+
+/** SHA-256 of a device's first `head` and last `tail` bytes, hex. */
+export async function endsChecksum(path: string, head: number, tail: number): Promise<string> {
+  using file = await Deno.open(path, { read: true });
+  const size = await file.seek(0, Deno.SeekMode.End);
+  return await sha256([await readRange(file, 0, head), await readRange(file, size - tail, tail)]);
 }

@@ -4,7 +4,7 @@
  * format a mounted device. Run as root: `deno test -A harness/privileged`.
  */
 import assert from "node:assert/strict";
-import { findByFsuuid, probeDevices } from "../../lib/device/mod.ts";
+import { describeDevice, findByFsuuid, probeDevices } from "../../lib/device/mod.ts";
 import { FailedPreconditionError, UnsafeOperationError } from "../../lib/errors/mod.ts";
 import { createRealHost, type Host } from "../../lib/sys/mod.ts";
 import {
@@ -25,10 +25,11 @@ import { baseName, checksum, LoopLab, privilegedTest, sh } from "./_lab.ts";
 const GIB = 1024 ** 3;
 
 function prober(host: Host): (name: string) => Promise<DeviceState | undefined> {
-  return async (name) =>
-    (await probeDevices(host, { nodeId: "privileged", allowLoop: true, only: { names: [name] } }))[
-      0
-    ];
+  return async (name) => {
+    const only = { names: [name] };
+    const [d] = await probeDevices(host, { nodeId: "privileged", allowLoop: true, only });
+    return d ? { ...d, holds: describeDevice(d) } : undefined;
+  };
 }
 
 privilegedTest("A loop device goes through the whole drive lifecycle", async (t) => {

@@ -23,9 +23,9 @@ export interface DeviceState {
   readOnly?: boolean;
   /**
    * What the device holds, in words (`"ntfs" (UUID "…")`, `a "gpt" partition table`, unknown
-   * data); undefined when it is empty.
+   * data); undefined when it is empty. Required, so that a state is never empty by omission.
    */
-  holds?: string;
+  holds: string | undefined;
 }
 
 /** Options of `formatDrive`. */

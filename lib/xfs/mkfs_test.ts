@@ -75,6 +75,7 @@ function state(overrides: Partial<DeviceState> = {}): DeviceState {
     holders: [],
     swapOn: false,
     partitioned: false,
+    holds: undefined,
     ...overrides,
   };
 }
