@@ -28,6 +28,7 @@ export {
   type DeviceContent,
   EMPTY_CHECK_BYTES,
   identifyContent,
+  ScratchBuffers,
   signatureOf,
 } from "./content.ts";
 export {

@@ -9,7 +9,7 @@ import { errorMessage, NotFoundError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Host, MountInfoEntry } from "../sys/mod.ts";
 import { computeDeviceId, denyReasons, type Device } from "./device.ts";
-import { type DeviceContent, identifyContent } from "./content.ts";
+import { type DeviceContent, identifyContent, ScratchBuffers } from "./content.ts";
 import { probeContent } from "./fs_probe.ts";
 import { mapPool } from "./pool.ts";
 import { parseCdromInfo, parseSwaps, parseUdevData } from "./proc_files.ts";
@@ -43,12 +43,13 @@ export interface ProbeOptions {
   log?: Logger;
 }
 
-/** Host-wide facts read once per probe. */
+/** Host-wide facts read once per probe, and the buffers its zero checks share. */
 interface ProbeContext {
   mounts: Map<string, string[]>;
   swaps: Set<string>;
   cdroms: Set<string>;
   udevFiles: Set<string>;
+  scratch: ScratchBuffers;
 }
 
 async function readOptional<T>(fn: () => Promise<T>, fallback: T): Promise<T> {
@@ -81,6 +82,7 @@ async function loadContext(host: Host): Promise<ProbeContext> {
     swaps: parseSwaps(swaps),
     cdroms: parseCdromInfo(cdroms),
     udevFiles: new Set(udevFiles),
+    scratch: new ScratchBuffers(),
   };
 }
 
@@ -104,12 +106,13 @@ async function readContent(
   host: Host,
   facts: SysfsFacts,
   options: ProbeOptions,
+  scratch: ScratchBuffers,
 ): Promise<DeviceContent> {
   if (facts.size === 0) return { kind: "empty" };
   const path = host.paths.dev(facts.name);
   const content = options.content === "fsuuid"
     ? await scanContent(host, path)
-    : await identifyContent(host, path, facts.size);
+    : await identifyContent(host, path, facts.size, scratch);
   if (content.kind === "unreadable") {
     options.log?.warn("Cannot read device content", { device: path, error: content.error });
   }
@@ -161,7 +164,7 @@ async function buildDevice(
 ): Promise<Device> {
   const udevFile = `b${facts.majorMinor}`;
   const [content, udevText] = await Promise.all([
-    readContent(host, facts, options),
+    readContent(host, facts, options, ctx.scratch),
     ctx.udevFiles.has(udevFile)
       ? readOptional(() => host.fs.readText(host.paths.udevData(udevFile)), "")
       : "",

@@ -125,6 +125,12 @@ export interface HostFs {
   readAttributes?(paths: readonly string[]): Promise<(string | undefined | Error)[]>;
   /** Reads `length` bytes at `offset` (fewer at end of file). */
   readBytes(path: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `target.length` bytes at `offset` into `target` (fewer at end of file) and
+   * returns how many. Optional: it spares large reads a fresh buffer each (whose first touch
+   * costs more than the read); callers fall back to `readBytes`.
+   */
+  readInto?(path: string, offset: number, target: Uint8Array): Promise<number>;
   writeText(path: string, text: string, options?: { mode?: number }): Promise<void>;
   mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;

@@ -153,18 +153,23 @@ export class RealFs implements HostFs {
     return out;
   }
 
-  readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
+  async readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
+    const out = new Uint8Array(length);
+    const filled = await this.readInto(path, offset, out);
+    return filled === length ? out : out.slice(0, filled);
+  }
+
+  readInto(path: string, offset: number, target: Uint8Array): Promise<number> {
     return guard("read", path, async () => {
       using file = await Deno.open(path, { read: true });
       if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-      const out = new Uint8Array(length);
       let filled = 0;
-      while (filled < length) {
-        const n = await file.read(out.subarray(filled));
+      while (filled < target.length) {
+        const n = await file.read(target.subarray(filled));
         if (n === null || n === 0) break;
         filled += n;
       }
-      return filled === length ? out : out.slice(0, filled);
+      return filled;
     });
   }
 

@@ -23,6 +23,16 @@ Deno.test("RealFs.readBytes() reads a range and stops at end of file", async () 
   });
 });
 
+Deno.test("RealFs.readInto() fills the buffer given and counts the bytes read", async () => {
+  await withDir(async (dir, fs) => {
+    await Deno.writeFile(`${dir}/img`, Uint8Array.from({ length: 100 }, (_, i) => i));
+    const target = new Uint8Array(8).fill(0xff);
+    assert.equal(await fs.readInto(`${dir}/img`, 95, target), 5);
+    assert.deepEqual([...target], [95, 96, 97, 98, 99, 0xff, 0xff, 0xff]);
+    await assert.rejects(fs.readInto(`${dir}/none`, 0, target), NotFoundError);
+  });
+});
+
 Deno.test("RealFs maps missing and existing paths to domain errors", async () => {
   await withDir(async (dir, fs) => {
     await assert.rejects(() => fs.readText(`${dir}/none`), NotFoundError);
