@@ -78,8 +78,13 @@ Deno.test("probeDevices() reports a device of non-zero bytes without a signature
   });
   await t.step("on a device smaller than 2 MiB", async () => {
     await using host = await FakeHost.create();
-    const d = await probeOne(host, new Uint8Array([0, 0, 1]), MIB + 512);
-    assert.equal(d.unknownData, UNRECOGNISED_DATA);
+    const path = host.paths.dev("small");
+    await Deno.writeFile(path, new Uint8Array([0, 0, 1]));
+    await Deno.truncate(path, MIB + 512);
+    assert.deepEqual(await identifyContent(host, path, MIB + 512), {
+      kind: "unknown",
+      description: UNRECOGNISED_DATA,
+    });
   });
 });
 
@@ -140,4 +145,21 @@ Deno.test("probeDevices(fsuuid) reads superblocks with our parsers only", async 
   const [random, xfs] = await probeDevices(host, { nodeId: "n", content: "fsuuid" });
   assert.equal(random?.unknownData, undefined, "no zero check in this mode");
   assert.equal(xfs?.fsUuid, "6f1e1b0c-7c5a-4d0e-9a51-2b8e3a3c2f10");
+});
+
+Deno.test("probeDevices() names the content of a device denied anyway with our parsers only", async () => {
+  await using host = await FakeHost.create();
+  await host.addBlockDevice({
+    name: "sdb",
+    majorMinor: "8:16",
+    image: crypto.getRandomValues(new Uint8Array(4096)),
+  });
+  await host.addBlockDevice({ name: "sdc", majorMinor: "8:32", image: await fixture("ext4") });
+  await host.addMount({ majorMinor: "8:16", mountPoint: "/data" });
+  await host.addMount({ majorMinor: "8:32", mountPoint: "/home" });
+  const [random, ext4] = await probeDevices(host, { nodeId: "n" });
+  assert.deepEqual(random?.deniedReasons, [DENIED.mounted]);
+  assert.equal(random?.unknownData, undefined, "never formatted, so not zero-checked");
+  assert.equal(ext4?.fsType, "ext4");
+  assert.equal(ext4?.fsUsage, undefined, "from our parser, not libblkid");
 });

@@ -35,7 +35,8 @@ export interface ProbeOptions {
   concurrency?: number;
   /**
    * `identify` (the default): every signature libblkid knows, and the zero check that tells
-   * empty devices from ones holding unknown data. `fsuuid`: only our own superblock parsers
+   * empty devices from ones holding unknown data, for every device that is not denied anyway
+   * (those get our parsers, as in `fsuuid`). `fsuuid`: only our own superblock parsers
    * (at most 68 KiB read per device), enough to find XFS drives by FSUUID fast; other content
    * may be missed, so the devices' content facts and ids then serve only that lookup.
    */
@@ -102,15 +103,21 @@ async function scanContent(host: Host, path: string): Promise<DeviceContent> {
   }
 }
 
+/**
+ * Reads what a device holds. A device denied whatever it holds (mounted, held, partitioned,
+ * swap, CD-ROM, too small, hidden, read-only, a loop device not allowed) is never formatted,
+ * so our own parsers name its content: libblkid and the zero check are for the devices init
+ * may erase.
+ */
 async function readContent(
   host: Host,
   facts: SysfsFacts,
-  options: ProbeOptions,
+  options: ProbeOptions & { deniedAnyway: boolean },
   scratch: ScratchBuffers,
 ): Promise<DeviceContent> {
   if (facts.size === 0) return { kind: "empty" };
   const path = host.paths.dev(facts.name);
-  const content = options.content === "fsuuid"
+  const content = options.content === "fsuuid" || options.deniedAnyway
     ? await scanContent(host, path)
     : await identifyContent(host, path, facts.size, scratch);
   if (content.kind === "unreadable") {
@@ -163,13 +170,6 @@ async function buildDevice(
   options: ProbeOptions,
 ): Promise<Device> {
   const udevFile = `b${facts.majorMinor}`;
-  const [content, udevText] = await Promise.all([
-    readContent(host, facts, options, ctx.scratch),
-    ctx.udevFiles.has(udevFile)
-      ? readOptional(() => host.fs.readText(host.paths.udevData(udevFile)), "")
-      : "",
-  ]);
-  const udev = parseUdevData(udevText);
   const path = `/dev/${facts.name}`;
   const { isLoop: _l, entry: _e, ...sysfs } = facts;
   const base: Omit<Device, "id" | "deniedReasons"> = {
@@ -179,8 +179,18 @@ async function buildDevice(
     swapOn: ctx.swaps.has(path) ||
       (facts.dmName !== undefined && ctx.swaps.has(`/dev/mapper/${facts.dmName}`)),
     cdrom: ctx.cdroms.has(facts.name),
-    udev,
+    udev: {},
   };
+  const allowLoop = options.allowLoop ?? false;
+  const deniedAnyway = denyReasons(base, { allowLoop, isLoop: facts.isLoop }).length > 0;
+  const [content, udevText] = await Promise.all([
+    readContent(host, facts, { ...options, deniedAnyway }, ctx.scratch),
+    ctx.udevFiles.has(udevFile)
+      ? readOptional(() => host.fs.readText(host.paths.udevData(udevFile)), "")
+      : "",
+  ]);
+  const udev = parseUdevData(udevText);
+  base.udev = udev;
   applyContent(base, content);
   const make = makeOf(facts, udev);
   if (make) base.make = make;
@@ -188,7 +198,7 @@ async function buildDevice(
   if (serial) base.serial = serial;
   const used = options.driveExists ? await usedByDirectpv(base, options) : undefined;
   const deniedReasons = denyReasons(base, {
-    allowLoop: options.allowLoop ?? false,
+    allowLoop,
     isLoop: facts.isLoop,
     ...(used === undefined ? {} : { usedByDirectpv: used }),
   });
