@@ -7,7 +7,8 @@ import { setDriveCondition } from "./drive_object.ts";
 import type { HealthProbeOptions } from "./health_probe.ts";
 import { createNodeOps } from "./host_ops.ts";
 import type { NodeOps } from "./node_ops.ts";
-import { type Fixture, NODE, withFixture, xfsImage } from "./testing.ts";
+import { xfsSuperblockImage as xfsImage } from "../../lib/xfs/testing.ts";
+import { type Fixture, NODE, withFixture } from "./testing.ts";
 
 const U1 = "11111111-2222-4333-8444-555555555555";
 const EIO = { code: 1, stderr: "dd: error reading '/dev/x': Input/output error\n" };
