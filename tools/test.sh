@@ -70,27 +70,29 @@ skip() { # skip LAYER REASON
 
 has_tests() { [[ -d "$1" ]] && find "$1" -name '*_test.ts' | grep -q .; }
 
-ensure_packages() { # ensure_packages CMD:PACKAGE ...
-  local missing=() pair
+ensure_packages() { # ensure_packages [--no-install-recommends] CMD:PACKAGE ...
+  local missing=() pair options=()
+  if [[ "${1:-}" == --no-install-recommends ]]; then options+=("$1"); shift; fi
   for pair in "$@"; do command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}"); done
   [[ ${#missing[@]} -eq 0 ]] && return 0
   [[ $(id -u) -eq 0 ]] || return 1
   note "installing ${missing[*]} from Debian"
-  # No recommends: those of lvm2, ntfs-3g and the like would pull in systemd, udev and
-  # initramfs-tools. Wait for another apt run on the machine rather than fail.
+  # Wait for another apt run on the machine rather than fail.
   (apt-get update -qq -o DPkg::Lock::Timeout=600 &&
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-      -o DPkg::Lock::Timeout=600 $(printf '%s\n' "${missing[@]}" | sort -u)) >/dev/null 2>&1
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq -o DPkg::Lock::Timeout=600 \
+      "${options[@]}" $(printf '%s\n' "${missing[@]}" | sort -u)) >/dev/null 2>&1
 }
 
-# ensure_package_list FILE: ensure_packages for each "command package" line of FILE.
+# ensure_package_list FILE: ensure_packages for each "command package" line of FILE, without
+# recommends (those of lvm2, ntfs-3g and the like would pull in systemd, udev and
+# initramfs-tools).
 ensure_package_list() {
   local pairs=() command package
   while read -r command package; do
     [[ -z "$command" || "$command" == \#* ]] && continue
     pairs+=("$command:$package")
   done <"$1"
-  ensure_packages "${pairs[@]}"
+  ensure_packages --no-install-recommends "${pairs[@]}"
 }
 
 # --- static + unit -------------------------------------------------------------------------
