@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds the pinned Kubernetes control-plane and CSI tools the harness runs, from the Go
-# module proxy only, into a cache directory outside the repository.
+# Builds the pinned Kubernetes control-plane, node and CSI tools the harness runs, from the Go
+# module proxy only, into a cache directory outside the repository: etcd, kube-apiserver,
+# kube-controller-manager, kube-scheduler, kubelet, kubectl, csi-sanity, the CSI sidecars, and
+# for the real node containerd (+ ctr, shim), runc, crane and a static pause binary.
 #
 #   harness/tools/build.sh            build what is missing or stale, print timings
 #   harness/tools/build.sh --print    print the bin directory and exit
@@ -13,13 +15,20 @@ set -euo pipefail
 # The module proxy we can reach serves only some versions: csi-resizer v2.1.0 and the
 # csi-provisioner v6.2.1 commit (both on k8s 0.35) are refused ("This module version is not
 # available"), so the stack is on Kubernetes 1.36 with the sidecars released for it.
-K8S_VERSION=1.36.3                 # kube-apiserver, kube-controller-manager, kubectl
+K8S_VERSION=1.36.3                 # kube-apiserver, kube-controller-manager, kube-scheduler,
+                                   # kubelet, kubectl
 ETCD_VERSION=3.6.16
 CSI_SANITY_VERSION=5.4.0
 CSI_RESIZER_MODULE=github.com/kubernetes-csi/external-resizer/v2
 CSI_RESIZER_VERSION=v2.2.0         # built against k8s 0.36
 CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v6
 CSI_PROVISIONER_VERSION=v6.3.0     # first /v6 release; built against k8s 1.36
+# The real node. Debian's runc 1.1 and crun fail with containerd 2.4; runc needs libseccomp.
+CONTAINERD_VERSION=v2.4.2
+RUNC_VERSION=v1.3.3
+CRANE_VERSION=v0.22.1              # image tool and the loopback registry
+KUBE_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
+PAUSE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/node/pause.c"
 
 # directpv-faultfs: our FUSE server that makes loop drives fail on command (harness/faultfs),
 # on go-fuse at this version; rebuilt when its sources change.
@@ -85,18 +94,16 @@ build_kube() {
   done
   gd=$(sed -n 's/^godebug \(.*\)/\1/p' "$kgomod")
   if [[ -n "$gd" ]]; then go mod edit -godebug="$gd"; fi
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@v$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kube-controller-manager@v$K8S_VERSION" \
-    "k8s.io/kubernetes/cmd/kubectl@v$K8S_VERSION"
+  go get -tool $(printf "k8s.io/kubernetes/cmd/%s@v$K8S_VERSION " "${KUBE_TOOLS[@]}")
   ld="-s -w"
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld="$ld -X $p.gitVersion=v$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor"
     ld="$ld -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
   done
+  # One invocation for all of them: the shared packages compile once.
   go build -p 2 -trimpath -tags selinux,notest -ldflags "$ld" -o "$BIN/" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
-    k8s.io/kubernetes/cmd/kubectl
-  for t in kube-apiserver kube-controller-manager kubectl; do stamp "$t" "$K8S_VERSION"; done
+    $(printf 'k8s.io/kubernetes/cmd/%s ' "${KUBE_TOOLS[@]}")
+  for t in "${KUBE_TOOLS[@]}"; do stamp "$t" "$K8S_VERSION"; done
 }
 
 build_etcd() {
@@ -112,18 +119,33 @@ build_sanity() {
   stamp csi-sanity "$CSI_SANITY_VERSION"
 }
 
-# module_tool NAME MODULE VERSION PKG: builds PKG of MODULE@VERSION into $BIN/NAME inside a
-# wrapper module that requires MODULE explicitly and copies its replace directives. Naming
-# the module (rather than `go install PKG@VERSION`) avoids probing PKG's parent paths as
-# modules, which some proxies answer with 403 instead of 404.
-module_tool() {
-  local name=$1 module=$2 version=$3 pkg=$4 gomod from to ver _arrow
+# module_wrapper NAME MODULE VERSION PKG...: a wrapper module in $SRC/NAME that requires
+# MODULE explicitly, copies its replace directives and lists PKGs as tools. Naming the module
+# (rather than `go install PKG@VERSION`) avoids probing PKG's parent paths as modules, which
+# some proxies answer with 403 instead of 404.
+module_wrapper() {
+  local name=$1 module=$2 version=$3 gomod from to ver _arrow pkg
+  shift 3
   wrapper "$SRC/$name" "local.test/$name"
   gomod=$(gomod_of "$module@$version")
   # A module without replace directives is fine: grep finding nothing must not end the build.
+  # A replacement by a directory is skipped: a nested module is not part of the module's zip
+  # (runc's copy of selinux), so the required version comes from the proxy instead.
   { grep '=>' "$gomod" || true; } | sed 's/^replace //' |
-    while read -r from _arrow to ver; do go mod edit -replace="$from=$to@$ver"; done
-  go mod edit -require="$module@$version" -tool="$pkg"
+    while read -r from _arrow to ver; do
+      case "$to" in
+        ./* | ../*) log "$module: keeping $from from the proxy (replaced by $to upstream)" ;;
+        *) go mod edit -replace="$from=$to@$ver" ;;
+      esac
+    done
+  go mod edit -require="$module@$version"
+  for pkg in "$@"; do go mod edit -tool="$pkg"; done
+}
+
+# module_tool NAME MODULE VERSION PKG: builds PKG of MODULE@VERSION into $BIN/NAME.
+module_tool() {
+  local name=$1 module=$2 version=$3 pkg=$4
+  module_wrapper "$name" "$module" "$version" "$pkg"
   go build -trimpath -ldflags "-s -w -X main.version=$version" -o "$BIN/$name" "$pkg"
   stamp "$name" "$version"
 }
@@ -164,6 +186,60 @@ fetch_promtool() {
   stamp promtool "$PROMETHEUS_DEB_VERSION"
 }
 
+build_containerd() {
+  local m=github.com/containerd/containerd/v2 t
+  module_wrapper containerd "$m" "$CONTAINERD_VERSION" \
+    "$m/cmd/containerd" "$m/cmd/ctr" "$m/cmd/containerd-shim-runc-v2"
+  go build -p 2 -trimpath -tags "no_btrfs no_devmapper no_zfs" \
+    -ldflags "-s -w -X $m/version.Version=$CONTAINERD_VERSION -X $m/version.Revision=module" \
+    -o "$BIN/" "$m/cmd/containerd" "$m/cmd/ctr" "$m/cmd/containerd-shim-runc-v2"
+  for t in containerd ctr containerd-shim-runc-v2; do stamp "$t" "$CONTAINERD_VERSION"; done
+}
+
+# runc links libseccomp (cgo): without the seccomp tag it refuses every container that has a
+# seccomp profile.
+build_runc() {
+  ensure_debian libseccomp-dev pkg-config gcc
+  module_wrapper runc github.com/opencontainers/runc "$RUNC_VERSION" github.com/opencontainers/runc
+  CGO_ENABLED=1 go build -trimpath -tags seccomp \
+    -ldflags "-s -w -X main.version=${RUNC_VERSION#v} -X main.gitCommit=module" \
+    -o "$BIN/runc" github.com/opencontainers/runc
+  stamp runc "$RUNC_VERSION"
+}
+
+build_crane() {
+  local m=github.com/google/go-containerregistry
+  module_wrapper crane "$m" "$CRANE_VERSION" "$m/cmd/crane"
+  go build -trimpath -ldflags "-s -w -X $m/cmd/crane/cmd.Version=$CRANE_VERSION" \
+    -o "$BIN/crane" "$m/cmd/crane"
+  stamp crane "$CRANE_VERSION"
+}
+
+# The pod sandbox's process: ours, in C, static so that the image needs nothing else.
+build_pause() {
+  ensure_debian gcc libc6-dev
+  gcc -static -Os -s -o "$BIN/pause" "$PAUSE_SRC"
+  stamp pause "$(pause_pin)"
+}
+pause_pin() { sha256sum "$PAUSE_SRC" | cut -c1-16; }
+
+# ensure_debian PACKAGE...: installs the Debian packages that are not installed yet.
+ensure_debian() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [[ ${#missing[@]} -eq 0 ]] && return 0
+  log "installing ${missing[*]} from Debian"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+}
+
+all_fresh() { # all_fresh PIN NAME...
+  local pin=$1 t
+  shift
+  for t in "$@"; do fresh "$t" "$pin" || return 1; done
+}
+
 main() {
   ensure_go
   mkdir -p "$BIN" "$SRC"
@@ -177,10 +253,8 @@ main() {
   log "cache: $CACHE ($(go version))"
   local total_start; total_start=$(date +%s)
   fresh etcd "$ETCD_VERSION" || (timed "etcd v$ETCD_VERSION" build_etcd)
-  if ! fresh kube-apiserver "$K8S_VERSION" || ! fresh kube-controller-manager "$K8S_VERSION" ||
-    ! fresh kubectl "$K8S_VERSION"; then
-    (timed "kube-apiserver, kube-controller-manager, kubectl v$K8S_VERSION" build_kube)
-  fi
+  all_fresh "$K8S_VERSION" "${KUBE_TOOLS[@]}" ||
+    (timed "${KUBE_TOOLS[*]} v$K8S_VERSION" build_kube)
   fresh csi-sanity "$CSI_SANITY_VERSION" || (timed "csi-sanity v$CSI_SANITY_VERSION" build_sanity)
   fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer $CSI_RESIZER_VERSION" build_resizer)
   fresh csi-provisioner "$CSI_PROVISIONER_VERSION" ||
@@ -188,6 +262,11 @@ main() {
   fresh promtool "$PROMETHEUS_DEB_VERSION" ||
     (timed "promtool $PROMETHEUS_DEB_VERSION (Debian package)" fetch_promtool)
   fresh directpv-faultfs "$(faultfs_pin)" || (timed "directpv-faultfs (go-fuse $GO_FUSE_VERSION)" build_faultfs)
+  all_fresh "$CONTAINERD_VERSION" containerd ctr containerd-shim-runc-v2 ||
+    (timed "containerd, ctr, containerd-shim-runc-v2 $CONTAINERD_VERSION" build_containerd)
+  fresh runc "$RUNC_VERSION" || (timed "runc $RUNC_VERSION" build_runc)
+  fresh crane "$CRANE_VERSION" || (timed "crane $CRANE_VERSION" build_crane)
+  fresh pause "$(pause_pin)" || (timed "pause" build_pause)
   log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
 }
 
