@@ -1,7 +1,8 @@
 /**
  * A local Kubernetes control plane for tests: etcd, kube-apiserver and (optionally)
- * kube-controller-manager with only the PV/PVC controllers, all detached host processes on
- * free loopback ports, recorded in `<workDir>/pids.json` and stopped by PID.
+ * kube-controller-manager with the PV/PVC and service-account controllers (and, for real
+ * nodes, the workload controllers and kube-scheduler), all detached host processes on free
+ * loopback ports, recorded in `<workDir>/pids.json` and stopped by PID.
  */
 import { AlreadyExistsError, FailedPreconditionError } from "../../lib/errors/mod.ts";
 import { type Logger, nullLogger } from "../../lib/log/mod.ts";
@@ -17,7 +18,7 @@ import {
   toolsBinDir,
   waitFor,
 } from "../lib/mod.ts";
-import { apiserverArgs, controllerManagerArgs, etcdArgs } from "./flags.ts";
+import { apiserverArgs, controllerManagerArgs, etcdArgs, schedulerArgs } from "./flags.ts";
 import { writeKubeconfig } from "./kubeconfig.ts";
 import { generatePki } from "./pki.ts";
 import {
@@ -32,6 +33,8 @@ import { stopCluster } from "./stop.ts";
 
 /** Tools a cluster needs from `harness/tools/build.sh`. */
 export const CLUSTER_TOOLS = ["etcd", "kube-apiserver", "kube-controller-manager", "kubectl"];
+/** Tools a cluster with `workloads` needs besides {@link CLUSTER_TOOLS}. */
+export const WORKLOAD_TOOLS = ["kube-scheduler"];
 
 /** Options of {@link startCluster}. */
 export interface StartClusterOptions {
@@ -41,6 +44,11 @@ export interface StartClusterOptions {
   ports?: Partial<ClusterPorts>;
   /** Run kube-controller-manager (PV binder, protection and GC controllers). Default true. */
   withControllerManager?: boolean;
+  /**
+   * For real nodes: also run the workload controllers (DaemonSet, Deployment, StatefulSet,
+   * Job) and kube-scheduler. Default false.
+   */
+  workloads?: boolean;
   log?: Logger;
   /** Where the tools are. Default: `harness/tools/build.sh --print`. */
   binDir?: string;
@@ -128,7 +136,7 @@ export class Cluster {
 export async function startCluster(options: StartClusterOptions = {}): Promise<Cluster> {
   const log = options.log ?? nullLogger();
   const binDir = options.binDir ?? await toolsBinDir();
-  await requireBinaries(binDir, CLUSTER_TOOLS);
+  await requireBinaries(binDir, [...CLUSTER_TOOLS, ...(options.workloads ? WORKLOAD_TOOLS : [])]);
   await ensureCommand("openssl");
   const workDir = options.workDir ??
     await Deno.makeTempDir({ prefix: "directpv-cluster-" });
@@ -179,6 +187,7 @@ async function refuseRunning(workDir: string): Promise<boolean> {
 async function launch(state: ClusterState, options: StartClusterOptions, log: Logger) {
   const { workDir, ports } = state;
   const pki = await generatePki(`${workDir}/pki`);
+  const workloads = options.workloads ?? false;
   state.adminToken = pki.adminToken;
   await writeKubeconfig(state.kubeconfigPath, `https://127.0.0.1:${ports.apiserver}`, pki);
   await Deno.mkdir(`${workDir}/etcd`, { recursive: true, mode: 0o700 });
@@ -189,9 +198,11 @@ async function launch(state: ClusterState, options: StartClusterOptions, log: Lo
   state.startupMs = Math.round(performance.now() - start);
   log.info("Control plane ready", { startupMs: state.startupMs, server: ports.apiserver });
   if (options.withControllerManager ?? true) {
-    await spawn(state, "kube-controller-manager", controllerManagerArgs(state.kubeconfigPath), log);
+    const args = controllerManagerArgs(state.kubeconfigPath, pki, { workloads });
+    await spawn(state, "kube-controller-manager", args, log);
     await waitControllerManager(state);
   }
+  if (workloads) await spawn(state, "kube-scheduler", schedulerArgs(state.kubeconfigPath), log);
   await writeState(state);
 }
 
@@ -240,17 +251,32 @@ function exited(err: unknown): boolean {
 // The PV controller logs this once its informers are synced and it works on claims.
 const PV_CONTROLLER_STARTED = /Starting persistent volume controller/;
 
+/**
+ * Waits until the PV controller works and the `default` namespace has its `default`
+ * ServiceAccount: the ServiceAccount admission plugin refuses pods until it exists.
+ */
 async function waitControllerManager(state: ClusterState): Promise<void> {
   const proc = state.processes.find((p) => p.name === "kube-controller-manager");
   if (!proc) return;
+  const kubectl = `${state.binDir}/kubectl`;
+  const getAccount = [
+    `--kubeconfig=${state.kubeconfigPath}`,
+    "--request-timeout=2s",
+    "get",
+    "serviceaccount",
+    "default",
+    "--namespace=default",
+    "--output=name",
+  ];
   await waitFor(async () => {
     await assertAllAlive(state);
     const text = await Deno.readTextFile(proc.logFile).catch(() => "");
-    return PV_CONTROLLER_STARTED.test(text);
+    if (!PV_CONTROLLER_STARTED.test(text)) return false;
+    return (await run(kubectl, getAccount, { allowFailure: true })).code === 0;
   }, {
     timeoutMs: 60_000,
     intervalMs: 100,
-    description: "kube-controller-manager to start",
+    description: "kube-controller-manager to start (PV controller, default ServiceAccount)",
     fatal: exited,
   });
 }

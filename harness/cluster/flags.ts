@@ -1,10 +1,15 @@
-/** Command lines of etcd, kube-apiserver and kube-controller-manager, all on loopback. */
+/**
+ * Command lines of etcd, kube-apiserver, kube-controller-manager and kube-scheduler, all on
+ * loopback.
+ */
 import type { Pki } from "./pki.ts";
 import type { ClusterPorts } from "./state.ts";
 
 /**
- * The controllers kube-controller-manager runs: PV/PVC binding and protection, GC, and the
- * namespace controller (so a deleted namespace finishes terminating).
+ * The controllers kube-controller-manager runs: PV/PVC binding and protection, GC, the
+ * namespace controller (so a deleted namespace finishes terminating), and what pods need for
+ * their service accounts: each namespace's `default` ServiceAccount, token Secrets and the
+ * `kube-root-ca.crt` ConfigMap that in-cluster clients verify the API server with.
  */
 export const CONTROLLERS = [
   "persistentvolume-binder-controller",
@@ -12,6 +17,23 @@ export const CONTROLLERS = [
   "persistentvolumeclaim-protection-controller",
   "garbage-collector-controller",
   "namespace-controller",
+  "serviceaccount-controller",
+  "serviceaccount-token-controller",
+  "root-ca-certificate-publisher-controller",
+];
+
+/**
+ * The controllers added for clusters with real nodes, which run the pods of workloads: the
+ * node-server DaemonSet, the controller Deployment, StatefulSets and the repair Job. Without a
+ * real node their pods would only pile up unscheduled, so the host-process layers leave them out.
+ */
+export const WORKLOAD_CONTROLLERS = [
+  "daemonset-controller",
+  "deployment-controller",
+  "replicaset-controller",
+  "statefulset-controller",
+  "job-controller",
+  "ttl-after-finished-controller",
 ];
 
 /** The service CIDR the API server allocates from (no Service is ever routed). */
@@ -53,19 +75,42 @@ export function apiserverArgs(pki: Pki, ports: ClusterPorts): string[] {
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
     "--authorization-mode=RBAC",
     "--allow-privileged=true",
-    "--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+    // It taints every new node not-ready, and only the node lifecycle controller (not run:
+    // it would mark the harness's kubelet-less nodes unreachable) lifts the taint.
+    "--disable-admission-plugins=TaintNodesByCondition",
     "--endpoint-reconciler-type=none",
     "--profiling=false",
   ];
 }
 
-/** kube-controller-manager: only {@link CONTROLLERS}, no leader election, no serving port. */
-export function controllerManagerArgs(kubeconfigPath: string): string[] {
+/**
+ * kube-controller-manager: only {@link CONTROLLERS} (plus {@link WORKLOAD_CONTROLLERS} with
+ * `workloads`), no leader election, no serving port. It signs service-account tokens with the
+ * key the API server verifies and publishes the cluster CA.
+ */
+export function controllerManagerArgs(
+  kubeconfigPath: string,
+  pki: Pick<Pki, "caCert" | "serviceAccountKey">,
+  options: { workloads: boolean },
+): string[] {
+  const controllers = options.workloads ? [...CONTROLLERS, ...WORKLOAD_CONTROLLERS] : CONTROLLERS;
   return [
     `--kubeconfig=${kubeconfigPath}`,
-    `--controllers=${CONTROLLERS.join(",")}`,
+    `--controllers=${controllers.join(",")}`,
+    `--service-account-private-key-file=${pki.serviceAccountKey}`,
+    `--root-ca-file=${pki.caCert}`,
     "--leader-elect=false",
     "--use-service-account-credentials=false",
+    "--secure-port=0",
+    "--profiling=false",
+  ];
+}
+
+/** kube-scheduler: the default profile, no leader election, no serving port. */
+export function schedulerArgs(kubeconfigPath: string): string[] {
+  return [
+    `--kubeconfig=${kubeconfigPath}`,
+    "--leader-elect=false",
     "--secure-port=0",
     "--profiling=false",
   ];
