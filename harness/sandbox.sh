@@ -3,7 +3,10 @@
 # cache outside the repository), then brings up a local loopback-device cluster with DirectPV
 # installed, drives discovered and initialized and a volume provisioned. `down` tears it down.
 #
-#   bash harness/sandbox.sh up|down|status [--dir DIR] [--nodes N]
+#   bash harness/sandbox.sh up|down|status [--dir DIR] [--nodes N] [--real-node]
+#
+# `--real-node` runs real containerd + kubelet nodes (pods from a loopback registry) instead of
+# simulated host-process nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) -ne 0 ]]; then

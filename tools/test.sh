@@ -8,6 +8,8 @@
 #   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
+#   real node    containerd + runc + kubelet + kube-scheduler with the local control plane, real
+#                pods from a loopback registry (harness/realnode)
 #   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
 #
 # Under CI=true a layer that exists but cannot run is a failure, not a skip.
@@ -130,6 +132,19 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
     # The dashboard's browser tests drive Debian's chromium.
     ensure_packages chromium:chromium
     run "e2e" deno task test:e2e
+  fi
+fi
+
+# --- real node --------------------------------------------------------------------------------
+# Needs root (mounts, containers) and the tools the e2e step built. A node that cannot come up
+# fails the layer.
+if [[ -f harness/realnode/run.ts ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    skip "real node" "not root"
+  elif ! run "real node: build tools" bash harness/tools/build.sh; then
+    :
+  else
+    run "real node" deno task test:realnode
   fi
 fi
 

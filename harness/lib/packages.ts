@@ -18,11 +18,29 @@ export async function ensureCommand(
   command: string,
   options: EnsureCommandOptions = {},
 ): Promise<void> {
-  if (await commandExists(command)) return;
-  const pkg = options.aptPackage ?? command;
+  await ensureProvided(() => commandExists(command), command, options.aptPackage ?? command);
+}
+
+/**
+ * Makes sure the file `path` exists, installing the Debian package that provides it when it
+ * is missing (as root only).
+ *
+ * @throws {FailedPreconditionError} when it is missing and cannot be installed
+ */
+export async function ensureFile(path: string, aptPackage: string): Promise<void> {
+  const present = () => Deno.stat(path).then(() => true, () => false);
+  await ensureProvided(present, path, aptPackage);
+}
+
+async function ensureProvided(
+  present: () => Promise<boolean>,
+  what: string,
+  pkg: string,
+): Promise<void> {
+  if (await present()) return;
   if (Deno.uid() !== 0) {
     throw new FailedPreconditionError(
-      `Cannot find "${command}": install the "${pkg}" package (installing needs root)`,
+      `Cannot find "${what}": install the "${pkg}" package (installing needs root)`,
     );
   }
   const env = { DEBIAN_FRONTEND: "noninteractive" };
@@ -37,7 +55,7 @@ export async function ensureCommand(
       );
     }
   }
-  if (!(await commandExists(command))) {
-    throw new FailedPreconditionError(`Cannot find "${command}" after installing "${pkg}"`);
+  if (!(await present())) {
+    throw new FailedPreconditionError(`Cannot find "${what}" after installing "${pkg}"`);
   }
 }

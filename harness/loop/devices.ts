@@ -1,8 +1,9 @@
 /**
  * What the kernel says about loop devices and mounts: the backing file of each attached loop
  * device (`/sys/block/loopN/loop/backing_file`), device numbers, holders (device-mapper
- * layered on top) and the mount table (`/proc/self/mountinfo`).
+ * layered on top) and the mount table (`/proc/self/mountinfo`), and unmounting a tree.
  */
+import { run } from "../lib/mod.ts";
 
 /** An attached loop device. */
 export interface AttachedLoop {
@@ -110,4 +111,29 @@ export async function mountsOf(majorMinors: readonly string[]): Promise<Mount[]>
     b.mountPoint.split("/").length - a.mountPoint.split("/").length ||
     b.mountPoint.length - a.mountPoint.length
   );
+}
+
+/** Mount points at or under `dir` in this mount namespace, deepest first, each once. */
+export async function mountsUnder(dir: string): Promise<string[]> {
+  const points = parseMounts(await Deno.readTextFile("/proc/self/mountinfo"))
+    .map((m) => m.mountPoint)
+    .filter((p) => p === dir || p.startsWith(`${dir}/`));
+  return [...new Set(points)].sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Unmounts everything at or under `dir`, deepest first, lazily when a plain unmount fails.
+ * Repeats a few rounds because propagation between shared mounts can add copies while it
+ * works. Returns what is still mounted (empty when all went).
+ */
+export async function unmountUnder(dir: string): Promise<string[]> {
+  for (let round = 0; round < 5; round++) {
+    const points = await mountsUnder(dir);
+    if (points.length === 0) return [];
+    for (const point of points) {
+      const res = await run("umount", [point], { allowFailure: true });
+      if (res.code !== 0) await run("umount", ["--lazy", point], { allowFailure: true });
+    }
+  }
+  return await mountsUnder(dir);
 }

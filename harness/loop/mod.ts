@@ -22,6 +22,8 @@ export {
   majorMinorOf,
   type Mount,
   mountsOf,
+  mountsUnder,
   parseMounts,
+  unmountUnder,
 } from "./devices.ts";
 export { readRegistry, REGISTRY_FILE, type RegistryEntry, registryPath } from "./registry.ts";

@@ -10,7 +10,8 @@ import {
   createLoopDrives,
   type LoopDrive,
   type LoopDriveSpec,
-  parseMounts,
+  mountsUnder,
+  unmountUnder,
 } from "../loop/mod.ts";
 import {
   type DaemonProcess,
@@ -283,14 +284,6 @@ export async function startEnv(
   return { env, cluster, kube };
 }
 
-/** Mount points at or under `dir`, deepest first. */
-async function mountsUnder(dir: string): Promise<string[]> {
-  const points = parseMounts(await Deno.readTextFile("/proc/self/mountinfo"))
-    .map((m) => m.mountPoint)
-    .filter((p) => p === dir || p.startsWith(`${dir}/`));
-  return [...new Set(points)].sort((a, b) => b.length - a.length);
-}
-
 /** Stops every recorded process, unmounts, detaches loop devices, stops the cluster. */
 export async function stopEnv(
   dir: string,
@@ -304,10 +297,7 @@ export async function stopEnv(
       problems.push(`stop ${proc.name}: ${e}`)
     );
   }
-  for (const point of await mountsUnder(env.dir)) {
-    const res = await run("umount", [point], { allowFailure: true });
-    if (res.code !== 0) await run("umount", ["--lazy", point], { allowFailure: true });
-  }
+  await unmountUnder(env.dir);
   for (const node of env.nodes) {
     await cleanupLoopDir(node.loopDir).catch((e) => problems.push(`loop ${node.name}: ${e}`));
   }

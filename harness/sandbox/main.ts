@@ -3,12 +3,17 @@
  * discovered and initialized and a volume provisioned and written; `down` stops and removes
  * everything it started; `status` prints what is recorded.
  *
- *   deno run -A harness/sandbox/main.ts up [--dir DIR] [--nodes N]
+ *   deno run -A harness/sandbox/main.ts up [--dir DIR] [--nodes N] [--real-node]
+ *
+ * `--real-node` runs real containerd + kubelet nodes with kube-scheduler and a loopback
+ * registry instead of simulated host-process nodes (harness/node).
  */
 import { join } from "node:path";
 import { cli, readEnvState, startEnv, stopEnv } from "./env.ts";
 import { createPod, mountForPod, provisionClaim } from "./workload.ts";
-import { processAlive } from "../lib/mod.ts";
+import { pathExists, processAlive } from "../lib/mod.ts";
+import { openRealEnv, stopRealEnv } from "../node/mod.ts";
+import { upRealNode } from "./real.ts";
 
 const DEFAULT_DIR = Deno.env.get("DIRECTPV_SANDBOX_DIR") ?? "/var/tmp/directpv-sandbox";
 
@@ -68,31 +73,54 @@ async function up(dir: string, nodeCount: number): Promise<void> {
 
 async function status(dir: string): Promise<void> {
   const env = await readEnvState(dir);
-  if (!env) {
+  const real = env ? undefined : await openRealEnv(dir).catch(() => undefined);
+  if (!env && !real) {
     say(`No sandbox recorded in "${dir}"`);
     return;
   }
-  for (const p of env.processes) {
+  const processes = env?.processes ?? [
+    ...(real?.cluster.processes ?? []),
+    ...(real ? [real.registry.process] : []),
+    ...(real?.nodes.flatMap((n) =>
+      n.processes.map((p) => ({ ...p, name: `${p.name}-${n.name}` }))
+    ) ??
+      []),
+  ];
+  for (const p of processes) {
     say(`${p.name.padEnd(28)} pid ${p.pid} ${(await processAlive(p)) ? "running" : "gone"}`);
   }
-  say(`kubeconfig: ${env.kubeconfig}`);
+  say(`kubeconfig: ${env?.kubeconfig ?? real?.cluster.kubeconfigPath}`);
+}
+
+/** Stops whichever sandbox is recorded in `dir` (host-process nodes or real nodes). */
+async function down(dir: string): Promise<number> {
+  const problems = await stopEnv(dir, say);
+  const real = await stopRealEnv(dir);
+  for (const p of real) say(`Cannot undo: ${p}`);
+  return problems.length + real.length === 0 ? 0 : 1;
 }
 
 async function main(args: string[]): Promise<number> {
   const [verb = "up", ...rest] = args;
   const dir = flag(rest, "--dir", DEFAULT_DIR);
   if (verb === "up") {
+    const real = rest.includes("--real-node");
+    if (await pathExists(join(dir, "realnode.json"))) {
+      say(`A sandbox is already recorded in "${dir}": run "bash harness/sandbox.sh down" first`);
+      return 1;
+    }
     try {
-      await up(dir, Number(flag(rest, "--nodes", "2")));
+      const nodes = Number(flag(rest, "--nodes", real ? "1" : "2"));
+      await (real ? upRealNode(dir, nodes, say) : up(dir, nodes));
     } catch (err) {
       say(`Sandbox failed: ${err instanceof Error ? err.message : err}`);
-      say(`Logs are in ${join(dir, "logs")}; stopping what was started`);
-      if (!Deno.env.get("DIRECTPV_SANDBOX_KEEP")) await stopEnv(dir, say);
+      say(`Logs are in ${dir}; stopping what was started`);
+      if (!Deno.env.get("DIRECTPV_SANDBOX_KEEP")) await down(dir);
       return 1;
     }
     return 0;
   }
-  if (verb === "down") return (await stopEnv(dir, say)).length === 0 ? 0 : 1;
+  if (verb === "down") return await down(dir);
   if (verb === "status") {
     await status(dir);
     return 0;

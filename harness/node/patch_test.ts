@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import {
+  controllerDeployment,
+  defaultInstallArgs,
+  type InstallArgs,
+  nodeServerDaemonSet,
+} from "../../lib/install/mod.ts";
+import { type PatchablePodSpec, patchPodSpec, REAL_NODE_INSTALL_FLAGS } from "./patch.ts";
+
+const OPTIONS = { apiserverPort: 6443, envDir: "/tmp/env" };
+const ARGS: InstallArgs = {
+  ...defaultInstallArgs("v4.2.0"),
+  allowLoopDevices: true,
+  quota: "best-effort",
+};
+
+function specOf(object: unknown): PatchablePodSpec {
+  return structuredClone(
+    (object as { spec: { template: { spec: PatchablePodSpec } } }).spec
+      .template.spec,
+  );
+}
+
+function envOf(spec: PatchablePodSpec, container: string): Record<string, string | undefined> {
+  const c = spec.containers.find((x) => x.name === container);
+  return Object.fromEntries((c?.env ?? []).map((e) => [e.name, e.value]));
+}
+
+function argsOf(spec: PatchablePodSpec, container: string): string[] {
+  return spec.containers.find((x) => x.name === container)?.args ?? [];
+}
+
+Deno.test("patchPodSpec() puts install's node server on the host network of this run", () => {
+  const original = specOf(nodeServerDaemonSet(ARGS));
+  const before = structuredClone(original);
+  const spec = patchPodSpec(original, OPTIONS);
+  assert.deepEqual(original, before, "the input is left alone");
+  assert.ok(spec.hostNetwork === true, "host network");
+  assert.equal(spec.dnsPolicy, "ClusterFirstWithHostNet");
+  for (const c of spec.containers) {
+    assert.equal(envOf(spec, c.name).KUBERNETES_SERVICE_HOST, "127.0.0.1", c.name);
+    assert.equal(envOf(spec, c.name).KUBERNETES_SERVICE_PORT, "6443", c.name);
+  }
+  assert.equal(envOf(spec, "node-server").KUBE_NODE_NAME, undefined, "valueFrom is kept");
+  for (const name of ["node-server", "node-controller"]) {
+    const args = argsOf(spec, name);
+    assert.ok(args.includes("--listen-address=127.0.0.1"), name);
+    assert.ok(args.includes("--loop-backing-dir=/tmp/env/nodes/$(KUBE_NODE_NAME)/disks"), name);
+    for (const flag of REAL_NODE_INSTALL_FLAGS) assert.ok(args.includes(flag), `${name} ${flag}`);
+  }
+  const server = spec.containers.find((c) => c.name === "node-server");
+  assert.equal(server?.readinessProbe?.httpGet?.host, "127.0.0.1");
+  assert.deepEqual(patchPodSpec(spec, OPTIONS), spec, "patching twice changes nothing more");
+});
+
+Deno.test("patchPodSpec() gives the controller loopback addresses and no loop directory", () => {
+  const spec = patchPodSpec(specOf(controllerDeployment(ARGS)), OPTIONS);
+  assert.ok(spec.hostNetwork === true, "host network");
+  const args = argsOf(spec, "controller");
+  assert.ok(args.includes("--listen-address=127.0.0.1"));
+  assert.ok(!args.some((a) => a.startsWith("--loop-backing-dir")));
+  for (const c of spec.containers.filter((c) => c.name !== "controller")) {
+    assert.ok(!(c.args ?? []).some((a) => a.startsWith("--listen-address")), c.name);
+    assert.equal(envOf(spec, c.name).KUBERNETES_SERVICE_PORT, "6443", c.name);
+  }
+});
