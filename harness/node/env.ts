@@ -23,10 +23,10 @@ import {
 } from "../lib/mod.ts";
 import { mountsUnder } from "../loop/mod.ts";
 import { standardImages } from "./images.ts";
-import { NODE_TOOLS, RealNode, startNode, type StartNodeOptions } from "./node.ts";
 import { nodePaths } from "./config.ts";
-import { readNodeState } from "./state.ts";
+import { NODE_TOOLS, RealNode, startNode, type StartNodeOptions } from "./node.ts";
 import { type LoopbackRegistry, pushImage, startRegistry } from "./registry.ts";
+import { readNodeState } from "./state.ts";
 import { stopNode } from "./stop.ts";
 
 /** Tools a real-node environment needs besides the cluster's. */
@@ -103,53 +103,51 @@ export async function startRealEnv(options: RealEnvOptions): Promise<RealEnv> {
   const record: RealEnvRecord = { version: 1, dir, clusterDir: join(dir, "cluster"), nodeDirs: [] };
   const save = () => writeJsonAtomic(recordPath(dir), record);
   await save();
-  if (options.stopWithThisProcess) {
-    record.reaper = await startReaper(dir);
-    await save();
-  }
-  const check = () => options.signal?.throwIfAborted();
   try {
-    const cluster = await startCluster({ workDir: record.clusterDir, workloads: true, log });
-    check();
-    const registry = await startRegistry(binDir, join(dir, "registry"), async (proc) => {
-      record.registry = proc;
+    if (options.stopWithThisProcess) {
+      record.reaper = await startReaper(dir);
       await save();
-    });
-    record.registryPort = registry.port;
-    await save();
-    const imagesStart = performance.now();
-    for (const spec of await standardImages(binDir)) {
-      check();
-      await pushImage(binDir, registry, spec);
     }
-    const imagesMs = Math.round(performance.now() - imagesStart);
-    record.imagesMs = imagesMs;
-    await save();
-    log.info("Images pushed", { port: registry.port, imagesMs });
-    const nodes: RealNode[] = [];
-    for (const name of options.nodes ?? ["node-1"]) {
-      check();
-      const node = nodeDir(dir, name);
-      record.nodeDirs.push(node);
-      await save();
-      nodes.push(
-        await startNode({
-          name,
-          dir: node,
-          kubeconfig: cluster.kubeconfigPath,
-          registryPort: registry.port,
-          binDir,
-          log,
-          ...(options.signal ? { signal: options.signal } : {}),
-        }),
-      );
-    }
-    return { dir, cluster, registry, nodes, imagesMs };
+    return await bringUp(record, save, binDir, options, log);
   } catch (err) {
     const problems = await stopRealEnv(dir);
     if (problems.length > 0) log.error("Cannot stop after a failed start", { problems });
     throw err;
   }
+}
+
+async function bringUp(
+  record: RealEnvRecord,
+  save: () => Promise<void>,
+  binDir: string,
+  options: RealEnvOptions,
+  log: Logger,
+): Promise<RealEnv> {
+  const check = () => options.signal?.throwIfAborted();
+  const cluster = await startCluster({ workDir: record.clusterDir, workloads: true, log });
+  check();
+  const registry = await startRegistry(binDir, join(record.dir, "registry"), async (proc) => {
+    record.registry = proc;
+    await save();
+  });
+  record.registryPort = registry.port;
+  const imagesStart = performance.now();
+  for (const spec of await standardImages(binDir)) {
+    check();
+    await pushImage(binDir, registry, spec);
+  }
+  record.imagesMs = Math.round(performance.now() - imagesStart);
+  await save();
+  log.info("Images pushed", { port: registry.port, imagesMs: record.imagesMs });
+  const env: RealEnv = { dir: record.dir, cluster, registry, nodes: [], imagesMs: record.imagesMs };
+  for (const name of options.nodes ?? ["node-1"]) {
+    check();
+    record.nodeDirs.push(nodeDir(record.dir, name));
+    await save();
+    const signal = options.signal ? { signal: options.signal } : {};
+    env.nodes.push(await startEnvNode(env, name, { log, ...signal }));
+  }
+  return env;
 }
 
 /**
