@@ -1,5 +1,6 @@
 /**
- * Generates `proto/gen/` from `proto/csi.proto`, or checks that it is current.
+ * Generates `proto/gen/` from the `.proto` files in `proto/` (the CSI spec and the kubelet's
+ * plugin registration API), or checks that it is current.
  *
  *   deno run --allow-read --allow-write --allow-run --allow-env tools/gen_proto.ts [--check]
  *
@@ -36,7 +37,6 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const PROTO_DIR = join(ROOT, "proto");
 const GEN_DIR = join(PROTO_DIR, "gen");
 const LOCK = join(ROOT, "tools", "gen_proto.lock");
-const ENTRY = "csi.ts";
 
 async function exists(path: string): Promise<boolean> {
   try {
@@ -83,13 +83,24 @@ async function listFiles(dir: string, sub = ""): Promise<string[]> {
   return out.sort();
 }
 
+/** The generated file of each `.proto` file in `proto/` (`csi.proto` → `csi.ts`). */
+async function entryFiles(): Promise<string[]> {
+  const out: string[] = [];
+  for await (const entry of Deno.readDir(PROTO_DIR)) {
+    if (entry.isFile && entry.name.endsWith(".proto")) {
+      out.push(entry.name.replace(/\.proto$/, ".ts"));
+    }
+  }
+  return out.sort();
+}
+
 /**
- * Removes generated files the entry point never imports (google/protobuf/descriptor.ts is
+ * Removes generated files no entry point imports (google/protobuf/descriptor.ts is
  * emitted only because csi.proto declares option extensions, which ts-proto does not output).
  */
 async function pruneUnreachable(dir: string): Promise<void> {
   const reachable = new Set<string>();
-  const queue = [ENTRY];
+  const queue = await entryFiles();
   while (queue.length > 0) {
     const file = queue.pop() as string;
     if (reachable.has(file)) continue;
@@ -156,7 +167,9 @@ async function main(args: string[]): Promise<number> {
       await Deno.mkdir(join(GEN_DIR, dirname(file)), { recursive: true });
       await Deno.copyFile(join(tmp, file), join(GEN_DIR, file));
     }
-    console.error(`Generated ${relative(ROOT, GEN_DIR)}/ from proto/csi.proto`);
+    console.error(
+      `Generated ${relative(ROOT, GEN_DIR)}/ from ${relative(ROOT, PROTO_DIR)}/*.proto`,
+    );
     return 0;
   } finally {
     await Deno.remove(tmp, { recursive: true });
