@@ -4,6 +4,7 @@ import { makeCsiNode, makeDrive } from "../lib/admin/testing.ts";
 import { UnavailableError } from "../lib/errors/mod.ts";
 import { EXIT_CODES, exitCodeOf, UsageError } from "./exit_codes.ts";
 import { testCli } from "./testing.ts";
+import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";
 
@@ -142,7 +143,7 @@ Deno.test("usage errors are shown even with --quiet", () =>
 Deno.test("--version and --help exit 0", async () => {
   const cli = testCli();
   assert.equal(await cli.run("--version"), 0);
-  assert.equal(cli.stdout(), "v4.1.6\n");
+  assert.equal(cli.stdout(), `${RELEASE_TAG}\n`);
   assert.equal(await cli.run("list", "drives", "--help"), 0);
   assert.match(cli.stdout(), /Usage: directpv list drives/);
 });

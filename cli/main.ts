@@ -8,7 +8,7 @@ import { NotFoundError, PermissionDeniedError, UnavailableError } from "../lib/e
 import { connectKube } from "../lib/k8s/mod.ts";
 import type { CliContext, Listening, ServeOptions, Writer } from "./context.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
-import { VERSION } from "./version.ts";
+import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 function writerOf(file: typeof Deno.stdout | typeof Deno.stderr): Writer {
   const encoder = new TextEncoder();
@@ -90,7 +90,7 @@ function interrupts(): AbortSignal {
 
 // `--version` alone is answered before the command tree and its libraries are loaded.
 if (Deno.args.length === 1 && Deno.args[0] === "--version") {
-  writerOf(Deno.stdout).write(`${VERSION}\n`);
+  writerOf(Deno.stdout).write(`${RELEASE_TAG}\n`);
   Deno.exit(EXIT_CODES.success);
 }
 
@@ -103,7 +103,7 @@ const ctx: CliContext = {
     connectKube({
       ...target,
       env: (name) => env[name],
-      userAgent: `kubectl-directpv/${VERSION}`,
+      userAgent: `kubectl-directpv/${RELEASE_TAG}`,
     }),
   stdout: writerOf(Deno.stdout),
   stderr: writerOf(Deno.stderr),
@@ -115,7 +115,7 @@ const ctx: CliContext = {
   files,
   cwd: Deno.cwd(),
   ...(home ? { homeDir: home } : {}),
-  version: VERSION,
+  version: RELEASE_TAG,
   admin: ADMIN,
   signal: interrupts(),
   serve,

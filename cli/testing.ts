@@ -2,6 +2,7 @@
 import { MemoryFiles } from "../lib/admin/testing.ts";
 import type { KubeClient } from "../lib/k8s/mod.ts";
 import { FakeKube } from "../lib/k8s/testing.ts";
+import { RELEASE_TAG } from "../lib/version/mod.ts";
 import { ADMIN, type AdminApi } from "./admin_api.ts";
 import { runCli } from "./app.ts";
 import type { CliContext, KubeTarget } from "./context.ts";
@@ -56,7 +57,7 @@ export function testCli(options: TestCliOptions = {}): TestCli {
     files,
     cwd: "/work",
     homeDir: options.homeDir ?? "/home/user",
-    version: "v4.1.6",
+    version: RELEASE_TAG,
     admin: { ...ADMIN, ...options.admin },
   };
   return {

@@ -1,11 +1,12 @@
 /**
- * The driver's two small HTTP endpoints: readiness (`GET /ready` → 200 or 503, other methods
- * 405) and metrics (any path, Prometheus text). Handlers are plain functions so they are
- * tested without a socket; {@linkcode serveHttp} binds them.
+ * The driver's small HTTP endpoints: readiness (`GET /ready` → 200 or 503, other methods
+ * 405), liveness (`/healthz` → the CSI Probe, as the livenessprobe sidecar answers it) and
+ * metrics (any path, Prometheus text). Handlers are plain functions so they are tested
+ * without a socket; {@linkcode serveHttp} binds them.
  */
 import { errorMessage } from "../lib/errors/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
-import { READINESS_PATH } from "../lib/types/mod.ts";
+import { HEALTHZ_PATH, READINESS_PATH } from "../lib/types/mod.ts";
 import type { NodeMetrics } from "./metrics.ts";
 
 /** A request handler. */
@@ -28,6 +29,39 @@ export function readinessHandler(ready: ReadinessCheck): HttpHandler {
     if (request.method !== "GET") return text(405, "method not allowed\n", { allow: "GET" });
     const ok = await ready().catch(() => false);
     return ok ? text(200, "ready\n") : text(503, "not ready\n");
+  };
+}
+
+/** Asks the CSI Identity Probe whether the plugin is ready; rejects when it cannot be asked. */
+export type CsiProbe = (timeoutMs: number) => Promise<boolean>;
+
+/** The livenessprobe sidecar's default `--probe-timeout`. */
+export const PROBE_TIMEOUT_MS = 1000;
+
+/**
+ * `/healthz` (any method), as livenessprobe answers it: 200 `ok` when the Probe says ready,
+ * 500 with the error when the Probe fails, 500 `driver responded but is not ready` when it
+ * says not ready; other paths 404.
+ */
+export function healthzHandler(
+  probe: CsiProbe,
+  logger: Logger,
+  timeoutMs = PROBE_TIMEOUT_MS,
+): HttpHandler {
+  return async (request) => {
+    if (new URL(request.url).pathname !== HEALTHZ_PATH) return text(404, "not found\n");
+    let ready: boolean;
+    try {
+      ready = await probe(timeoutMs);
+    } catch (err) {
+      logger.error("Health check failed", { error: errorMessage(err) });
+      return text(500, errorMessage(err));
+    }
+    if (!ready) {
+      logger.warn("Health check: the driver responded but is not ready");
+      return text(500, "driver responded but is not ready");
+    }
+    return text(200, "ok");
   };
 }
 

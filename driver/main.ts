@@ -14,12 +14,18 @@ import { errorMessage } from "../lib/errors/mod.ts";
 import { connectKube, type KubeClient } from "../lib/k8s/mod.ts";
 import { type Format, type Level, Logger } from "../lib/log/mod.ts";
 import { createRealHost, type Host } from "../lib/sys/mod.ts";
-import { APP_ROOT_DIR, IDENTITY, METRICS_PORT, READINESS_PORT } from "../lib/types/mod.ts";
+import {
+  APP_ROOT_DIR,
+  IDENTITY,
+  KUBELET_DIR,
+  METRICS_PORT,
+  READINESS_PORT,
+} from "../lib/types/mod.ts";
 import { QUOTA_POLICIES, type QuotaPolicy } from "../lib/xfs/mod.ts";
 import { startControllerServer } from "./controller_server.ts";
 import { startNodeController, startNodeServer } from "./node_server.ts";
 import { repairDepsOf, repairDrive, type RepairRequest } from "./repair.ts";
-import { DRIVER_VERSION } from "./version.ts";
+import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 /** The roles the binary runs. */
 export type Role = "controller" | "node-server" | "node-controller" | "repair";
@@ -43,6 +49,12 @@ export interface DriverOptions {
   loopBackingDir?: string;
   /** Seconds between drive health checks (node server). */
   healthInterval: number;
+  /** The CSI socket path on the host: set, the node server registers with the kubelet. */
+  kubeletRegistrationPath?: string;
+  /** The kubelet's plugin registration directory. */
+  pluginRegistrationPath: string;
+  /** Port of the node server's own `/healthz`; not served when unset. */
+  healthPort?: number;
   logFormat: Format;
   /** The `repair` subcommand's argument and flags (only with that role). */
   repair?: RepairRequest;
@@ -83,7 +95,7 @@ function seconds(value: string): number {
 function rootCommand(io: ProgramIo) {
   return new Command("directpv")
     .description("Driver for direct-attached drives: CSI controller and node servers")
-    .version(DRIVER_VERSION, "--version", "Print the version and exit")
+    .version(RELEASE_TAG, "--version", "Print the version and exit")
     .option("-k, --kubeconfig <path>", "Path to the kubeconfig file")
     .option("--identity <name>", "Identity (CSI driver name) of this plugin", IDENTITY)
     .option("--csi-endpoint <endpoint>", "CSI endpoint", "unix:///csi/csi.sock")
@@ -104,6 +116,16 @@ function rootCommand(io: ProgramIo) {
     .option("--app-dir <dir>", "Directory of drive mounts and the tmpfs", APP_ROOT_DIR)
     .option("--loop-backing-dir <dir>", "Only loop devices backed by files under this directory")
     .option("--health-interval <seconds>", "Seconds between drive health checks", seconds, 30)
+    .option(
+      "--kubelet-registration-path <path>",
+      "Register the node server with the kubelet, which dials the CSI socket at this host path",
+    )
+    .option(
+      "--plugin-registration-path <dir>",
+      "The kubelet's plugin registration directory (with --kubelet-registration-path)",
+      `${KUBELET_DIR}/plugins_registry`,
+    )
+    .option("--health-port <port>", "Serve the node server's /healthz (CSI Probe) here", port)
     .addOption(
       new Option("--log-format <format>", "Log format").choices(["json", "text"] as const).default(
         "json" as const,
@@ -244,11 +266,11 @@ async function startRole(
 ): Promise<Stoppable> {
   const kube = await connectKube({
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-    userAgent: `directpv/${DRIVER_VERSION}`,
+    userAgent: `directpv/${RELEASE_TAG}`,
   });
   const common = {
     endpoint: options.csiEndpoint,
-    version: DRIVER_VERSION,
+    version: RELEASE_TAG,
     listenAddress: options.listenAddress,
     readinessPort: options.readinessPort,
     removeStaleSocket,
@@ -267,6 +289,15 @@ async function startRole(
     healthIntervalMs: options.healthInterval * 1000,
     processMetrics: true,
     onFatal,
+    ...(options.kubeletRegistrationPath
+      ? {
+        kubeletRegistration: {
+          endpoint: options.kubeletRegistrationPath,
+          registrationDir: options.pluginRegistrationPath,
+        },
+      }
+      : {}),
+    ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
   });
 }
 
@@ -278,7 +309,7 @@ async function runRepair(options: DriverOptions): Promise<number> {
   try {
     const kube = await connectKube({
       ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-      userAgent: `directpv/${DRIVER_VERSION}`,
+      userAgent: `directpv/${RELEASE_TAG}`,
     });
     const host = createRealHost({ appDir: options.appDir });
     await repairDrive(repairDepsOf(nodeRole(options, kube, host, logger)), request);
@@ -293,7 +324,7 @@ async function runRepair(options: DriverOptions): Promise<number> {
 async function runRole(role: Role, options: DriverOptions): Promise<number> {
   if (role === "repair") return await runRepair(options);
   const logger = stderrLogger(options).with({ role });
-  logger.info("Starting", { version: DRIVER_VERSION, node: options.kubeNodeName });
+  logger.info("Starting", { version: RELEASE_TAG, node: options.kubeNodeName });
   let finish: (code: number) => void = () => {};
   const finished = new Promise<number>((resolve) => (finish = resolve));
   const onFatal = (err: unknown) => {

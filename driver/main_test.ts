@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { type DriverOptions, EXIT, normalizeArgs, type Role, runProgram } from "./main.ts";
-import { DRIVER_VERSION } from "./version.ts";
+import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 async function parse(argv: string[]) {
   const calls: Array<{ role: Role; options: DriverOptions }> = [];
@@ -37,6 +37,7 @@ Deno.test("runProgram() applies DirectPV's defaults", async () => {
       quota: "required",
       appDir: "/var/lib/directpv",
       healthInterval: 30,
+      pluginRegistrationPath: "/var/lib/kubelet/plugins_registry",
       logFormat: "json",
     },
   }]);
@@ -68,6 +69,10 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     "/tmp/loops",
     "--health-interval",
     "5",
+    "--kubelet-registration-path=/k/plugins/x-y/csi.sock",
+    "--plugin-registration-path",
+    "/k/plugins_registry",
+    "--health-port=9898",
     "--log-format",
     "text",
   ]);
@@ -89,6 +94,9 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     appDir: "/tmp/app",
     loopBackingDir: "/tmp/loops",
     healthInterval: 5,
+    kubeletRegistrationPath: "/k/plugins/x-y/csi.sock",
+    pluginRegistrationPath: "/k/plugins_registry",
+    healthPort: 9898,
     logFormat: "text",
   });
   assert.equal(calls[0]?.role, "controller");
@@ -128,7 +136,7 @@ Deno.test("runProgram() refuses bad usage with exit code 2", async (t) => {
 Deno.test("runProgram() prints the version", async () => {
   const { code, out, calls } = await parse(["--version"]);
   assert.equal(code, EXIT.ok);
-  assert.equal(out.trim(), DRIVER_VERSION);
+  assert.equal(out.trim(), RELEASE_TAG);
   assert.equal(calls.length, 0);
 });
 

@@ -2,7 +2,9 @@
  * The `node-server` and `node-controller` roles. The node server prepares `<app>/mnt` and the
  * read-only tmpfs `<app>/tmp`, syncs drives with devices (through the reconcile module)
  * before it reports ready, runs the drive and volume reconcilers, serves CSI Identity + Node,
- * readiness and metrics. The node controller runs the node and init-request reconcilers.
+ * readiness and metrics, and when asked registers itself with the kubelet and serves its own
+ * liveness check (no node-driver-registrar or livenessprobe sidecar needed). The node
+ * controller runs the node and init-request reconcilers.
  */
 import { errorMessage, NotFoundError } from "../lib/errors/mod.ts";
 import { readDeviceStats } from "../lib/device/mod.ts";
@@ -18,12 +20,19 @@ import {
   toLabelValue,
 } from "../lib/types/mod.ts";
 import type { QuotaPolicy } from "../lib/xfs/mod.ts";
-import { serveCsi } from "./csi/grpc_server.ts";
+import { parseEndpoint, serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
 import { nodeHandlers, type NodeServiceDeps } from "./csi/node.ts";
 import { findDriveMount, volumeUsedBytes } from "./csi/node_drive.ts";
 import { EventRecorder } from "./events.ts";
-import { type HttpServer, metricsHandler, readinessHandler, serveHttp } from "./http.ts";
+import {
+  healthzHandler,
+  type HttpServer,
+  metricsHandler,
+  readinessHandler,
+  serveHttp,
+} from "./http.ts";
+import { csiSocketProbe } from "./liveness.ts";
 import { createNodeMetrics, type DriveStatsResult } from "./metrics.ts";
 import { readinessCheck } from "./readiness.ts";
 import {
@@ -34,6 +43,7 @@ import {
   startNodeServerControllers,
 } from "./reconcile/mod.ts";
 import type { RunningServer } from "./controller_server.ts";
+import { registrationSocketPath, startKubeletRegistration } from "./registration.ts";
 
 /** What both node roles share. */
 export interface NodeRoleOptions {
@@ -66,6 +76,18 @@ export interface NodeServerOptions extends NodeRoleOptions {
   removeStaleSocket: (path: string) => Promise<void>;
   /** Called when the node cannot work (the drive sync failed); the caller stops and exits. */
   onFatal: (err: unknown) => void;
+  /** Register with the kubelet (`--kubelet-registration-path`); not registered when omitted. */
+  kubeletRegistration?: KubeletRegistrationSettings;
+  /** Serve `/healthz` on this port (`--health-port`); not served when omitted. */
+  healthPort?: number;
+}
+
+/** Where the node server registers itself with the kubelet. */
+export interface KubeletRegistrationSettings {
+  /** The CSI socket path the kubelet dials, as the host sees it. */
+  endpoint: string;
+  /** The kubelet's plugin registration directory (`<kubelet dir>/plugins_registry`). */
+  registrationDir: string;
 }
 
 function nodeInformer<T extends KubeObject>(
@@ -214,6 +236,55 @@ function startHttp(
   return { ports: { readiness: servers[0]?.port ?? 0, metrics: servers[1]?.port ?? 0 }, stop };
 }
 
+/** CSI Identity and Node on the endpoint. */
+function serveNodeCsi(
+  o: NodeServerOptions,
+  deps: NodeServiceDeps,
+  ready: () => Promise<boolean>,
+  logger: Logger,
+) {
+  return serveCsi({
+    endpoint: o.endpoint,
+    logger,
+    identity: identityHandlers({
+      name: o.identity,
+      version: o.version,
+      controllerService: false,
+      readiness: ready,
+    }),
+    node: nodeHandlers(deps),
+    removeStaleSocket: o.removeStaleSocket,
+  });
+}
+
+/** Serves `/healthz` (the CSI Probe on our own socket) when a health port is set. */
+function serveHealthz(o: NodeServerOptions, logger: Logger): HttpServer | undefined {
+  if (o.healthPort === undefined) return undefined;
+  return serveHttp({
+    hostname: o.listenAddress,
+    port: o.healthPort,
+    handler: healthzHandler(csiSocketProbe(parseEndpoint(o.endpoint)), logger),
+    logger,
+    name: "healthz",
+  });
+}
+
+/** Starts the kubelet registration when asked for; a no-op stopper otherwise. */
+async function registerWithKubelet(
+  o: NodeServerOptions,
+  logger: Logger,
+): Promise<{ stop(): Promise<void> }> {
+  const settings = o.kubeletRegistration;
+  if (!settings) return { stop: () => Promise.resolve() };
+  return await startKubeletRegistration({
+    driverName: o.identity,
+    endpoint: settings.endpoint,
+    socketPath: o.host.paths.host(registrationSocketPath(settings.registrationDir, o.identity)),
+    fs: o.host.fs,
+    logger,
+  });
+}
+
 /** Starts the node-server role. */
 export async function startNodeServer(o: NodeServerOptions): Promise<RunningServer> {
   const logger = o.logger.with({ component: "node-server", node: o.nodeName });
@@ -237,34 +308,33 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningServ
     if (!stopping) o.onFatal(err);
   });
   const ready = readinessCheck({ kube: o.kube, conditions: [() => synced] });
-  const http = startHttp(o, ready, deps, logger);
-  const csi = await serveCsi({
-    endpoint: o.endpoint,
-    logger,
-    identity: identityHandlers({
-      name: o.identity,
-      version: o.version,
-      controllerService: false,
-      readiness: ready,
-    }),
-    node: nodeHandlers(deps),
-    removeStaleSocket: o.removeStaleSocket,
-  }).catch(async (err) => {
+  // Started in order, stopped in reverse: the kubelet registration goes first, the drive
+  // controllers last.
+  const parts: Array<{ stop(): Promise<void> }> = [controllers];
+  const ports: Record<string, number> = {};
+  const stop = async () => {
     stopping = true;
-    await http.stop();
-    await controllers.stop();
-    throw err;
-  });
-  return {
-    ports: http.ports,
-    socketPath: csi.socketPath,
-    stop: async () => {
-      stopping = true;
-      await csi.stop();
-      await http.stop();
-      await controllers.stop();
-    },
+    for (const part of [...parts].reverse()) await part.stop();
   };
+  try {
+    const http = startHttp(o, ready, deps, logger);
+    parts.push(http);
+    Object.assign(ports, http.ports);
+    const csi = await serveNodeCsi(o, deps, ready, logger);
+    parts.push(csi);
+    // Stopped before the CSI server, so no probe of ours is connected while it shuts down.
+    const healthz = serveHealthz(o, logger);
+    if (healthz) {
+      parts.push({ stop: () => healthz.shutdown() });
+      ports["healthz"] = healthz.port;
+    }
+    // Registered only once the CSI socket listens: the kubelet dials it right away.
+    parts.push(await registerWithKubelet(o, logger));
+    return { ports, socketPath: csi.socketPath, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }
 
 /** A running node controller. */

@@ -191,12 +191,17 @@ function addService<M>(
   server.addService(def, impl);
 }
 
-function bind(server: grpc.Server, socketPath: string): Promise<void> {
+/**
+ * Makes `server` listen on the unix socket `socketPath` (`what` names it in the error).
+ *
+ * @throws {UnavailableError} when the socket cannot be listened on
+ */
+export function bindUnix(server: grpc.Server, socketPath: string, what = "CSI"): Promise<void> {
   return new Promise((resolve, reject) => {
     server.bindAsync(`unix:${socketPath}`, grpc.ServerCredentials.createInsecure(), (err) => {
       if (!err) return resolve();
       reject(
-        new UnavailableError(`Cannot listen on CSI socket "${socketPath}": ${err.message}`, {
+        new UnavailableError(`Cannot listen on ${what} socket "${socketPath}": ${err.message}`, {
           cause: err,
         }),
       );
@@ -222,7 +227,7 @@ export async function serveCsi(options: CsiServerOptions): Promise<CsiServer> {
   if (options.controller) addService(server, calls, ControllerDefinition, options.controller);
   if (options.node) addService(server, calls, NodeDefinition, options.node);
   await options.removeStaleSocket(socketPath);
-  await bind(server, socketPath);
+  await bindUnix(server, socketPath);
   const services = ["Identity", options.controller && "Controller", options.node && "Node"];
   logger.info("CSI server listening", {
     endpoint: socketPath,

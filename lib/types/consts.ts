@@ -25,6 +25,10 @@ export const KUBELET_DIR = "/var/lib/kubelet";
 export const METRICS_PORT = 10443;
 export const READINESS_PORT = 30443;
 export const READINESS_PATH = "/ready";
+/** Liveness port of the node-server pods (livenessprobe's or the node server's own). */
+export const HEALTHZ_PORT = 9898;
+/** Path of the liveness check. */
+export const HEALTHZ_PATH = "/healthz";
 
 /** Drives smaller than this are denied with `Too small`. */
 export const MIN_DRIVE_SIZE = 512 * 1024 * 1024;
