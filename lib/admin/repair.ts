@@ -1,6 +1,7 @@
 /**
  * `repair` (reference §1.13): one Job per drive that runs `repair` on the drive's node with the
- * node-server's image, security context and scheduling settings.
+ * node-server's image, security context, scheduling settings, environment, host network and
+ * the node-server flags that decide which devices it may use and how it treats quota.
  */
 import type { AnyObject, KubeClient } from "../k8s/mod.ts";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
@@ -37,10 +38,34 @@ export interface RepairArgs {
 export interface NodeServerPodTemplate {
   image: string;
   command?: string[];
+  /** The node server's flags a repair runs with too (see {@link REPAIR_NODE_FLAGS}). */
+  nodeFlags: string[];
+  env?: AnyObject[];
   securityContext?: AnyObject;
+  hostNetwork?: boolean;
   tolerations?: AnyObject[];
   imagePullSecrets?: AnyObject[];
   annotations?: Record<string, string>;
+}
+
+/**
+ * Node-server flags that change what a repair may touch and how it mounts the drive again:
+ * loop devices admitted (and only those backed under a directory), the quota policy.
+ */
+export const REPAIR_NODE_FLAGS = ["--allow-loop-devices", "--loop-backing-dir", "--quota"];
+
+/** The {@link REPAIR_NODE_FLAGS} among a container's args, each as one `--flag[=value]`. */
+export function repairNodeFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  args.forEach((arg, i) => {
+    const name = arg.split("=", 1)[0] as string;
+    if (!REPAIR_NODE_FLAGS.includes(name)) return;
+    const takesValue = name !== "--allow-loop-devices";
+    const next = args[i + 1];
+    if (takesValue && !arg.includes("=") && next !== undefined) out.push(`${name}=${next}`);
+    else out.push(arg);
+  });
+  return out;
 }
 
 /** Reads the settings repair jobs copy from the node-server DaemonSet. */
@@ -56,7 +81,10 @@ export function podTemplateOf(daemonSet: AnyObject): NodeServerPodTemplate {
   return {
     image: container.image,
     ...(container.command ? { command: container.command } : {}),
+    nodeFlags: repairNodeFlags(container.args ?? []),
+    ...(container.env ? { env: container.env } : {}),
     ...(container.securityContext ? { securityContext: container.securityContext } : {}),
+    ...(pod?.spec?.hostNetwork ? { hostNetwork: true } : {}),
     ...(pod?.spec?.tolerations ? { tolerations: pod.spec.tolerations } : {}),
     ...(pod?.spec?.imagePullSecrets ? { imagePullSecrets: pod.spec.imagePullSecrets } : {}),
     ...(pod?.metadata?.annotations ? { annotations: pod.metadata.annotations } : {}),
@@ -87,7 +115,9 @@ function repairContainer(
       ...(args.force ? ["--force"] : []),
       ...(args.disablePrefetch ? ["--disable-prefetch"] : []),
       ...(args.dryRun ? ["--dry-run"] : []),
+      ...template.nodeFlags,
     ],
+    ...(template.env ? { env: template.env } : {}),
     ...(template.securityContext ? { securityContext: template.securityContext } : {}),
     volumeMounts: MOUNTS.map((m) => ({
       name: m.name,
@@ -119,6 +149,7 @@ export function repairJob(
           nodeSelector: { [LABELS.node]: nodeOf(drive) },
           serviceAccountName: IDENTITY,
           restartPolicy: "Never",
+          ...(template.hostNetwork ? { hostNetwork: true } : {}),
           ...(template.tolerations ? { tolerations: template.tolerations } : {}),
           ...(template.imagePullSecrets ? { imagePullSecrets: template.imagePullSecrets } : {}),
           containers: [repairContainer(drive, template, args)],

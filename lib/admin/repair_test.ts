@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FailedPreconditionError } from "../errors/mod.ts";
-import { defaultInstallArgs, installObjects } from "../install/mod.ts";
+import { defaultInstallArgs, type InstallArgs, installObjects } from "../install/mod.ts";
 import type { AnyObject } from "../k8s/mod.ts";
 import { FakeKube } from "../k8s/testing.ts";
 import { NAMESPACE } from "../types/mod.ts";
@@ -10,12 +10,13 @@ import { NoMatchingResourcesError } from "./types.ts";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";
 
-function nodeServer(): AnyObject {
+function nodeServer(overrides: Partial<InstallArgs> = {}): AnyObject {
   const args = {
-    ...defaultInstallArgs("v4.1.6"),
+    ...defaultInstallArgs("v4.2.0"),
     tolerations: [{ key: "k", operator: "Exists" as const, effect: "NoSchedule" as const }],
     imagePullSecrets: ["regcred"],
     apparmorProfile: "directpv",
+    ...overrides,
   };
   return installObjects(args).find((o) => o.kind === "DaemonSet") as unknown as AnyObject;
 }
@@ -39,8 +40,10 @@ Deno.test("repairJob() has the shape DirectPV's repair jobs have", () => {
     "localhost/directpv",
   );
   const [container] = pod.containers;
-  assert.equal(container.image, "quay.io/minio/directpv:v4.1.6");
+  assert.equal(container.image, "ghcr.io/directpv/directpv:v4.2.0");
   assert.deepEqual(container.args, ["repair", A, "--kube-node-name=node1", "--force", "--dry-run"]);
+  assert.deepEqual(container.env.map((e: AnyObject) => e.name), ["KUBE_NODE_NAME", "CSI_ENDPOINT"]);
+  assert.equal(pod.hostNetwork, undefined);
   assert.ok(container.securityContext.privileged);
   assert.equal(container.terminationMessagePath, "/var/log/repair-termination-log");
   assert.deepEqual(
@@ -62,6 +65,43 @@ Deno.test("repairJob() has the shape DirectPV's repair jobs have", () => {
     "/dev",
     "/run/udev/data",
   ]);
+});
+
+Deno.test("repairJob() carries the node server's loop-device and quota flags", () => {
+  const drive = makeDrive({ id: A, node: "node1", name: "loop3" });
+  const ds = nodeServer({ allowLoopDevices: true, quota: "best-effort" });
+  const job = repairJob(drive, podTemplateOf(ds), {});
+  assert.deepEqual(job.spec.template.spec.containers[0].args, [
+    "repair",
+    A,
+    "--kube-node-name=node1",
+    "--allow-loop-devices",
+    "--quota=best-effort",
+  ]);
+});
+
+Deno.test("podTemplateOf() reads flags and settings a cluster patched into the DaemonSet", () => {
+  const ds = nodeServer();
+  const pod = ds.spec.template.spec;
+  pod.hostNetwork = true;
+  const server = pod.containers.find((c: AnyObject) => c.name === "node-server");
+  server.args.push("--allow-loop-devices", "--loop-backing-dir=/loops/$(KUBE_NODE_NAME)");
+  server.args.push("--quota", "best-effort", "--metrics-port=1");
+  server.env.push({ name: "KUBERNETES_SERVICE_HOST", value: "127.0.0.1" });
+  const template = podTemplateOf(ds);
+  assert.deepEqual(template.nodeFlags, [
+    "--allow-loop-devices",
+    "--loop-backing-dir=/loops/$(KUBE_NODE_NAME)",
+    "--quota=best-effort",
+  ]);
+  const job = repairJob(makeDrive({ id: A, node: "node1", name: "loop3" }), template, {});
+  const spec = job.spec.template.spec;
+  assert.ok(spec.hostNetwork === true, "the host network when the node server has it");
+  assert.deepEqual(spec.containers[0].env.map((e: AnyObject) => e.name), [
+    "KUBE_NODE_NAME",
+    "CSI_ENDPOINT",
+    "KUBERNETES_SERVICE_HOST",
+  ], "KUBE_NODE_NAME expands $(KUBE_NODE_NAME) in the carried flags");
 });
 
 Deno.test("repair() creates one job per known drive and skips existing jobs", async () => {
