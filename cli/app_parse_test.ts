@@ -246,6 +246,7 @@ Deno.test("parse: install flags", async () => {
     "--allow-loop-devices",
     "--quota",
     "best-effort",
+    "--node-driver-registrar",
     "--dry-run",
   ) as { args: Record<string, unknown>; dryRun: boolean; audit: unknown };
   assert.ok(args.dryRun);
@@ -268,6 +269,7 @@ Deno.test("parse: install flags", async () => {
     allowLoopDevices: true,
     quota: "best-effort",
     kubeletDir: "/var/lib/kubelet",
+    registrarSidecars: true,
   });
   const { files: _files, ...audit } = args.audit as Record<string, unknown>;
   assert.deepEqual(audit, {

@@ -12,13 +12,10 @@ import {
   renderManifests,
 } from "../lib/install/mod.ts";
 
-/** The image version the checked-in manifests reference (the Dockerfile's default tag). */
-export const MANIFEST_IMAGE_VERSION = "dev";
-
-/** The files of `manifests/`, as lib/install generates them. */
+/** The files of `manifests/`, as lib/install generates them with the release's defaults. */
 export function generatedManifests(): ManifestFile[] {
   return [
-    ...renderManifests(installObjects(defaultInstallArgs(MANIFEST_IMAGE_VERSION))),
+    ...renderManifests(installObjects(defaultInstallArgs())),
     ...monitoringManifests(),
   ];
 }

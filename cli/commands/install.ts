@@ -2,6 +2,8 @@
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
 import type { InstalledObject } from "../../lib/admin/mod.ts";
 import {
+  DEFAULT_ORG,
+  DEFAULT_REGISTRY,
   defaultInstallArgs,
   imageTagOf,
   type InstallArgs,
@@ -35,6 +37,7 @@ export interface InstallFlags {
   declarative?: boolean | undefined;
   allowLoopDevices?: boolean | undefined;
   quota?: string | undefined;
+  nodeDriverRegistrar?: boolean | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -84,6 +87,7 @@ export function installArgsFrom(
     allowLoopDevices: !!flags.allowLoopDevices,
     quota: parseQuota(flags.quota),
     kubeletDir: env["KUBELET_DIR_PATH"] || base.kubeletDir,
+    registrarSidecars: !!flags.nodeDriverRegistrar,
   };
 }
 
@@ -130,8 +134,8 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
       "Tolerations of the node server (KEY[=VALUE]:EFFECT,..)",
       collect,
     )
-    .option("--registry <registry>", "Image registry", "quay.io")
-    .option("--org <org>", "Image organization", "minio")
+    .option("--registry <registry>", "Image registry", DEFAULT_REGISTRY)
+    .option("--org <org>", "Image organization", DEFAULT_ORG)
     .option("--image <image>", `Driver image name:tag (default "directpv:${rt.ctx.version}")`)
     .option(
       "--image-pull-secrets <secrets>",
@@ -150,6 +154,10 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
     .option("--openshift", "Use OpenShift sidecar images")
     .option("--allow-loop-devices", "Let the node server use loop devices (test clusters)")
     .option("--quota <mode>", "XFS project quota: required|best-effort", "required")
+    .option(
+      "--node-driver-registrar",
+      "Register with the kubelet through the node-driver-registrar and livenessprobe sidecars",
+    )
     .option("--dry-run", "Send every write as a server-side dry run; nothing is persisted")
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())
     .action(async (opts) => {

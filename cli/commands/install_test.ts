@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { parseAllDocuments } from "yaml";
 import { NAMESPACE } from "../../lib/types/mod.ts";
+import { RELEASE_TAG } from "../../lib/version/mod.ts";
 import { testCli } from "../testing.ts";
 
 Deno.test("install -o yaml prints valid YAML documents separated by ---, touching no cluster", async () => {
@@ -67,4 +68,40 @@ Deno.test("install prints per-object progress lines when stderr is not a termina
   const quiet = testCli();
   await quiet.run("--quiet", "install");
   assert.equal(quiet.stderr(), "");
+});
+
+Deno.test("install -o yaml names our images and the official sidecars, no quay.io/minio one", async () => {
+  const cli = testCli();
+  assert.equal(await cli.run("install", "-o", "yaml"), 0);
+  const images = [...cli.stdout().matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(images, [
+    `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
+    `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
+    "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0",
+    "registry.k8s.io/sig-storage/csi-resizer:v2.2.0",
+    `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
+  ]);
+  assert.doesNotMatch(cli.stdout(), /quay\.io\/minio/);
+  assert.doesNotMatch(cli.stdout(), /node-driver-registrar|livenessprobe/);
+});
+
+Deno.test("install -o yaml uses MinIO's images and DirectPV's sidecars only when asked", async () => {
+  const cli = testCli();
+  const flags = ["--registry", "quay.io", "--org", "minio", "--image", "directpv:v4.1.6"];
+  assert.equal(await cli.run("install", "-o", "yaml", ...flags, "--node-driver-registrar"), 0);
+  const images = [...cli.stdout().matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(images, [
+    "quay.io/minio/csi-node-driver-registrar:v2.16.0-0",
+    "quay.io/minio/directpv:v4.1.6",
+    "quay.io/minio/directpv:v4.1.6",
+    "quay.io/minio/livenessprobe:v2.18.0-0",
+    "quay.io/minio/csi-provisioner:v6.2.0-0",
+    "quay.io/minio/csi-resizer:v2.1.0-0",
+    "quay.io/minio/directpv:v4.1.6",
+  ]);
+  assert.doesNotMatch(
+    cli.stdout(),
+    /--plugin-registration-path/,
+    "the node server does not register",
+  );
 });

@@ -28,6 +28,7 @@ import {
 import { NotFoundError } from "../../lib/errors/mod.ts";
 import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { LABELS, NAMESPACE } from "../../lib/types/mod.ts";
+import { RELEASE_TAG } from "../../lib/version/mod.ts";
 import { startCluster } from "../cluster/mod.ts";
 import { run, testGate } from "../lib/mod.ts";
 
@@ -96,10 +97,13 @@ Deno.test({
 });
 
 async function installSteps(t: Deno.TestContext): Promise<void> {
-  await t.step("--version", async () => assert.match(await ok("--version"), /^v\d+\.\d+\.\d+/));
-  await t.step("install -o yaml prints valid documents", async () => {
-    const docs = parseAllDocuments(await ok("install", "-o", "yaml"));
+  await t.step("--version", async () => assert.equal((await ok("--version")).trim(), RELEASE_TAG));
+  await t.step("install -o yaml prints valid documents naming our images only", async () => {
+    const yaml = await ok("install", "-o", "yaml");
+    const docs = parseAllDocuments(yaml);
     assert.ok(Array.isArray(docs) && docs.length >= 14);
+    assert.doesNotMatch(yaml, /quay\.io\/minio/, "no MinIO image by default");
+    assert.match(yaml, new RegExp(`image: ghcr\\.io/directpv/directpv:${RELEASE_TAG}\n`));
   });
   await t.step("install --dry-run persists nothing", async () => {
     const before = await kube.daemonSets.listAll({ namespace: NAMESPACE }).catch(() => []);

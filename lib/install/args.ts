@@ -1,6 +1,7 @@
 /** Install arguments, their defaults (reference §1.3, §5.3) and image references. */
 import { InvalidArgumentError } from "../errors/mod.ts";
 import { KUBELET_DIR } from "../types/mod.ts";
+import { RELEASE_TAG } from "../version/mod.ts";
 import type { Toleration } from "./k8s_objects.ts";
 
 /** How the node server treats XFS project quota. */
@@ -22,7 +23,7 @@ export interface ExistingSelectors {
 
 /** Everything the installed objects depend on. */
 export interface InstallArgs {
-  /** Driver image `name:tag` under registry/org (`directpv:v4.1.6`). */
+  /** Driver image `name:tag` under registry/org (`directpv:v4.2.0`). */
   image: string;
   /** Tag recorded in the `directpv.min.io/image-tag` annotation. */
   imageTag: string;
@@ -45,6 +46,11 @@ export interface InstallArgs {
   quota: QuotaMode;
   /** Kubelet root directory on the nodes (`KUBELET_DIR_PATH`). */
   kubeletDir: string;
+  /**
+   * DirectPV's node-server layout: the node-driver-registrar and livenessprobe sidecars
+   * register the plugin and serve `/healthz`. Off: the node server does both itself.
+   */
+  registrarSidecars: boolean;
   existingSelectors?: ExistingSelectors;
 }
 
@@ -53,14 +59,39 @@ export const DEFAULT_KUBE_VERSION: KubeVersion = { major: 1, minor: 35 };
 /** The Kubernetes minor versions DirectPV supports (outside, install warns). */
 export const SUPPORTED_MINOR_RANGE = { min: 18, max: 36 } as const;
 
-/** The sidecars: repository name and tag of each, and the OpenShift replacement. */
+/** Registry and org of the driver image this repository builds (`ghcr.io/directpv/directpv`). */
+export const DEFAULT_REGISTRY = "ghcr.io";
+export const DEFAULT_ORG = "directpv";
+/** Repository name of the driver image under registry and org. */
+export const DRIVER_IMAGE_NAME = "directpv";
+/** Registry and org of MinIO's images: its Go driver and the sidecars it rebuilds. */
+export const MINIO_REGISTRY = "quay.io";
+export const MINIO_ORG = "minio";
+/** Where the kubernetes-csi project publishes its official sidecar images. */
+export const OFFICIAL_SIDECAR_REPO = "registry.k8s.io/sig-storage";
+
+/**
+ * The official kubernetes-csi releases of the sidecars (all on Kubernetes 1.36 libraries).
+ * csi-provisioner and csi-resizer are the versions `harness/tools/build.sh` builds and the
+ * tests run (a unit test fails when the two drift apart).
+ */
 export const SIDECAR_IMAGES = {
+  csiProvisioner: { name: "csi-provisioner", tag: "v6.3.0" },
+  /** The last provisioner line that runs on Kubernetes before 1.20. */
+  csiProvisionerLegacyKube: { name: "csi-provisioner", tag: "v2.2.0" },
+  nodeDriverRegistrar: { name: "csi-node-driver-registrar", tag: "v2.17.0" },
+  livenessProbe: { name: "livenessprobe", tag: "v2.19.0" },
+  csiResizer: { name: "csi-resizer", tag: "v2.2.0" },
+} as const;
+
+/** MinIO DirectPV v4.1.6's sidecars, rebuilt by MinIO and published under `quay.io/minio`. */
+export const MINIO_SIDECAR_IMAGES: Readonly<Record<Sidecar, { name: string; tag: string }>> = {
   csiProvisioner: { name: "csi-provisioner", tag: "v6.2.0-0" },
   csiProvisionerLegacyKube: { name: "csi-provisioner", tag: "v2.2.0-go1.18" },
   nodeDriverRegistrar: { name: "csi-node-driver-registrar", tag: "v2.16.0-0" },
   livenessProbe: { name: "livenessprobe", tag: "v2.18.0-0" },
   csiResizer: { name: "csi-resizer", tag: "v2.1.0-0" },
-} as const;
+};
 
 const OPENSHIFT_REPO = "registry.redhat.io/openshift4";
 const OPENSHIFT_TAG = "v4.15";
@@ -90,7 +121,16 @@ export function driverImage(args: InstallArgs): string {
   return joinImage(args.registry, args.org, args.image);
 }
 
-/** The image reference of a sidecar, honouring `--openshift` and the Kubernetes version. */
+function isRegistryOrg(args: InstallArgs, registry: string, org: string): boolean {
+  return joinImage(args.registry, args.org) === joinImage(registry, org);
+}
+
+/**
+ * The image reference of a sidecar. With the default registry and org, the official
+ * kubernetes-csi image; with `quay.io/minio`, MinIO's rebuild DirectPV v4.1.6 runs; with any
+ * other registry or org (a mirror), the official name and tag under it; with `--openshift`,
+ * Red Hat's. Kubernetes before 1.20 gets the older provisioner.
+ */
 export function sidecarImage(
   args: InstallArgs,
   sidecar: Exclude<Sidecar, "csiProvisionerLegacyKube">,
@@ -98,23 +138,31 @@ export function sidecarImage(
   if (args.openshift) return `${OPENSHIFT_REPO}/${OPENSHIFT_IMAGES[sidecar]}:${OPENSHIFT_TAG}`;
   const oldKube = args.kubeVersion.major === 1 && args.kubeVersion.minor < 20;
   const which = sidecar === "csiProvisioner" && oldKube ? "csiProvisionerLegacyKube" : sidecar;
+  if (isRegistryOrg(args, MINIO_REGISTRY, MINIO_ORG)) {
+    const { name, tag } = MINIO_SIDECAR_IMAGES[which];
+    return joinImage(MINIO_REGISTRY, MINIO_ORG, `${name}:${tag}`);
+  }
   const { name, tag } = SIDECAR_IMAGES[which];
-  return joinImage(args.registry, args.org, `${name}:${tag}`);
+  const repo = isRegistryOrg(args, DEFAULT_REGISTRY, DEFAULT_ORG)
+    ? OFFICIAL_SIDECAR_REPO
+    : joinImage(args.registry, args.org);
+  return joinImage(repo, `${name}:${tag}`);
 }
 
 /**
- * DirectPV's install defaults for a given release: image `directpv:<version>` on
- * `quay.io/minio`, Kubernetes 1.35, kubelet in `/var/lib/kubelet`, quota required.
+ * The install defaults for a release: image `directpv:<version>` on `ghcr.io/directpv`,
+ * Kubernetes 1.35, kubelet in `/var/lib/kubelet`, quota required, the node server registering
+ * itself with the kubelet (no registrar sidecar).
  *
- * @example defaultInstallArgs("v4.1.6").image === "directpv:v4.1.6"
+ * @example defaultInstallArgs("v4.2.0").image === "directpv:v4.2.0"
  */
-export function defaultInstallArgs(version: string): InstallArgs {
-  const image = `directpv:${version}`;
+export function defaultInstallArgs(version: string = RELEASE_TAG): InstallArgs {
+  const image = `${DRIVER_IMAGE_NAME}:${version}`;
   return {
     image,
     imageTag: imageTagOf(image),
-    registry: "quay.io",
-    org: "minio",
+    registry: DEFAULT_REGISTRY,
+    org: DEFAULT_ORG,
     imagePullSecrets: [],
     nodeSelector: {},
     tolerations: [],
@@ -126,6 +174,7 @@ export function defaultInstallArgs(version: string): InstallArgs {
     allowLoopDevices: false,
     quota: "required",
     kubeletDir: KUBELET_DIR,
+    registrarSidecars: false,
   };
 }
 

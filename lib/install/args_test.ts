@@ -10,13 +10,14 @@ import {
   parseKubeVersion,
   sidecarImage,
 } from "./mod.ts";
+import { RELEASE_TAG } from "../version/mod.ts";
 
-Deno.test("defaultInstallArgs() uses DirectPV's defaults", () => {
-  assert.deepEqual(defaultInstallArgs("v4.1.6"), {
-    image: "directpv:v4.1.6",
-    imageTag: "v4.1.6",
-    registry: "quay.io",
-    org: "minio",
+Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", () => {
+  const expected = {
+    image: "directpv:v4.2.0",
+    imageTag: "v4.2.0",
+    registry: "ghcr.io",
+    org: "directpv",
     imagePullSecrets: [],
     nodeSelector: {},
     tolerations: [],
@@ -28,6 +29,13 @@ Deno.test("defaultInstallArgs() uses DirectPV's defaults", () => {
     allowLoopDevices: false,
     quota: "required",
     kubeletDir: "/var/lib/kubelet",
+    registrarSidecars: false,
+  };
+  assert.deepEqual(defaultInstallArgs("v4.2.0"), expected);
+  assert.deepEqual(defaultInstallArgs(), {
+    ...expected,
+    image: `directpv:${RELEASE_TAG}`,
+    imageTag: RELEASE_TAG,
   });
 });
 
@@ -42,37 +50,63 @@ Deno.test("imageTagOf() takes the tag after the last ':' without a '/'", async (
 });
 
 Deno.test("driverImage() joins registry, org and image", () => {
-  const args = defaultInstallArgs("v4.1.6");
-  assert.equal(driverImage(args), "quay.io/minio/directpv:v4.1.6");
-  assert.equal(driverImage({ ...args, registry: "", org: "" }), "directpv:v4.1.6");
+  const args = defaultInstallArgs("v4.2.0");
+  assert.equal(driverImage(args), "ghcr.io/directpv/directpv:v4.2.0");
+  assert.equal(driverImage({ ...args, registry: "", org: "" }), "directpv:v4.2.0");
   assert.equal(
     driverImage({ ...args, registry: "localhost:5000/", org: "me" }),
-    "localhost:5000/me/directpv:v4.1.6",
+    "localhost:5000/me/directpv:v4.2.0",
+  );
+  assert.equal(
+    driverImage({ ...args, registry: "quay.io", org: "minio", image: "directpv:v4.1.6" }),
+    "quay.io/minio/directpv:v4.1.6",
+    "MinIO's driver when asked for",
   );
 });
 
-Deno.test("sidecarImage() picks tags by Kubernetes version and OpenShift", async (t) => {
-  const args = defaultInstallArgs("v4.1.6");
-  await t.step("defaults", () => {
-    assert.equal(sidecarImage(args, "csiProvisioner"), "quay.io/minio/csi-provisioner:v6.2.0-0");
+Deno.test("sidecarImage() picks the official, MinIO's or a mirror's sidecars", async (t) => {
+  const args = defaultInstallArgs("v4.2.0");
+  const official = "registry.k8s.io/sig-storage";
+  await t.step("defaults: the official kubernetes-csi releases", () => {
+    assert.equal(sidecarImage(args, "csiProvisioner"), `${official}/csi-provisioner:v6.3.0`);
     assert.equal(
       sidecarImage(args, "nodeDriverRegistrar"),
-      "quay.io/minio/csi-node-driver-registrar:v2.16.0-0",
+      `${official}/csi-node-driver-registrar:v2.17.0`,
     );
-    assert.equal(sidecarImage(args, "livenessProbe"), "quay.io/minio/livenessprobe:v2.18.0-0");
-    assert.equal(sidecarImage(args, "csiResizer"), "quay.io/minio/csi-resizer:v2.1.0-0");
+    assert.equal(sidecarImage(args, "livenessProbe"), `${official}/livenessprobe:v2.19.0`);
+    assert.equal(sidecarImage(args, "csiResizer"), `${official}/csi-resizer:v2.2.0`);
   });
   await t.step("old provisioner before Kubernetes 1.20", () => {
     const old = { ...args, kubeVersion: { major: 1, minor: 19 } };
+    assert.equal(sidecarImage(old, "csiProvisioner"), `${official}/csi-provisioner:v2.2.0`);
+    assert.equal(sidecarImage(old, "csiResizer"), `${official}/csi-resizer:v2.2.0`);
+  });
+  await t.step("quay.io/minio: MinIO's rebuilds, as DirectPV v4.1.6 runs them", () => {
+    const minio = { ...args, registry: "quay.io", org: "minio" };
+    assert.equal(sidecarImage(minio, "csiProvisioner"), "quay.io/minio/csi-provisioner:v6.2.0-0");
+    assert.equal(
+      sidecarImage(minio, "nodeDriverRegistrar"),
+      "quay.io/minio/csi-node-driver-registrar:v2.16.0-0",
+    );
+    assert.equal(sidecarImage(minio, "livenessProbe"), "quay.io/minio/livenessprobe:v2.18.0-0");
+    assert.equal(sidecarImage(minio, "csiResizer"), "quay.io/minio/csi-resizer:v2.1.0-0");
+    const old = { ...minio, kubeVersion: { major: 1, minor: 19 } };
     assert.equal(
       sidecarImage(old, "csiProvisioner"),
       "quay.io/minio/csi-provisioner:v2.2.0-go1.18",
     );
-    assert.equal(sidecarImage(old, "csiResizer"), "quay.io/minio/csi-resizer:v2.1.0-0");
   });
-  await t.step("registry and org apply to sidecars", () => {
+  await t.step("another registry or org: the official images mirrored there", () => {
     const mine = { ...args, registry: "reg.local", org: "ops" };
-    assert.equal(sidecarImage(mine, "csiResizer"), "reg.local/ops/csi-resizer:v2.1.0-0");
+    assert.equal(sidecarImage(mine, "csiResizer"), "reg.local/ops/csi-resizer:v2.2.0");
+    const org = { ...args, org: "mirror" };
+    assert.equal(sidecarImage(org, "csiProvisioner"), "ghcr.io/mirror/csi-provisioner:v6.3.0");
+    const slash = { ...args, registry: "ghcr.io/", org: "directpv/" };
+    assert.equal(
+      sidecarImage(slash, "csiProvisioner"),
+      `${official}/csi-provisioner:v6.3.0`,
+      "the default registry and org, however written",
+    );
   });
   await t.step("openshift", () => {
     const os = { ...args, openshift: true };
@@ -87,7 +121,7 @@ Deno.test("sidecarImage() picks tags by Kubernetes version and OpenShift", async
     );
     assert.equal(sidecarImage(os, "livenessProbe"), `${repo}/ose-csi-livenessprobe-rhel8:v4.15`);
     assert.equal(sidecarImage(os, "csiResizer"), `${repo}/ose-csi-external-resizer-rhel8:v4.15`);
-    assert.equal(driverImage(os), "quay.io/minio/directpv:v4.1.6");
+    assert.equal(driverImage(os), "ghcr.io/directpv/directpv:v4.2.0");
   });
 });
 

@@ -3,6 +3,8 @@ import {
   APP_ROOT_DIR,
   CLI_NAME,
   GROUP,
+  HEALTHZ_PATH,
+  HEALTHZ_PORT,
   IDENTITY,
   LABELS,
   LEGACY_APP_ROOT_DIR,
@@ -56,12 +58,8 @@ export const LEGACY_CONTROLLER = "legacy-controller";
 
 /** Verbosity passed to every container. */
 export const LOG_LEVEL = 3;
-/** Port of the liveness-probe sidecar. */
-export const HEALTHZ_PORT = 9898;
 /** Name of the liveness port. */
 export const HEALTHZ_PORT_NAME = "healthz";
-/** Path of the liveness check. */
-export const HEALTHZ_PATH = "/healthz";
 /** Name of the readiness port. */
 export const READINESS_PORT_NAME = "readinessport";
 /** CSI endpoint inside the pods. */
@@ -72,7 +70,7 @@ export const CSI_DIR = "/csi";
 export const SOCKET_FILE = "/csi.sock";
 /** Volume holding the CSI socket. */
 export const SOCKET_DIR_VOLUME = "socket-dir";
-export { METRICS_PORT, READINESS_PORT };
+export { HEALTHZ_PATH, HEALTHZ_PORT, METRICS_PORT, READINESS_PORT };
 
 /** `KUBE_NODE_NAME` from the pod's node name. */
 export const KUBE_NODE_NAME_ENV: EnvVar = {
@@ -137,7 +135,7 @@ export function readinessProbe(): Probe {
   };
 }
 
-/** Liveness probe: GET `/healthz` on `healthz` (served by the liveness-probe sidecar). */
+/** Liveness probe: GET `/healthz` on `healthz` (the node server's own, or livenessprobe's). */
 export function livenessProbe(): Probe {
   return { httpGet: { path: HEALTHZ_PATH, port: HEALTHZ_PORT_NAME }, ...PROBE_TIMING };
 }

@@ -1,12 +1,12 @@
 import assert from "node:assert/strict";
 import { controllerDeployment, defaultInstallArgs, type InstallArgs } from "./mod.ts";
 
-const ARGS = defaultInstallArgs("v4.1.6");
+const ARGS = defaultInstallArgs("v4.2.0");
 
-Deno.test("controllerDeployment() has DirectPV's containers and args", () => {
+Deno.test("controllerDeployment() has DirectPV's containers and args, with our images", () => {
   const d = controllerDeployment(ARGS);
   assert.deepEqual(d.spec.template.spec.containers.map((c) => [c.name, c.image, c.args]), [
-    ["csi-provisioner", "quay.io/minio/csi-provisioner:v6.2.0-0", [
+    ["csi-provisioner", "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0", [
       "--v=3",
       "--timeout=300s",
       "--csi-address=$(CSI_ENDPOINT)",
@@ -14,13 +14,13 @@ Deno.test("controllerDeployment() has DirectPV's containers and args", () => {
       "--feature-gates=Topology=true",
       "--strict-topology",
     ]],
-    ["csi-resizer", "quay.io/minio/csi-resizer:v2.1.0-0", [
+    ["csi-resizer", "registry.k8s.io/sig-storage/csi-resizer:v2.2.0", [
       "--v=3",
       "--timeout=300s",
       "--csi-address=$(CSI_ENDPOINT)",
       "--leader-election",
     ]],
-    ["controller", "quay.io/minio/directpv:v4.1.6", [
+    ["controller", "ghcr.io/directpv/directpv:v4.2.0", [
       "controller",
       "--identity=directpv-min-io",
       "-v=3",
@@ -43,7 +43,7 @@ Deno.test("controllerDeployment() shape: replicas, strategy, selector, socket di
   const d = controllerDeployment(ARGS);
   assert.equal(d.metadata.name, "controller");
   assert.equal(d.metadata.namespace, "directpv");
-  assert.deepEqual(d.metadata.annotations, { "directpv.min.io/image-tag": "v4.1.6" });
+  assert.deepEqual(d.metadata.annotations, { "directpv.min.io/image-tag": "v4.2.0" });
   assert.equal(d.spec.replicas, 3);
   assert.deepEqual(d.spec.strategy, { type: "Recreate" });
   assert.deepEqual(d.spec.selector.matchLabels, {
@@ -67,7 +67,7 @@ Deno.test("controllerDeployment() uses the old provisioner before Kubernetes 1.2
   const d = controllerDeployment({ ...ARGS, kubeVersion: { major: 1, minor: 19 } });
   assert.equal(
     d.spec.template.spec.containers[0]?.image,
-    "quay.io/minio/csi-provisioner:v2.2.0-go1.18",
+    "registry.k8s.io/sig-storage/csi-provisioner:v2.2.0",
   );
 });
 

@@ -2,20 +2,29 @@
  * The Kubernetes objects `install` applies, as plain data built from typed arguments:
  * Namespace, RBAC, the four DirectPV CRDs, CSIDriver, StorageClass, the `node-server`
  * DaemonSet and the `controller` Deployment (plus the DirectCSI legacy objects), with
- * DirectPV's defaults; flag parsing for node selectors and tolerations; YAML rendering; the
- * monitoring objects shipped beside them (PodMonitor, alerts, Grafana dashboard).
+ * DirectPV's defaults except the images (ours, and the official sidecars) and the node
+ * server's kubelet registration; flag parsing for node selectors and tolerations; YAML
+ * rendering; the monitoring objects shipped beside them (PodMonitor, alerts, Grafana
+ * dashboard).
  *
- * Imports `lib/types`, `lib/errors` and the `yaml` package.
+ * Imports `lib/types`, `lib/errors`, `lib/version` and the `yaml` package.
  * @module
  */
 export {
   cleanDir,
   DEFAULT_KUBE_VERSION,
+  DEFAULT_ORG,
+  DEFAULT_REGISTRY,
   defaultInstallArgs,
+  DRIVER_IMAGE_NAME,
   driverImage,
   imageTagOf,
   isSupportedKubeVersion,
   kubeVersionFromServer,
+  MINIO_ORG,
+  MINIO_REGISTRY,
+  MINIO_SIDECAR_IMAGES,
+  OFFICIAL_SIDECAR_REPO,
   parseKubeVersion,
   SIDECAR_IMAGES,
   sidecarImage,

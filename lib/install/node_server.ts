@@ -1,4 +1,8 @@
-/** The `node-server` DaemonSet (reference §5.1) and its legacy twin. */
+/**
+ * The `node-server` DaemonSet (reference §5.1) and its legacy twin. By default the node server
+ * registers itself with the kubelet and serves its own `/healthz`; `registrarSidecars` restores
+ * DirectPV's layout with the node-driver-registrar and livenessprobe sidecars.
+ */
 import { ANNOTATIONS, IDENTITY, LEGACY_IDENTITY } from "../types/mod.ts";
 import type { InstallArgs } from "./args.ts";
 import { cleanDir, driverImage, sidecarImage } from "./args.ts";
@@ -47,10 +51,15 @@ function nodeVolumes(kubeletDir: string, socketDir: string): HostPathVolume[] {
   return [
     hostPathVolume(SOCKET_DIR_VOLUME, socketDir),
     hostPathVolume(PODS_DIR_VOLUME, `${kubeletDir}/pods`),
-    hostPathVolume(REGISTRATION_DIR_VOLUME, `${kubeletDir}/plugins_registry`),
+    hostPathVolume(REGISTRATION_DIR_VOLUME, registrationDir(kubeletDir)),
     hostPathVolume(PLUGINS_DIR_VOLUME, `${kubeletDir}/plugins`),
     ...Object.values(HOST_DIRS).map((dir) => hostPathVolume(dir.name, dir.path)),
   ];
+}
+
+/** The kubelet's plugin registration directory. */
+function registrationDir(kubeletDir: string): string {
+  return `${kubeletDir}/plugins_registry`;
 }
 
 /** The mounts of the node-server and node-controller containers. */
@@ -100,13 +109,32 @@ function registrarContainer(args: InstallArgs, socketDir: string): Container {
   };
 }
 
+/**
+ * The node server's flags that replace the sidecars: register with the kubelet (which dials
+ * the CSI socket in `socketDir` on the host) and serve `/healthz` on the liveness port.
+ */
+function selfRegistrationFlags(kubeletDir: string, socketDir: string): string[] {
+  return [
+    `--kubelet-registration-path=${socketDir}${SOCKET_FILE}`,
+    `--plugin-registration-path=${registrationDir(kubeletDir)}`,
+    `--health-port=${HEALTHZ_PORT}`,
+  ];
+}
+
 function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: boolean): Container {
+  const socketDir = pluginSocketDir(kubeletDir, legacy ? LEGACY_IDENTITY : IDENTITY);
   const flags = legacy
     ? [LEGACY_NODE_SERVER, `-v=${LOG_LEVEL}`]
     : [NODE_SERVER, `-v=${LOG_LEVEL}`, `--identity=${IDENTITY}`];
   flags.push("--csi-endpoint=$(CSI_ENDPOINT)", "--kube-node-name=$(KUBE_NODE_NAME)");
   flags.push(`--readiness-port=${READINESS_PORT}`);
   if (!legacy) flags.push(`--metrics-port=${METRICS_PORT}`, ...extraNodeFlags(args));
+  if (!args.registrarSidecars) flags.push(...selfRegistrationFlags(kubeletDir, socketDir));
+  const registrationMount = volumeMount(
+    REGISTRATION_DIR_VOLUME,
+    registrationDir(kubeletDir),
+    "None",
+  );
   return {
     name: NODE_SERVER,
     image: driverImage(args),
@@ -115,7 +143,10 @@ function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: bool
     env: [structuredClone(KUBE_NODE_NAME_ENV), structuredClone(CSI_ENDPOINT_ENV)],
     terminationMessagePath: "/var/log/driver-termination-log",
     terminationMessagePolicy: "FallbackToLogsOnError",
-    volumeMounts: nodeMounts(kubeletDir),
+    volumeMounts: [
+      ...nodeMounts(kubeletDir),
+      ...(args.registrarSidecars ? [] : [registrationMount]),
+    ],
     ports: [...commonPorts(), { containerPort: METRICS_PORT, name: "metrics", protocol: "TCP" }],
     readinessProbe: readinessProbe(),
     livenessProbe: livenessProbe(),
@@ -154,11 +185,12 @@ function livenessProbeContainer(args: InstallArgs): Container {
 function podSpec(args: InstallArgs, legacy: boolean): PodSpec {
   const kubeletDir = cleanDir(args.kubeletDir);
   const socketDir = pluginSocketDir(kubeletDir, legacy ? LEGACY_IDENTITY : IDENTITY);
+  const sidecars = args.registrarSidecars;
   const containers = [
-    registrarContainer(args, socketDir),
+    ...(sidecars ? [registrarContainer(args, socketDir)] : []),
     nodeServerContainer(args, kubeletDir, legacy),
     ...(legacy ? [] : [nodeControllerContainer(args, kubeletDir)]),
-    livenessProbeContainer(args),
+    ...(sidecars ? [livenessProbeContainer(args)] : []),
   ];
   return {
     serviceAccountName: IDENTITY,
@@ -187,8 +219,9 @@ function templateAnnotations(args: InstallArgs, spec: PodSpec): Record<string, s
 }
 
 /**
- * The `node-server` DaemonSet (node-driver-registrar, node-server, node-controller,
- * liveness-probe), or with `legacy` the `legacy-node-server` one (no node-controller).
+ * The `node-server` DaemonSet (node-server, node-controller; with `registrarSidecars`
+ * node-driver-registrar, node-server, node-controller, liveness-probe), or with `legacy` the
+ * `legacy-node-server` one (no node-controller).
  */
 export function nodeServerDaemonSet(
   args: InstallArgs,

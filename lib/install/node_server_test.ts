@@ -6,7 +6,19 @@ import {
   nodeServerDaemonSet,
 } from "./mod.ts";
 
-const ARGS = defaultInstallArgs("v4.1.6");
+const ARGS = defaultInstallArgs("v4.2.0");
+/** DirectPV's layout: registration and liveness by sidecars. */
+const SIDECARS: InstallArgs = { ...ARGS, registrarSidecars: true };
+/** DirectPV's node-server args, which both layouts start with. */
+const NODE_SERVER_ARGS = [
+  "node-server",
+  "-v=3",
+  "--identity=directpv-min-io",
+  "--csi-endpoint=$(CSI_ENDPOINT)",
+  "--kube-node-name=$(KUBE_NODE_NAME)",
+  "--readiness-port=30443",
+  "--metrics-port=10443",
+];
 
 function container(args: InstallArgs, name: string, options: { legacy?: boolean } = {}): Container {
   const ds = nodeServerDaemonSet(args, options);
@@ -15,45 +27,67 @@ function container(args: InstallArgs, name: string, options: { legacy?: boolean 
   return found;
 }
 
-Deno.test("nodeServerDaemonSet() has DirectPV's four containers and their args", () => {
+Deno.test("nodeServerDaemonSet() runs the node server, registering itself, and the node controller", () => {
   const ds = nodeServerDaemonSet(ARGS);
   const spec = ds.spec.template.spec;
   assert.deepEqual(spec.containers.map((c) => [c.name, c.image, c.args]), [
-    ["node-driver-registrar", "quay.io/minio/csi-node-driver-registrar:v2.16.0-0", [
-      "--v=3",
-      "--csi-address=unix:///csi/csi.sock",
+    ["node-server", "ghcr.io/directpv/directpv:v4.2.0", [
+      ...NODE_SERVER_ARGS,
       "--kubelet-registration-path=/var/lib/kubelet/plugins/directpv-min-io/csi.sock",
+      "--plugin-registration-path=/var/lib/kubelet/plugins_registry",
+      "--health-port=9898",
     ]],
-    ["node-server", "quay.io/minio/directpv:v4.1.6", [
-      "node-server",
-      "-v=3",
-      "--identity=directpv-min-io",
-      "--csi-endpoint=$(CSI_ENDPOINT)",
-      "--kube-node-name=$(KUBE_NODE_NAME)",
-      "--readiness-port=30443",
-      "--metrics-port=10443",
-    ]],
-    ["node-controller", "quay.io/minio/directpv:v4.1.6", [
+    ["node-controller", "ghcr.io/directpv/directpv:v4.2.0", [
       "node-controller",
       "-v=3",
       "--kube-node-name=$(KUBE_NODE_NAME)",
-    ]],
-    ["liveness-probe", "quay.io/minio/livenessprobe:v2.18.0-0", [
-      "--csi-address=/csi/csi.sock",
-      "--health-port=9898",
     ]],
   ]);
   assert.equal(spec.serviceAccountName, "directpv-min-io");
   assert.ok(spec.hostPID);
   assert.equal(spec.nodeSelector, undefined);
   assert.equal(spec.tolerations, undefined);
+  assert.ok(!JSON.stringify(ds).includes("quay.io/minio"), "no MinIO image by default");
+});
+
+Deno.test("nodeServerDaemonSet() with registrarSidecars has DirectPV's four containers", () => {
+  const spec = nodeServerDaemonSet(SIDECARS).spec.template.spec;
+  assert.deepEqual(spec.containers.map((c) => [c.name, c.image, c.args]), [
+    ["node-driver-registrar", "registry.k8s.io/sig-storage/csi-node-driver-registrar:v2.17.0", [
+      "--v=3",
+      "--csi-address=unix:///csi/csi.sock",
+      "--kubelet-registration-path=/var/lib/kubelet/plugins/directpv-min-io/csi.sock",
+    ]],
+    ["node-server", "ghcr.io/directpv/directpv:v4.2.0", NODE_SERVER_ARGS],
+    ["node-controller", "ghcr.io/directpv/directpv:v4.2.0", [
+      "node-controller",
+      "-v=3",
+      "--kube-node-name=$(KUBE_NODE_NAME)",
+    ]],
+    ["liveness-probe", "registry.k8s.io/sig-storage/livenessprobe:v2.19.0", [
+      "--csi-address=/csi/csi.sock",
+      "--health-port=9898",
+    ]],
+  ]);
+  const minio = nodeServerDaemonSet({
+    ...SIDECARS,
+    registry: "quay.io",
+    org: "minio",
+    image: "directpv:v4.1.6",
+  }).spec.template.spec;
+  assert.deepEqual(minio.containers.map((c) => c.image), [
+    "quay.io/minio/csi-node-driver-registrar:v2.16.0-0",
+    "quay.io/minio/directpv:v4.1.6",
+    "quay.io/minio/directpv:v4.1.6",
+    "quay.io/minio/livenessprobe:v2.18.0-0",
+  ], "MinIO DirectPV v4.1.6's DaemonSet when asked for by flags");
 });
 
 Deno.test("nodeServerDaemonSet() names, labels, selector and annotations", () => {
   const ds = nodeServerDaemonSet(ARGS);
   assert.equal(ds.metadata.name, "node-server");
   assert.equal(ds.metadata.namespace, "directpv");
-  assert.deepEqual(ds.metadata.annotations, { "directpv.min.io/image-tag": "v4.1.6" });
+  assert.deepEqual(ds.metadata.annotations, { "directpv.min.io/image-tag": "v4.2.0" });
   assert.deepEqual(ds.metadata.labels, {
     "application-name": "directpv.min.io",
     "application-type": "CSIDriver",
@@ -122,13 +156,18 @@ Deno.test("nodeServerDaemonSet() mounts and host paths", () => {
     ["devfs", "/dev", "HostToContainer", true],
     ["run-udev-data-dir", "/run/udev/data", "Bidirectional", true],
   ];
-  assert.deepEqual(mounts(container(ARGS, "node-server")), nodeMounts);
+  assert.deepEqual(mounts(container(ARGS, "node-server")), [
+    ...nodeMounts,
+    ["registration-dir", "/var/lib/kubelet/plugins_registry", "None", false],
+  ]);
   assert.deepEqual(mounts(container(ARGS, "node-controller")), nodeMounts);
-  assert.deepEqual(mounts(container(ARGS, "node-driver-registrar")), [
+  assert.deepEqual(mounts(container(SIDECARS, "node-server")), nodeMounts);
+  assert.deepEqual(mounts(container(SIDECARS, "node-controller")), nodeMounts);
+  assert.deepEqual(mounts(container(SIDECARS, "node-driver-registrar")), [
     ["socket-dir", "/csi", "None", false],
     ["registration-dir", "/registration", "None", false],
   ]);
-  assert.deepEqual(mounts(container(ARGS, "liveness-probe")), [[
+  assert.deepEqual(mounts(container(SIDECARS, "liveness-probe")), [[
     "socket-dir",
     "/csi",
     "None",
@@ -146,7 +185,7 @@ Deno.test("nodeServerDaemonSet() adds our node flags only when set", async (t) =
     assert.deepEqual(flagsOf(ARGS, "node-controller"), []);
   });
   await t.step("loop devices and best-effort quota", () => {
-    const args: InstallArgs = { ...ARGS, allowLoopDevices: true, quota: "best-effort" };
+    const args: InstallArgs = { ...SIDECARS, allowLoopDevices: true, quota: "best-effort" };
     for (const name of ["node-server", "node-controller"]) {
       assert.deepEqual(flagsOf(args, name), ["--allow-loop-devices", "--quota=best-effort"]);
     }
@@ -157,7 +196,7 @@ Deno.test("nodeServerDaemonSet() adds our node flags only when set", async (t) =
 
 Deno.test("nodeServerDaemonSet() applies scheduling, pull secrets and security profiles", () => {
   const args: InstallArgs = {
-    ...ARGS,
+    ...SIDECARS,
     nodeSelector: { disk: "nvme" },
     tolerations: [{ key: "storage", operator: "Exists", effect: "NoSchedule" }],
     imagePullSecrets: ["regcred"],
@@ -188,17 +227,28 @@ Deno.test("nodeServerDaemonSet() applies scheduling, pull secrets and security p
   });
 });
 
-Deno.test("nodeServerDaemonSet() puts every kubelet path under kubeletDir", () => {
+Deno.test("nodeServerDaemonSet() puts every kubelet path under kubeletDir", async (t) => {
+  for (const [layout, base] of [["self-registration", ARGS], ["sidecars", SIDECARS]] as const) {
+    await t.step(layout, () => {
+      const args: InstallArgs = { ...base, kubeletDir: "/data/kubelet/" };
+      const ds = nodeServerDaemonSet(args);
+      const text = JSON.stringify(ds);
+      assert.ok(!text.includes("/var/lib/kubelet"), "no default kubelet path left");
+      const registrar = args.registrarSidecars ? "node-driver-registrar" : "node-server";
+      assert.ok(
+        container(args, registrar).args.includes(
+          "--kubelet-registration-path=/data/kubelet/plugins/directpv-min-io/csi.sock",
+        ),
+      );
+      assert.equal(ds.spec.template.spec.volumes[1]?.hostPath.path, "/data/kubelet/pods");
+    });
+  }
   const args: InstallArgs = { ...ARGS, kubeletDir: "/data/kubelet/" };
-  const ds = nodeServerDaemonSet(args);
-  const text = JSON.stringify(ds);
-  assert.ok(!text.includes("/var/lib/kubelet"), "no default kubelet path left");
   assert.ok(
-    container(args, "node-driver-registrar").args.includes(
-      "--kubelet-registration-path=/data/kubelet/plugins/directpv-min-io/csi.sock",
+    container(args, "node-server").args.includes(
+      "--plugin-registration-path=/data/kubelet/plugins_registry",
     ),
   );
-  assert.equal(ds.spec.template.spec.volumes[1]?.hostPath.path, "/data/kubelet/pods");
 });
 
 Deno.test("nodeServerDaemonSet() keeps an existing selector value", () => {
@@ -214,7 +264,7 @@ Deno.test("nodeServerDaemonSet() keeps an existing selector value", () => {
 });
 
 Deno.test("nodeServerDaemonSet() legacy twin serves direct-csi-min-io without node-controller", () => {
-  const args: InstallArgs = { ...ARGS, allowLoopDevices: true };
+  const args: InstallArgs = { ...SIDECARS, allowLoopDevices: true };
   const ds = nodeServerDaemonSet(args, { legacy: true });
   assert.equal(ds.metadata.name, "legacy-node-server");
   assert.equal(
@@ -236,5 +286,13 @@ Deno.test("nodeServerDaemonSet() legacy twin serves direct-csi-min-io without no
   assert.equal(
     ds.spec.template.spec.volumes[0]?.hostPath.path,
     "/var/lib/kubelet/plugins/direct-csi-min-io",
+  );
+  const own = nodeServerDaemonSet(ARGS, { legacy: true }).spec.template.spec;
+  assert.deepEqual(own.containers.map((c) => c.name), ["node-server"]);
+  assert.ok(
+    own.containers[0]?.args.includes(
+      "--kubelet-registration-path=/var/lib/kubelet/plugins/direct-csi-min-io/csi.sock",
+    ),
+    "registers itself under the legacy name's socket",
   );
 });
