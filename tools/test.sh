@@ -8,6 +8,8 @@
 #   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
+#   image        the driver image built without Docker (tools/image/build.sh), its contents and
+#                its entrypoint checked in a chroot (harness/image)
 #   real node    containerd + runc + kubelet + kube-scheduler with the local control plane, real
 #                pods from a loopback registry (harness/realnode)
 #   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
@@ -132,6 +134,19 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
     # The dashboard's browser tests drive Debian's chromium.
     ensure_packages chromium:chromium
     run "e2e" deno task test:e2e
+  fi
+fi
+
+# --- image ---------------------------------------------------------------------------------
+# The driver image, built from this checkout without Docker into dist/ (the base layer is cached
+# in the tool cache) and checked by harness/image. Layers that run pods use this archive
+# (DIRECTPV_IMAGE_ARCHIVE).
+export DIRECTPV_IMAGE_ARCHIVE="$ROOT/dist/directpv-image.oci.tar"
+if has_tests harness/image; then
+  if [[ $(id -u) -ne 0 ]]; then
+    skip "image" "not root"
+  elif run "image: build" bash tools/image/build.sh --output "$DIRECTPV_IMAGE_ARCHIVE"; then
+    run "image" deno test -A --frozen harness/image
   fi
 fi
 

@@ -39,7 +39,7 @@ STATE_DIR=${DIRECTPV_KIND_STATE:-${XDG_STATE_HOME:-$HOME/.local/state}/directpv-
 TOOLS_BIN=${DIRECTPV_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/directpv-tools}/bin
 LOOPS=$STATE_DIR/loops.tsv
 KUBECONFIG_FILE=$STATE_DIR/kubeconfig
-IMAGE_REPO=quay.io/minio/directpv
+IMAGE_REPO=ghcr.io/directpv/directpv  # install's default registry and org
 LOOP_ROOT=/var/lib/directpv-kind
 LOOP_LABEL=directpv-kind/loop-drives # set on the workers by harness/kind/config.ts
 HOLD_LABEL=directpv-kind/hold        # on no node: keeps the node server off until it is patched
@@ -179,7 +179,7 @@ create_cluster() {
 
 build_and_load_image() {
   local id tag
-  say "Building $IMAGE_REPO from $REPO/Dockerfile (deno compile fetches denort from dl.deno.land)"
+  say "Building $IMAGE_REPO from $REPO/Dockerfile"
   docker build --tag "$IMAGE_REPO:kind-build" "$REPO" || die "docker build of the driver image failed"
   id=$(docker image inspect --format '{{.Id}}' "$IMAGE_REPO:kind-build")
   id=${id#sha256:}
