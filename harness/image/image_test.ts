@@ -59,7 +59,7 @@ const TOOL_VERSIONS: Array<[string[], RegExp]> = [
     'const l = Deno.dlopen("libblkid.so.1", { blkid_get_library_version: { parameters: ' +
     '["buffer", "buffer"], result: "i32" } }); console.log("libblkid", ' +
     "l.symbols.blkid_get_library_version(null, null));",
-  ], /^libblkid \d+$/],
+  ], /^libblkid \d+\s*$/],
 ];
 
 async function layerChecks(layout: ImageLayout): Promise<void> {

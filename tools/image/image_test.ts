@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { entrypointScript, IMAGE_ENV, IMAGE_PATHS } from "./app.ts";
 import { IMAGE_REPOSITORY, pushReference } from "./build.ts";
 import {
+  dockerManifest,
   imageConfig,
   imageIndex,
   imageManifest,
@@ -140,4 +141,13 @@ Deno.test("imageConfig(), imageManifest() and imageIndex() follow the OCI image 
       },
     }],
   });
+});
+
+Deno.test("dockerManifest() points a Docker image tarball at the layout's blobs", () => {
+  const config = { mediaType: MEDIA_TYPES.config, digest: "sha256:cc", size: 5 };
+  assert.deepEqual(dockerManifest(SPEC, config, LAYERS), [{
+    Config: "blobs/sha256/cc",
+    RepoTags: ["ghcr.io/directpv/directpv:v4.2.0"],
+    Layers: ["blobs/sha256/aa", "blobs/sha256/bb"],
+  }]);
 });

@@ -2,8 +2,10 @@
  * OCI image layout and archive, written by our own code (image-spec v1.1): each layer a
  * gzip-compressed tar made by GNU tar with sorted entries, fixed mtimes and numeric owners
  * (`gzip -n`, so the same tree gives the same digest), then the config, manifest, index and
- * `oci-layout`, and the whole layout as one tar (an OCI archive `ctr import`, `crane push` of
- * the extracted directory, skopeo and podman read).
+ * `oci-layout`, and the whole layout as one tar. Like `docker save` since Docker 25, the archive
+ * also carries a `manifest.json` pointing at the same blobs, so it is an OCI archive (`ctr
+ * import`, skopeo, podman) and a Docker image tarball (`docker load`, `crane push FILE`, `kind
+ * load image-archive`) at once.
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
@@ -131,6 +133,20 @@ async function writeBlob(layoutDir: string, bytes: Uint8Array): Promise<string> 
   return digest;
 }
 
+/** The `manifest.json` of a Docker image tarball over the layout's blobs. */
+export function dockerManifest(
+  spec: ImageSpec,
+  config: Descriptor,
+  layers: readonly Layer[],
+): Record<string, unknown>[] {
+  const path = (digest: string) => `blobs/sha256/${digest.slice(7)}`;
+  return [{
+    Config: path(config.digest),
+    RepoTags: [`${spec.repository}:${spec.tag}`],
+    Layers: layers.map((l) => path(l.digest)),
+  }];
+}
+
 /** Places a layer blob in the layout: a hard link when possible (same filesystem), else a copy. */
 async function addLayerBlob(layoutDir: string, layer: Layer): Promise<void> {
   const target = join(layoutDir, "blobs", "sha256", layer.digest.slice(7));
@@ -167,6 +183,10 @@ export async function writeLayout(
   await Deno.writeTextFile(
     join(layoutDir, "index.json"),
     JSON.stringify(imageIndex(manifest, spec)),
+  );
+  await Deno.writeTextFile(
+    join(layoutDir, "manifest.json"),
+    JSON.stringify(dockerManifest(spec, config, layers)),
   );
   await Deno.writeTextFile(
     join(layoutDir, "oci-layout"),
@@ -230,6 +250,7 @@ export async function writeArchive(layoutDir: string, out: string, mtime: number
     "--",
     "oci-layout",
     "index.json",
+    "manifest.json",
     "blobs",
   ]);
 }
