@@ -1,11 +1,12 @@
 /**
- * Renders `manifests/` from lib/install (`deno task manifests`), or with `--check` lists the
+ * Renders `manifests/` (the install objects, the monitoring objects and the Helm chart) from lib/install (`deno task manifests`), or with `--check` lists the
  * files that are not what lib/install generates and exits 1 (`deno task manifests:check`).
  */
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   defaultInstallArgs,
+  helmChartFiles,
   installObjects,
   type ManifestFile,
   monitoringManifests,
@@ -17,6 +18,7 @@ export function generatedManifests(): ManifestFile[] {
   return [
     ...renderManifests(installObjects(defaultInstallArgs())),
     ...monitoringManifests(),
+    ...helmChartFiles(),
   ];
 }
 

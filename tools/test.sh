@@ -5,6 +5,8 @@
 #   static       deno fmt --check, deno lint + boundary check, deno check, generated-file checks
 #   unit         deno test without --allow-run/--allow-net (fake host, fake Kubernetes)
 #   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
+#   helm         the Helm chart rendered by the real `helm template` against `install -o yaml`,
+#                and `helm lint` (harness/helm; helm built from its Go module, ~5 min cold)
 #   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
@@ -108,6 +110,16 @@ for t in manifests:check proto:check dashboard:check; do
   if deno task 2>/dev/null | grep -q "^- $t\$\|^- $t "; then run "static: $t" deno task "$t"; fi
 done
 run "unit" deno task test
+
+# --- helm chart ------------------------------------------------------------------------------
+# helm is built from the Go module proxy into the tool cache (Go from Debian when missing).
+if has_tests harness/helm; then
+  if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go && $(id -u) -ne 0 ]]; then
+    skip "helm" "no Go toolchain and not root to install one"
+  elif run "helm: build" bash harness/tools/build.sh helm; then
+    run "helm" deno test -A --frozen harness/helm
+  fi
+fi
 
 # --- privileged ------------------------------------------------------------------------------
 if has_tests harness/privileged; then

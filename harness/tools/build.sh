@@ -2,10 +2,12 @@
 # Builds the pinned Kubernetes control-plane, node and CSI tools the harness runs, from the Go
 # module proxy only, into a cache directory outside the repository: etcd, kube-apiserver,
 # kube-controller-manager, kube-scheduler, kubelet, kubectl, csi-sanity, the CSI sidecars, and
-# for the real node containerd (+ ctr, shim), runc, crane and a static pause binary.
+# for the real node containerd (+ ctr, shim), runc, crane and a static pause binary, and helm
+# for the chart's tests.
 #
 #   harness/tools/build.sh            build what is missing or stale, print timings
 #   harness/tools/build.sh --print    print the bin directory and exit
+#   harness/tools/build.sh helm       build only helm (the chart's tests need nothing else)
 #
 # A tool is rebuilt when its binary is missing or when its pinned version (recorded in a
 # stamp file next to the binary) differs from the pin below.
@@ -27,6 +29,8 @@ CSI_PROVISIONER_VERSION=v6.3.0     # first /v6 release; built against k8s 1.36
 CONTAINERD_VERSION=v2.4.2
 RUNC_VERSION=v1.3.3
 CRANE_VERSION=v0.22.1              # image tool and the loopback registry
+# The Helm chart's tests: `helm template` and `helm lint` (manifests/helm).
+HELM_VERSION=v3.22.0
 KUBE_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 PAUSE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/node/pause.c"
 
@@ -215,6 +219,14 @@ build_crane() {
   stamp crane "$CRANE_VERSION"
 }
 
+build_helm() {
+  local m=helm.sh/helm/v3
+  module_wrapper helm "$m" "$HELM_VERSION" "$m/cmd/helm"
+  go build -p 2 -trimpath -ldflags "-s -w -X $m/internal/version.version=$HELM_VERSION" \
+    -o "$BIN/helm" "$m/cmd/helm"
+  stamp helm "$HELM_VERSION"
+}
+
 # The pod sandbox's process: ours, in C, static so that the image needs nothing else.
 build_pause() {
   ensure_debian gcc libc6-dev
@@ -240,17 +252,21 @@ all_fresh() { # all_fresh PIN NAME...
   for t in "$@"; do fresh "$t" "$pin" || return 1; done
 }
 
-main() {
+# One build at a time per cache: concurrent runs (two checkouts, a test run and the sandbox)
+# would delete each other's wrapper modules. The lock is released when this script exits.
+lock_cache() {
   ensure_go
   mkdir -p "$BIN" "$SRC"
-  # One build at a time per cache: concurrent runs (two checkouts, a test run and the sandbox)
-  # would delete each other's wrapper modules. The lock is released when this script exits.
   exec 9>"$CACHE/.lock"
   if ! flock -n 9; then
     log "another build holds $CACHE/.lock; waiting"
     flock 9
   fi
   log "cache: $CACHE ($(go version))"
+}
+
+main() {
+  lock_cache
   local total_start; total_start=$(date +%s)
   fresh etcd "$ETCD_VERSION" || (timed "etcd v$ETCD_VERSION" build_etcd)
   all_fresh "$K8S_VERSION" "${KUBE_TOOLS[@]}" ||
@@ -267,7 +283,14 @@ main() {
   fresh runc "$RUNC_VERSION" || (timed "runc $RUNC_VERSION" build_runc)
   fresh crane "$CRANE_VERSION" || (timed "crane $CRANE_VERSION" build_crane)
   fresh pause "$(pause_pin)" || (timed "pause" build_pause)
+  fresh helm "$HELM_VERSION" || (timed "helm $HELM_VERSION" build_helm)
   log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
 }
 
+if [[ "${1:-}" == helm ]]; then
+  lock_cache
+  fresh helm "$HELM_VERSION" || (timed "helm $HELM_VERSION" build_helm)
+  log "helm ready in $BIN"
+  exit 0
+fi
 main "$@"

@@ -93,14 +93,20 @@ export const MINIO_SIDECAR_IMAGES: Readonly<Record<Sidecar, { name: string; tag:
   csiResizer: { name: "csi-resizer", tag: "v2.1.0-0" },
 };
 
-const OPENSHIFT_REPO = "registry.redhat.io/openshift4";
-const OPENSHIFT_TAG = "v4.15";
-const OPENSHIFT_IMAGES: Record<Exclude<Sidecar, "csiProvisionerLegacyKube">, string> = {
+/** Red Hat's sidecar images `--openshift` selects: `<repo>/<name>:<tag>`. */
+export const OPENSHIFT_REPO = "registry.redhat.io/openshift4";
+export const OPENSHIFT_TAG = "v4.15";
+export const OPENSHIFT_IMAGES: Readonly<
+  Record<Exclude<Sidecar, "csiProvisionerLegacyKube">, string>
+> = {
   csiProvisioner: "ose-csi-external-provisioner-rhel8",
   nodeDriverRegistrar: "ose-csi-node-driver-registrar-rhel8",
   livenessProbe: "ose-csi-livenessprobe-rhel8",
   csiResizer: "ose-csi-external-resizer-rhel8",
 };
+
+/** Kubernetes 1.x below this minor gets the `csiProvisionerLegacyKube` provisioner. */
+export const LEGACY_PROVISIONER_BELOW_MINOR = 20;
 
 /** A sidecar image key. */
 export type Sidecar = keyof typeof SIDECAR_IMAGES;
@@ -112,7 +118,7 @@ export function imageTagOf(image: string): string {
 }
 
 /** Joins registry, org and name like Go's path.Join (empty parts dropped, slashes collapsed). */
-function joinImage(...parts: string[]): string {
+export function joinImage(...parts: string[]): string {
   return parts.filter((p) => p !== "").join("/").replace(/\/{2,}/g, "/").replace(/\/$/, "");
 }
 
@@ -136,7 +142,8 @@ export function sidecarImage(
   sidecar: Exclude<Sidecar, "csiProvisionerLegacyKube">,
 ): string {
   if (args.openshift) return `${OPENSHIFT_REPO}/${OPENSHIFT_IMAGES[sidecar]}:${OPENSHIFT_TAG}`;
-  const oldKube = args.kubeVersion.major === 1 && args.kubeVersion.minor < 20;
+  const oldKube = args.kubeVersion.major === 1 &&
+    args.kubeVersion.minor < LEGACY_PROVISIONER_BELOW_MINOR;
   const which = sidecar === "csiProvisioner" && oldKube ? "csiProvisionerLegacyKube" : sidecar;
   if (isRegistryOrg(args, MINIO_REGISTRY, MINIO_ORG)) {
     const { name, tag } = MINIO_SIDECAR_IMAGES[which];

@@ -20,11 +20,16 @@ export {
   driverImage,
   imageTagOf,
   isSupportedKubeVersion,
+  joinImage,
   kubeVersionFromServer,
+  LEGACY_PROVISIONER_BELOW_MINOR,
   MINIO_ORG,
   MINIO_REGISTRY,
   MINIO_SIDECAR_IMAGES,
   OFFICIAL_SIDECAR_REPO,
+  OPENSHIFT_IMAGES,
+  OPENSHIFT_REPO,
+  OPENSHIFT_TAG,
   parseKubeVersion,
   SIDECAR_IMAGES,
   sidecarImage,
@@ -48,6 +53,7 @@ export {
   NODE_SERVER_JOB,
   type RuleGroup,
 } from "./monitoring.ts";
+export { CHART_DIR, helmChartFiles } from "./helm_chart.ts";
 export { grafanaDashboard, type Panel, type PanelTarget } from "./grafana.ts";
 export {
   clusterRoleRules,
