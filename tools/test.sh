@@ -5,8 +5,9 @@
 #   static       deno fmt --check, deno lint + boundary check, deno check, generated-file checks
 #   unit         deno test without --allow-run/--allow-net (fake host, fake Kubernetes)
 #   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
-#   helm         the Helm chart rendered by the real `helm template` against `install -o yaml`,
-#                and `helm lint` (harness/helm; helm built from its Go module, ~5 min cold)
+#   packaging    the Helm chart rendered by the real `helm template` against `install -o yaml`,
+#                `helm lint` (harness/helm); the release task and its krew archives installed by
+#                the real krew (harness/release); helm and krew built from their Go modules
 #   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
@@ -111,13 +112,15 @@ for t in manifests:check proto:check dashboard:check; do
 done
 run "unit" deno task test
 
-# --- helm chart ------------------------------------------------------------------------------
-# helm is built from the Go module proxy into the tool cache (Go from Debian when missing).
-if has_tests harness/helm; then
+# --- packaging: the Helm chart and the release --------------------------------------------
+# helm and krew are built from the Go module proxy into the tool cache (Go from Debian when
+# missing); the release tests run the task with no compile runtime reachable, with a stand-in
+# one, and install its krew archives with the real krew.
+if has_tests harness/helm || has_tests harness/release; then
   if ! command -v go >/dev/null 2>&1 && [[ ! -x /usr/local/go/bin/go && $(id -u) -ne 0 ]]; then
-    skip "helm" "no Go toolchain and not root to install one"
-  elif run "helm: build" bash harness/tools/build.sh helm; then
-    run "helm" deno test -A --frozen harness/helm
+    skip "packaging" "no Go toolchain and not root to install one"
+  elif run "packaging: build helm, krew" bash harness/tools/build.sh helm krew; then
+    run "packaging" deno test -A --frozen harness/helm harness/release
   fi
 fi
 

@@ -7,7 +7,7 @@
 #
 #   harness/tools/build.sh            build what is missing or stale, print timings
 #   harness/tools/build.sh --print    print the bin directory and exit
-#   harness/tools/build.sh helm       build only helm (the chart's tests need nothing else)
+#   harness/tools/build.sh helm krew  build only these (the chart's and release's tests)
 #
 # A tool is rebuilt when its binary is missing or when its pinned version (recorded in a
 # stamp file next to the binary) differs from the pin below.
@@ -31,6 +31,8 @@ RUNC_VERSION=v1.3.3
 CRANE_VERSION=v0.22.1              # image tool and the loopback registry
 # The Helm chart's tests: `helm template` and `helm lint` (manifests/helm).
 HELM_VERSION=v3.22.0
+# The release tests: krew installs the plugin from the release's manifest and archives.
+KREW_VERSION=v0.4.3
 KUBE_TOOLS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl)
 PAUSE_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/node/pause.c"
 
@@ -227,6 +229,14 @@ build_helm() {
   stamp helm "$HELM_VERSION"
 }
 
+build_krew() {
+  local m=sigs.k8s.io/krew
+  module_wrapper krew "$m" "$KREW_VERSION" "$m/cmd/krew"
+  go build -trimpath -ldflags "-s -w -X $m/internal/version.gitTag=$KREW_VERSION" \
+    -o "$BIN/krew" "$m/cmd/krew"
+  stamp krew "$KREW_VERSION"
+}
+
 # The pod sandbox's process: ours, in C, static so that the image needs nothing else.
 build_pause() {
   ensure_debian gcc libc6-dev
@@ -284,13 +294,25 @@ main() {
   fresh crane "$CRANE_VERSION" || (timed "crane $CRANE_VERSION" build_crane)
   fresh pause "$(pause_pin)" || (timed "pause" build_pause)
   fresh helm "$HELM_VERSION" || (timed "helm $HELM_VERSION" build_helm)
+  fresh krew "$KREW_VERSION" || (timed "krew $KREW_VERSION" build_krew)
   log "all tools ready in $BIN ($(($(date +%s) - total_start))s)"
 }
 
-if [[ "${1:-}" == helm ]]; then
+only() { # only TOOL...: builds just these of helm and krew
+  local t
   lock_cache
-  fresh helm "$HELM_VERSION" || (timed "helm $HELM_VERSION" build_helm)
-  log "helm ready in $BIN"
+  for t in "$@"; do
+    case "$t" in
+      helm) fresh helm "$HELM_VERSION" || (timed "helm $HELM_VERSION" build_helm) ;;
+      krew) fresh krew "$KREW_VERSION" || (timed "krew $KREW_VERSION" build_krew) ;;
+      *) echo "Unknown tool \"$t\"; this script builds helm or krew alone" >&2; exit 2 ;;
+    esac
+  done
+  log "$* ready in $BIN"
+}
+
+if [[ -n "${1:-}" ]]; then
+  only "$@"
   exit 0
 fi
 main "$@"
