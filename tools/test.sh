@@ -12,7 +12,9 @@
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
 #   image        the driver image built without Docker (tools/image/build.sh), its contents and
-#                its entrypoint checked in a chroot (harness/image)
+#                its entrypoint checked in a chroot; the linux/arm64 image assembled without
+#                running arm64 code and the OCI index over both, its files checked and its
+#                Deno run under qemu-user (harness/image)
 #   real node    containerd + runc + kubelet + kube-scheduler with the local control plane, real
 #                pods from a loopback registry (harness/realnode)
 #   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
@@ -160,8 +162,13 @@ export DIRECTPV_IMAGE_ARCHIVE="$ROOT/dist/directpv-image.oci.tar"
 if has_tests harness/image; then
   if [[ $(id -u) -ne 0 ]]; then
     skip "image" "not root"
-  elif run "image: build" bash tools/image/build.sh --output "$DIRECTPV_IMAGE_ARCHIVE"; then
-    run "image" deno test -A --frozen harness/image
+  else
+    # qemu-user runs the arm64 image's Deno in its test (the build itself runs no arm64 code);
+    # without recommends, so no binfmt handler is registered on the machine.
+    ensure_packages --no-install-recommends qemu-aarch64-static:qemu-user-static readelf:binutils
+    if run "image: build" bash tools/image/build.sh --output "$DIRECTPV_IMAGE_ARCHIVE"; then
+      run "image" deno test -A --frozen harness/image
+    fi
   fi
 fi
 

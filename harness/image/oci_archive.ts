@@ -33,12 +33,18 @@ export async function sha256sum(path: string): Promise<string> {
   return `sha256:${out.stdout.split(" ")[0]}`;
 }
 
-/** Unpacks the archive's layout into `dir` and parses index, manifest and config. */
-export async function openArchive(archive: string, dir: string): Promise<ImageLayout> {
+/** Unpacks an archive into `dir`; returns its `index.json` and the path of a blob. */
+async function unpackLayout(archive: string, dir: string) {
   await Deno.mkdir(dir, { recursive: true });
   await run("tar", ["-xf", archive, "-C", dir]);
   const blob = (digest: string) => join(dir, "blobs", "sha256", digest.replace(/^sha256:/, ""));
-  const index = JSON.parse(await Deno.readTextFile(join(dir, "index.json")));
+  const index: Json = JSON.parse(await Deno.readTextFile(join(dir, "index.json")));
+  return { index, blob };
+}
+
+/** Unpacks the archive's layout into `dir` and parses index, manifest and config. */
+export async function openArchive(archive: string, dir: string): Promise<ImageLayout> {
+  const { index, blob } = await unpackLayout(archive, dir);
   const manifest = JSON.parse(await Deno.readTextFile(blob(index.manifests[0].digest)));
   const config = JSON.parse(await Deno.readTextFile(blob(manifest.config.digest)));
   return { dir, index, manifest, config, blob };
@@ -75,4 +81,37 @@ export async function runInRootfs(
   return await run("unshare", [...ns, "sh", "-c", script, "sh", rootfs, ...inside], {
     allowFailure: true,
   });
+}
+
+/**
+ * The multi-platform archive beside the single-platform one (`<name>.multiarch.oci.tar`, what
+ * the build writes with linux/arm64), or `$DIRECTPV_IMAGE_INDEX_ARCHIVE`.
+ */
+export function indexArchivePath(): string {
+  return Deno.env.get("DIRECTPV_IMAGE_INDEX_ARCHIVE") ??
+    imageArchivePath().replace(/(\.oci)?\.tar$/, ".multiarch.oci.tar");
+}
+
+/** A multi-platform archive: the layout, its top index and the image index it names. */
+export interface IndexLayout {
+  dir: string;
+  top: Json;
+  index: Json;
+  blob(digest: string): string;
+  /** The image of one architecture, as {@linkcode openArchive} gives a single one. */
+  image(architecture: string): Promise<ImageLayout>;
+}
+
+/** Unpacks a multi-platform archive into `dir` and parses its indexes. */
+export async function openIndexArchive(archive: string, dir: string): Promise<IndexLayout> {
+  const { index: top, blob } = await unpackLayout(archive, dir);
+  const index = JSON.parse(await Deno.readTextFile(blob(top.manifests[0].digest)));
+  const image = async (architecture: string): Promise<ImageLayout> => {
+    const entry = index.manifests.find((m: Json) => m.platform?.architecture === architecture);
+    if (!entry) throw new Error(`The image index has no ${architecture} image`);
+    const manifest = JSON.parse(await Deno.readTextFile(blob(entry.digest)));
+    const config = JSON.parse(await Deno.readTextFile(blob(manifest.config.digest)));
+    return { dir, index, manifest, config, blob };
+  };
+  return { dir, top, index, blob, image };
 }

@@ -2,10 +2,13 @@
  * Builds the driver image without Docker: a cached Debian 12 base layer (`rootfs.ts`), the
  * pinned Deno as a layer of its own, and the bundled driver with its entrypoint (`app.ts`);
  * checks `directpv --version` in the assembled root filesystem (chroot), whose run also fills
- * the image's Deno code cache; writes an OCI archive; optionally pushes with crane.
- * Run through `tools/image/build.sh` (`deno task image`), as root.
+ * the image's Deno code cache; writes an OCI archive; optionally pushes with crane. With
+ * linux/arm64 (the default) it also assembles the arm64 image without running arm64 code
+ * (`foreign.ts`: no check run, no code cache) and writes a second archive whose index holds
+ * both platforms. Run through `tools/image/build.sh` (`deno task image`), as root.
  *
  *   tools/image/build.sh [--output FILE] [--push REGISTRY[/REPOSITORY[:TAG]]] [--mirror URL]
+ *                        [--platforms linux/amd64[,linux/arm64]] [--index-output FILE]
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
@@ -13,12 +16,14 @@ import { DEFAULT_ORG, DEFAULT_REGISTRY, DRIVER_IMAGE_NAME } from "../../lib/inst
 import { RELEASE_TAG, RELEASE_VERSION } from "../../lib/version/mod.ts";
 import { IMAGE_ENV, IMAGE_PATHS, stageApp, stageDeno } from "./app.ts";
 import { run } from "./command.ts";
+import { assertElfArch, denoForArch } from "./foreign.ts";
 import {
   digestOfFile,
   type ImageSpec,
   type Layer,
   tarLayer,
   writeArchive,
+  writeIndexLayout,
   writeLayout,
 } from "./oci.ts";
 import {
@@ -128,8 +133,14 @@ async function findCrane(toolsCache: string): Promise<string> {
   );
 }
 
+/** The platforms the build knows; the first is the builder's own. */
+const PLATFORMS = ["linux/amd64", "linux/arm64"] as const;
+
 interface Options {
   output: string;
+  /** The multi-platform archive (written when linux/arm64 is built). */
+  indexOutput: string;
+  arm64: boolean;
   push?: string;
   mirror?: string;
   toolsCache: string;
@@ -142,28 +153,70 @@ function parseOptions(argv: string[]): Options {
       output: { type: "string" },
       push: { type: "string" },
       mirror: { type: "string" },
+      platforms: { type: "string", default: PLATFORMS.join(",") },
+      "index-output": { type: "string" },
     },
   });
+  const platforms = values.platforms.split(",").map((p) => p.trim());
+  for (const p of platforms) {
+    if (!(PLATFORMS as readonly string[]).includes(p)) {
+      throw new Error(`Unknown platform "${p}" in --platforms; known: ${PLATFORMS.join(", ")}`);
+    }
+  }
+  if (!platforms.includes("linux/amd64")) {
+    throw new Error("--platforms must include linux/amd64, the builder's own platform");
+  }
+  const output = resolve(values.output ?? join(REPO, "dist", `directpv-${RELEASE_TAG}.oci.tar`));
   const home = Deno.env.get("HOME") ?? "/root";
   const toolsCache = Deno.env.get("DIRECTPV_TOOLS_CACHE") ??
     join(Deno.env.get("XDG_CACHE_HOME") ?? join(home, ".cache"), "directpv-tools");
   return {
-    output: resolve(values.output ?? join(REPO, "dist", `directpv-${RELEASE_TAG}.oci.tar`)),
+    output,
+    indexOutput: resolve(
+      values["index-output"] ?? output.replace(/(\.oci)?\.tar$/, ".multiarch.oci.tar"),
+    ),
+    arm64: platforms.includes("linux/arm64"),
     ...(values.push ? { push: values.push } : {}),
     ...(values.mirror ? { mirror: values.mirror } : {}),
     toolsCache,
   };
 }
 
-async function buildLayers(o: Options, work: string, epoch: number) {
-  const cacheDir = join(o.toolsCache, "image");
-  const packages = parsePackages(await Deno.readTextFile(PACKAGES_FILE));
-  const inputs = {
+async function baseInputs(o: Options) {
+  return {
     suite: SUITE,
     mirror: o.mirror ?? await localMirror(),
-    packages,
+    packages: parsePackages(await Deno.readTextFile(PACKAGES_FILE)),
     trimScript: await Deno.readTextFile(TRIM_SCRIPT),
   };
+}
+
+/**
+ * The arm64 image's layers: its base assembled without running it, Deno's arm64 binary, and
+ * the (architecture-free) driver layer of the amd64 image. The tools and Deno are checked to
+ * be aarch64 ELF files; nothing of them runs here, so there is no code cache layer.
+ */
+async function arm64Layers(o: Options, work: string, appLayer: Layer): Promise<Layer[]> {
+  const cacheDir = join(o.toolsCache, "image");
+  const inputs = { ...await baseInputs(o), foreignArch: "arm64" };
+  const base = await timed("arm64 base layer", () => ensureBase(cacheDir, inputs, say));
+  say(
+    `arm64 base ${base.key} ${base.built ? "built" : "from the cache"}: ${base.layer.size} bytes`,
+  );
+  for (const tool of ["usr/sbin/mkfs.xfs", "usr/sbin/xfs_repair", "usr/bin/mount"]) {
+    await assertElfArch(join(base.rootfs, tool), "arm64");
+  }
+  const denoBinary = await denoForArch(cacheDir, "arm64", Deno.version.deno);
+  const deno = await timed(
+    "arm64 deno layer",
+    () => denoLayer(cacheDir, denoBinary, join(work, "deno-arm64")),
+  );
+  return [base.layer, deno, appLayer];
+}
+
+async function buildLayers(o: Options, work: string, epoch: number) {
+  const cacheDir = join(o.toolsCache, "image");
+  const inputs = await baseInputs(o);
   const base = await timed("base layer", () => ensureBase(cacheDir, inputs, say));
   say(`base ${base.key} ${base.built ? "built" : "from the cache"}: ${base.layer.size} bytes`);
   const deno = await timed(
@@ -196,6 +249,28 @@ async function buildLayers(o: Options, work: string, epoch: number) {
     comment: `deno code cache of ${IMAGE_PATHS.bundle} in ${IMAGE_PATHS.denoDir}`,
   });
   return [base.layer, deno, appLayer, cacheLayer];
+}
+
+/** Builds the arm64 image and writes the archive whose index holds amd64 and arm64. */
+async function writeMultiArch(
+  o: Options,
+  work: string,
+  spec: ImageSpec,
+  layers: Layer[],
+  epoch: number,
+): Promise<void> {
+  const appLayer = layers[2];
+  if (appLayer === undefined) throw new Error("The amd64 image has no driver layer");
+  const arm64 = await arm64Layers(o, work, appLayer);
+  const arm64Spec = { ...spec, platform: { os: "linux", architecture: "arm64" } };
+  const layout = join(work, "layout-multiarch");
+  const index = await writeIndexLayout(layout, [{ spec, layers }, {
+    spec: arm64Spec,
+    layers: arm64,
+  }]);
+  await writeArchive(layout, o.indexOutput, epoch);
+  say(`${IMAGE_REPOSITORY}:${RELEASE_TAG} index ${index.digest}: linux/amd64, linux/arm64`);
+  say(`multi-platform archive: ${o.indexOutput} (${(await Deno.stat(o.indexOutput)).size} bytes)`);
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -231,6 +306,7 @@ async function main(argv: string[]): Promise<number> {
       `${IMAGE_REPOSITORY}:${RELEASE_TAG} ${manifest.digest}: ${layers.length} layers, ${size} bytes compressed`,
     );
     say(`archive: ${o.output} (${(await Deno.stat(o.output)).size} bytes)`);
+    if (o.arm64) await writeMultiArch(o, work, spec, layers, epoch);
     if (o.push) {
       const ref = pushReference(o.push);
       const crane = await findCrane(o.toolsCache);

@@ -150,18 +150,17 @@ export function dockerManifest(
 /** Places a layer blob in the layout: a hard link when possible (same filesystem), else a copy. */
 async function addLayerBlob(layoutDir: string, layer: Layer): Promise<void> {
   const target = join(layoutDir, "blobs", "sha256", layer.digest.slice(7));
+  // Images of one layout share blobs (the driver layer of every platform).
+  if (await Deno.stat(target).then(() => true, () => false)) return;
   await Deno.link(layer.path, target).catch(() => Deno.copyFile(layer.path, target));
 }
 
-/**
- * Writes an OCI image layout in `layoutDir` (created empty) and returns the manifest's
- * descriptor.
- */
-export async function writeLayout(
+/** Writes an image's layer, config and manifest blobs; returns config and manifest. */
+async function writeImageBlobs(
   layoutDir: string,
   spec: ImageSpec,
   layers: readonly Layer[],
-): Promise<Descriptor> {
+): Promise<{ config: Descriptor; manifest: Descriptor }> {
   await Deno.mkdir(join(layoutDir, "blobs", "sha256"), { recursive: true });
   for (const layer of layers) await addLayerBlob(layoutDir, layer);
   const configBytes = encoder.encode(JSON.stringify(imageConfig(spec, layers)));
@@ -180,19 +179,80 @@ export async function writeLayout(
     digest: await writeBlob(layoutDir, manifestBytes),
     size: manifestBytes.length,
   };
-  await Deno.writeTextFile(
-    join(layoutDir, "index.json"),
-    JSON.stringify(imageIndex(manifest, spec)),
-  );
+  return { config, manifest };
+}
+
+/** Writes `index.json`, the Docker `manifest.json` (of `docker`'s image) and `oci-layout`. */
+async function writeLayoutFiles(
+  layoutDir: string,
+  index: Record<string, unknown>,
+  docker: { spec: ImageSpec; config: Descriptor; layers: readonly Layer[] },
+): Promise<void> {
+  await Deno.writeTextFile(join(layoutDir, "index.json"), JSON.stringify(index));
   await Deno.writeTextFile(
     join(layoutDir, "manifest.json"),
-    JSON.stringify(dockerManifest(spec, config, layers)),
+    JSON.stringify(dockerManifest(docker.spec, docker.config, docker.layers)),
   );
   await Deno.writeTextFile(
     join(layoutDir, "oci-layout"),
     JSON.stringify({ imageLayoutVersion: "1.0.0" }),
   );
+}
+
+/**
+ * Writes an OCI image layout in `layoutDir` (created empty) and returns the manifest's
+ * descriptor.
+ */
+export async function writeLayout(
+  layoutDir: string,
+  spec: ImageSpec,
+  layers: readonly Layer[],
+): Promise<Descriptor> {
+  const { config, manifest } = await writeImageBlobs(layoutDir, spec, layers);
+  await writeLayoutFiles(layoutDir, imageIndex(manifest, spec), { spec, config, layers });
   return manifest;
+}
+
+/** One platform's image of a multi-platform layout. */
+export interface PlatformImage {
+  spec: ImageSpec;
+  layers: readonly Layer[];
+}
+
+/**
+ * Writes a multi-platform OCI layout: every image's blobs, an image index over their manifests
+ * (each with its platform), and `index.json` naming that index by the first image's tag; the
+ * Docker `manifest.json` holds the first image. Returns the image index's descriptor.
+ */
+export async function writeIndexLayout(
+  layoutDir: string,
+  images: readonly PlatformImage[],
+): Promise<Descriptor> {
+  const [first] = images;
+  if (first === undefined) throw new Error("An image index needs at least one image");
+  const written = [];
+  for (const image of images) {
+    written.push(await writeImageBlobs(layoutDir, image.spec, image.layers));
+  }
+  const manifests = written.map((w, i) => ({
+    ...w.manifest,
+    platform: { ...(images[i] ?? first).spec.platform },
+  }));
+  const indexBytes = encoder.encode(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: MEDIA_TYPES.index,
+    manifests,
+  }));
+  const index: Descriptor = {
+    mediaType: MEDIA_TYPES.index,
+    digest: await writeBlob(layoutDir, indexBytes),
+    size: indexBytes.length,
+  };
+  const top = imageIndex(index, first.spec) as { manifests: Descriptor[] };
+  for (const entry of top.manifests) delete entry.platform;
+  const docker = { spec: first.spec, config: written[0]?.config ?? index, layers: first.layers };
+  await writeLayoutFiles(layoutDir, top, docker);
+  return index;
 }
 
 /** Options of {@linkcode tarLayer}. */

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { run } from "./command.ts";
+import { completeForeignRootfs } from "./foreign.ts";
 import { type Layer, tarLayer } from "./oci.ts";
 
 export const SUITE = "bookworm";
@@ -65,11 +66,15 @@ export interface BaseInputs {
   mirror: string;
   packages: string[];
   trimScript: string;
+  /** A Debian architecture other than the builder's (`arm64`): assembled with no code run. */
+  foreignArch?: string;
 }
 
 /** The cache key of a base: 16 hex digits of the SHA-256 of its inputs. */
 export function baseKey(inputs: BaseInputs): string {
-  const text = JSON.stringify([inputs.suite, inputs.mirror, inputs.packages, inputs.trimScript]);
+  const parts = [inputs.suite, inputs.mirror, inputs.packages, inputs.trimScript];
+  if (inputs.foreignArch !== undefined) parts.push(inputs.foreignArch);
+  const text = JSON.stringify(parts);
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
 }
 
@@ -92,10 +97,13 @@ async function unmountUnder(dir: string): Promise<void> {
 }
 
 async function debootstrap(target: string, inputs: BaseInputs, log: (s: string) => void) {
-  log(`debootstrap ${inputs.suite} from ${inputs.mirror}: ${inputs.packages.join(" ")}`);
+  const foreign = inputs.foreignArch;
+  const arch = foreign ? ` for ${foreign}, unpacked without running it` : "";
+  log(`debootstrap ${inputs.suite}${arch} from ${inputs.mirror}: ${inputs.packages.join(" ")}`);
   try {
     await run("debootstrap", [
       "--variant=minbase",
+      ...(foreign ? ["--foreign", `--arch=${foreign}`] : []),
       `--include=${inputs.packages.join(",")}`,
       inputs.suite,
       target,
@@ -104,6 +112,7 @@ async function debootstrap(target: string, inputs: BaseInputs, log: (s: string) 
   } finally {
     await unmountUnder(target);
   }
+  if (foreign) await completeForeignRootfs(target);
   await run("bash", [TRIM_SCRIPT, target]);
 }
 
@@ -129,7 +138,10 @@ export async function ensureBase(
   await Deno.mkdir(work, { recursive: true });
   try {
     await debootstrap(join(work, "rootfs"), inputs, log);
-    const comment = `debootstrap --variant=minbase ${inputs.suite} + ${inputs.packages.join(" ")}`;
+    const foreign = inputs.foreignArch ? ` --foreign --arch=${inputs.foreignArch}` : "";
+    const comment = `debootstrap --variant=minbase${foreign} ${inputs.suite} + ${
+      inputs.packages.join(" ")
+    }`;
     const layer = await tarLayer(join(work, "rootfs"), join(work, "layer.tar.gz"), { comment });
     const { path: _path, ...stored } = layer;
     await Deno.writeTextFile(join(work, "layer.json"), JSON.stringify(stored, null, 2));
