@@ -8,20 +8,13 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { builtTool } from "../lib/mod.ts";
 import { parseAllDocuments } from "yaml";
 import { testCli } from "../../cli/testing.ts";
 
 const CHART = fileURLToPath(new URL("../../manifests/helm/directpv", import.meta.url));
-const BUILD = fileURLToPath(new URL("../tools/build.sh", import.meta.url));
 
-async function helmPath(): Promise<string> {
-  const given = Deno.env.get("DIRECTPV_HELM");
-  if (given) return given;
-  const out = await new Deno.Command("bash", { args: [BUILD, "--print"] }).output();
-  return `${new TextDecoder().decode(out.stdout).trim()}/helm`;
-}
-
-const HELM = await helmPath();
+const HELM = await builtTool("helm", "DIRECTPV_HELM");
 
 interface Result {
   code: number;

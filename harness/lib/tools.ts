@@ -35,3 +35,16 @@ export async function requireBinaries(binDir: string, names: readonly string[]):
     );
   }
 }
+
+/**
+ * The path of one built tool: `$<envVar>` when set, else `<bin dir>/<name>`, which must exist.
+ *
+ * @throws {FailedPreconditionError} when the tool is not built
+ */
+export async function builtTool(name: string, envVar: string): Promise<string> {
+  const given = Deno.env.get(envVar);
+  if (given) return given;
+  const bin = await toolsBinDir();
+  await requireBinaries(bin, [name]);
+  return `${bin}/${name}`;
+}

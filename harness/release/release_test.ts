@@ -9,20 +9,13 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
+import { builtTool } from "../lib/mod.ts";
 import { parse } from "yaml";
 import { RELEASE_TAG, RELEASE_VERSION } from "../../lib/version/mod.ts";
 
 const MAIN = fileURLToPath(new URL("../../tools/release/main.ts", import.meta.url));
-const BUILD = fileURLToPath(new URL("../tools/build.sh", import.meta.url));
 const PLATFORMS = ["linux-amd64", "linux-arm64", "darwin-amd64", "darwin-arm64"];
 const text = new TextDecoder();
-
-async function krewPath(): Promise<string> {
-  const given = Deno.env.get("DIRECTPV_KREW");
-  if (given) return given;
-  const out = await new Deno.Command("bash", { args: [BUILD, "--print"] }).output();
-  return `${text.decode(out.stdout).trim()}/krew`;
-}
 
 interface Result {
   code: number;
@@ -140,7 +133,7 @@ Deno.test("krew installs the release for every platform from its manifest and ar
     assert.equal(manifest.spec.version, RELEASE_TAG);
     const labels = manifest.spec.platforms.map((p) => JSON.stringify(p.selector.matchLabels));
     assert.equal(new Set(labels).size, PLATFORMS.length, "no two platforms overlap");
-    const krew = await krewPath();
+    const krew = await builtTool("krew", "DIRECTPV_KREW");
     for (const platform of PLATFORMS) {
       const [os = "", arch = ""] = platform.split("-");
       const archive = `${dir}/out/kubectl-directpv_${RELEASE_TAG}_${os}_${arch}.tar.gz`;
@@ -155,7 +148,21 @@ Deno.test("krew installs the release for every platform from its manifest and ar
       assert.equal(ran.stdout, `${platform} version\n`);
     }
     const sums = await Deno.readTextFile(`${dir}/out/SHA256SUMS`);
-    assert.equal(sums.trim().split("\n").length, 2 * PLATFORMS.length + 1);
+    const listed = sums.trim().split("\n").map((line) => line.split(/\s+/)[1]);
+    const binaries = PLATFORMS.map((p) => `kubectl-directpv_${RELEASE_TAG}_${p.replace("-", "_")}`);
+    const expected = [
+      ...binaries,
+      ...binaries.map((b) => `${b}.tar.gz`),
+      "directpv.yaml",
+      `directpv-${RELEASE_VERSION}.tgz`,
+      "index.yaml",
+    ];
+    assert.deepEqual(listed, expected.sort());
+    for (const line of sums.trim().split("\n")) {
+      const [sum = "", file = ""] = line.split(/\s+/);
+      const actual = await exec("sha256sum", [`${dir}/out/${file}`], {});
+      assert.equal(actual.stdout.split(" ")[0], sum, file);
+    }
   }));
 
 Deno.test("krew refuses an archive whose sha256 is not the manifest's", () =>
@@ -168,7 +175,10 @@ Deno.test("krew refuses an archive whose sha256 is not the manifest's", () =>
     await Deno.copyFile(other, archive);
     const env = { KREW_ROOT: `${dir}/krew`, KREW_OS: "linux", KREW_ARCH: "amd64" };
     const args = ["install", `--manifest=${dir}/out/directpv.yaml`, `--archive=${archive}`];
-    const installed = await exec(await krewPath(), args, { ...env, KREW_NO_UPGRADE_CHECK: "1" });
+    const installed = await exec(await builtTool("krew", "DIRECTPV_KREW"), args, {
+      ...env,
+      KREW_NO_UPGRADE_CHECK: "1",
+    });
     assert.notEqual(installed.code, 0);
     assert.match(installed.stderr, /checksum does not match/);
   }));

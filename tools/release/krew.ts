@@ -24,6 +24,31 @@ export async function sha256File(path: string): Promise<string> {
 }
 
 /**
+ * Packs `entries` of `dir` into the gzip-compressed tar `out`: sorted, root-owned, every mtime
+ * `mtime`, no gzip timestamp, so the same inputs give the same bytes.
+ */
+export async function tarGz(
+  dir: string,
+  entries: readonly string[],
+  out: string,
+  mtime: number,
+): Promise<void> {
+  const tar = `${out}.tar-tmp`;
+  const owners = ["--owner=0", "--group=0", "--numeric-owner"];
+  await run("tar", [
+    "--sort=name",
+    ...owners,
+    `--mtime=@${mtime}`,
+    "-C",
+    dir,
+    "-cf",
+    tar,
+    ...entries,
+  ]);
+  await run("sh", ["-c", 'gzip -n -9 --stdout "$1" >"$2" && rm "$1"', "sh", tar, out]);
+}
+
+/**
  * Writes `<dir>/<name>.tar.gz` holding the binary as `kubectl-directpv` (mode 0755) and the
  * README, with fixed owners and times so the same inputs give the same archive.
  */
@@ -38,22 +63,8 @@ export async function writeArchive(
     await Deno.copyFile(binary, `${stage}/${BINARY_NAME}`);
     await Deno.chmod(`${stage}/${BINARY_NAME}`, 0o755);
     await Deno.copyFile(readme, `${stage}/README.md`);
-    const tar = `${dir}/${name}.tar`;
-    await run("tar", [
-      "--sort=name",
-      "--owner=0",
-      "--group=0",
-      "--numeric-owner",
-      "--mtime=@0",
-      "-C",
-      stage,
-      "-cf",
-      tar,
-      BINARY_NAME,
-      "README.md",
-    ]);
-    await run("gzip", ["-n", "-9", tar]);
-    return `${tar}.gz`;
+    await tarGz(stage, [BINARY_NAME, "README.md"], `${dir}/${name}.tar.gz`, 0);
+    return `${dir}/${name}.tar.gz`;
   } finally {
     await Deno.remove(stage, { recursive: true });
   }

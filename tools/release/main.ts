@@ -1,7 +1,8 @@
 /**
  * `deno task release`: the single-file `kubectl-directpv` for every platform (deno compile
- * --target), a krew archive per platform, the krew plugin manifest and SHA256SUMS, written to
- * dist/release/ only when every part was built.
+ * --target), a krew archive per platform, the krew plugin manifest, the Helm chart package with
+ * a chart repository index, and SHA256SUMS, written to dist/release/ only when every part was
+ * built.
  *
  *   deno task release [--out DIR] [--targets linux-amd64,..] [--base-url URL]
  *   deno task release --binaries DIR   package binaries built elsewhere (DIR/<os>-<arch>/kubectl-directpv)
@@ -12,7 +13,9 @@
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { CHART_DIR } from "../../lib/install/mod.ts";
 import { RELEASE_TAG } from "../../lib/version/mod.ts";
+import { writeHelmRepository } from "./helm_repo.ts";
 import { run } from "../image/command.ts";
 import {
   BINARY_NAME,
@@ -125,9 +128,20 @@ async function packageRelease(stage: string, binaries: Map<Target, string>, base
     join(stage, `${PLUGIN_NAME}.yaml`),
     krewManifest(RELEASE_TAG, baseUrl, archives),
   );
+  const chart = join(ROOT, "manifests", CHART_DIR);
+  const helmFiles = await writeHelmRepository(chart, stage, baseUrl, await sourceDateEpoch());
   const files = [...binaries.values()].map((b) => basename(b));
-  files.push(...archives.map((a) => a.file), `${PLUGIN_NAME}.yaml`);
+  files.push(...archives.map((a) => a.file), `${PLUGIN_NAME}.yaml`, ...helmFiles);
   await Deno.writeTextFile(join(stage, "SHA256SUMS"), await checksums(stage, files));
+}
+
+/** Seconds since the epoch the release records: SOURCE_DATE_EPOCH, else the HEAD commit's. */
+async function sourceDateEpoch(): Promise<number> {
+  const given = Deno.env.get("SOURCE_DATE_EPOCH");
+  if (given && /^\d+$/.test(given)) return Number(given);
+  const out = await run("git", ["-C", ROOT, "log", "-1", "--format=%ct"], { capture: true })
+    .catch(() => "0");
+  return Number(out.trim()) || 0;
 }
 
 async function listing(dir: string): Promise<string> {
