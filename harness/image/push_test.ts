@@ -3,7 +3,8 @@
  * built by harness/tools/build.sh): the pushed image validates and is the one in the archive the
  * same build wrote, under our name and the release tag. The archive file itself pushes too
  * (`crane push FILE`, which reads it as a Docker image tarball), as the real-node harness does.
- * Root (the build).
+ * `--push-index` pushes the image index over linux/amd64 and linux/arm64 as one tag. Root (the
+ * build).
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -57,6 +58,8 @@ Deno.test({
         archive,
         "--push",
         `127.0.0.1:${port}`,
+        "--push-index",
+        `127.0.0.1:${port}/multi/directpv`,
       ]);
       const ref = `127.0.0.1:${port}/directpv/directpv:${RELEASE_TAG}`;
       const validated = await run(crane, ["validate", "--remote", ref], { allowFailure: true });
@@ -70,6 +73,18 @@ Deno.test({
       );
       const config = JSON.parse((await run(crane, ["config", ref])).stdout);
       assert.deepEqual(config.config.Entrypoint, ["/usr/local/bin/directpv"]);
+
+      const multi = `127.0.0.1:${port}/multi/directpv:${RELEASE_TAG}`;
+      const index = JSON.parse((await run(crane, ["manifest", multi])).stdout);
+      assert.deepEqual(
+        index.manifests.map((m: { platform: unknown }) => m.platform),
+        [{ os: "linux", architecture: "amd64" }, { os: "linux", architecture: "arm64" }],
+      );
+      assert.equal(index.manifests[0].digest, pushed, "the index holds the amd64 image pushed");
+      const arm64 = await run(crane, ["config", "--platform", "linux/arm64", multi]);
+      assert.equal(JSON.parse(arm64.stdout).architecture, "arm64");
+      const checked = await run(crane, ["validate", "--remote", multi], { allowFailure: true });
+      assert.equal(checked.code, 0, checked.stdout + checked.stderr);
 
       const fromFile = `127.0.0.1:${port}/from-archive/directpv:${RELEASE_TAG}`;
       await run(crane, ["push", "--insecure", archive, fromFile]);

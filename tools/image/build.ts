@@ -9,6 +9,7 @@
  *
  *   tools/image/build.sh [--output FILE] [--push REGISTRY[/REPOSITORY[:TAG]]] [--mirror URL]
  *                        [--platforms linux/amd64[,linux/arm64]] [--index-output FILE]
+ *                        [--push-index REGISTRY[/REPOSITORY[:TAG]]]
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
@@ -142,6 +143,8 @@ interface Options {
   indexOutput: string;
   arm64: boolean;
   push?: string;
+  /** Where to push the multi-platform image index. */
+  pushIndex?: string;
   mirror?: string;
   toolsCache: string;
 }
@@ -152,6 +155,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       output: { type: "string" },
       push: { type: "string" },
+      "push-index": { type: "string" },
       mirror: { type: "string" },
       platforms: { type: "string", default: PLATFORMS.join(",") },
       "index-output": { type: "string" },
@@ -166,6 +170,9 @@ function parseOptions(argv: string[]): Options {
   if (!platforms.includes("linux/amd64")) {
     throw new Error("--platforms must include linux/amd64, the builder's own platform");
   }
+  if (values["push-index"] && !platforms.includes("linux/arm64")) {
+    throw new Error("--push-index needs linux/arm64 in --platforms (an index of one is the image)");
+  }
   const output = resolve(values.output ?? join(REPO, "dist", `directpv-${RELEASE_TAG}.oci.tar`));
   const home = Deno.env.get("HOME") ?? "/root";
   const toolsCache = Deno.env.get("DIRECTPV_TOOLS_CACHE") ??
@@ -177,6 +184,7 @@ function parseOptions(argv: string[]): Options {
     ),
     arm64: platforms.includes("linux/arm64"),
     ...(values.push ? { push: values.push } : {}),
+    ...(values["push-index"] ? { pushIndex: values["push-index"] } : {}),
     ...(values.mirror ? { mirror: values.mirror } : {}),
     toolsCache,
   };
@@ -251,6 +259,21 @@ async function buildLayers(o: Options, work: string, epoch: number) {
   return [base.layer, deno, appLayer, cacheLayer];
 }
 
+/**
+ * Pushes the image index `digest` of `layout` as one tag: crane pushes the index a layout's
+ * `index.json` is, so a layout whose `index.json` is that index (blobs shared) is pushed.
+ */
+async function pushIndex(o: Options, layout: string, digest: string): Promise<void> {
+  const ref = pushReference(o.pushIndex ?? "");
+  const crane = await findCrane(o.toolsCache);
+  const flat = `${layout}-push`;
+  await Deno.mkdir(flat);
+  await Deno.symlink(join(layout, "blobs"), join(flat, "blobs"));
+  await Deno.copyFile(join(layout, "oci-layout"), join(flat, "oci-layout"));
+  await Deno.copyFile(join(layout, "blobs", "sha256", digest.slice(7)), join(flat, "index.json"));
+  await timed(`push the index to ${ref}`, () => run(crane, ["push", "--index", flat, ref]));
+}
+
 /** Builds the arm64 image and writes the archive whose index holds amd64 and arm64. */
 async function writeMultiArch(
   o: Options,
@@ -269,6 +292,7 @@ async function writeMultiArch(
     layers: arm64,
   }]);
   await writeArchive(layout, o.indexOutput, epoch);
+  if (o.pushIndex) await pushIndex(o, layout, index.digest);
   say(`${IMAGE_REPOSITORY}:${RELEASE_TAG} index ${index.digest}: linux/amd64, linux/arm64`);
   say(`multi-platform archive: ${o.indexOutput} (${(await Deno.stat(o.indexOutput)).size} bytes)`);
 }
