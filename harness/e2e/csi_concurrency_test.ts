@@ -28,10 +28,9 @@ import {
 } from "../../proto/mod.ts";
 import {
   type DaemonProcess,
-  freeLoopbackPorts,
   pathExists,
   processRss,
-  spawnDaemon,
+  startDriverRole,
   stopProcess,
   tailFile,
   waitFor,
@@ -89,38 +88,16 @@ function testDrive(i: number): DirectPVDrive {
   };
 }
 
-/** Starts a driver role and waits for its readiness endpoint; returns the figures. */
-async function startRole(role: string, dir: string, extra: string[] = []) {
-  const [readiness = 0, metrics = 0] = freeLoopbackPorts(2);
-  const started = performance.now();
-  const proc = await spawnDaemon({
-    name: role,
-    command: Deno.execPath(),
-    args: [
-      "run",
-      "-A",
-      DRIVER,
-      role,
-      `--kubeconfig=${KUBECONFIG}`,
-      `--kube-node-name=e2e-${RUN}-node-0`,
-      `--csi-endpoint=unix://${dir}/${role}.sock`,
-      "--listen-address=127.0.0.1",
-      `--readiness-port=${readiness}`,
-      `--metrics-port=${metrics}`,
-      ...extra,
-    ],
-    logFile: `${dir}/${role}.log`,
+/** Starts a driver role of this checkout as node 0 of the run. */
+function startRole(role: string, dir: string, extra: string[] = []) {
+  return startDriverRole(role, {
+    driver: DRIVER,
     cwd: ROOT,
+    kubeconfig: KUBECONFIG,
+    nodeName: `e2e-${RUN}-node-0`,
+    dir,
+    extraArgs: extra,
   });
-  await waitFor(async () => {
-    const res = await fetch(`http://127.0.0.1:${readiness}/ready`).catch(() => undefined);
-    await res?.body?.cancel();
-    return res?.status === 200;
-  }, { timeoutMs: 60_000, intervalMs: 50, description: `${role} readiness` }).catch(async (err) => {
-    throw new Error(`${err}\n${await tailFile(`${dir}/${role}.log`, 40).catch(() => "")}`);
-  });
-  const coldStartMs = performance.now() - started;
-  return { proc, coldStartMs, socket: `${dir}/${role}.sock`, metrics };
 }
 
 function create(
@@ -244,7 +221,7 @@ Deno.test({
     proc = role.proc;
     await new Promise((r) => setTimeout(r, 3000));
     const rss = await processRss(proc.pid);
-    const res = await fetch(`http://127.0.0.1:${role.metrics}/metrics`);
+    const res = await fetch(`http://127.0.0.1:${role.metricsPort}/metrics`);
     const text = await res.text();
     assert.equal(res.status, 200);
     assert.match(text, /process_resident_memory_bytes/);

@@ -11,3 +11,4 @@ export * from "./ports.ts";
 export * from "./tools.ts";
 export * from "./packages.ts";
 export * from "./prerequisites.ts";
+export * from "./driver_role.ts";

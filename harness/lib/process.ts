@@ -177,6 +177,15 @@ export async function processAlive(proc: { pid: number; startTime?: number }): P
   return proc.startTime === undefined || proc.startTime === start;
 }
 
+/** User plus system CPU time a running process has used, in seconds, or undefined. */
+export async function processCpuSeconds(pid: number): Promise<number | undefined> {
+  const text = await Deno.readTextFile(`/proc/${pid}/stat`).catch(() => "");
+  const rest = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  // utime and stime are fields 14 and 15 of stat(5), in clock ticks (USER_HZ, 100 on Linux).
+  const ticks = Number(rest[11]) + Number(rest[12]);
+  return Number.isFinite(ticks) ? ticks / 100 : undefined;
+}
+
 /** Resident set size of a process in bytes (VmRSS), or undefined when it is gone. */
 export async function processRss(pid: number): Promise<number | undefined> {
   const text = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");

@@ -1,0 +1,162 @@
+/**
+ * CreateVolume and DeleteVolume through the controller's CSI socket against a real
+ * kube-apiserver (a local control plane per size): seeds N drives over M nodes, starts the
+ * controller role as a process, runs the calls sequentially and then with C concurrent
+ * callers, and prints latency percentiles, calls/s and the controller's CPU seconds and RSS.
+ * Afterwards it checks that no drive is over-allocated and that every success left exactly
+ * one volume held by exactly one drive (exit 1 otherwise).
+ *
+ *   deno run -A harness/bench/controller_api.ts [--drives=1000,10000,100000] [--nodes=100]
+ *     [--calls=1000] [--concurrency=16]
+ *   deno task bench:controller --drives=1000 --calls=200      # the smoke size CI runs
+ */
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import * as grpc from "@grpc/grpc-js";
+import { startCluster } from "../cluster/mod.ts";
+import {
+  processCpuSeconds,
+  processRss,
+  removePath,
+  startDriverRole,
+  stopProcess,
+} from "../lib/mod.ts";
+import { connectKube } from "../../lib/k8s/mod.ts";
+import { ControllerClient } from "../../proto/mod.ts";
+import { checkAllocation, installBenchCrds, seedDrives } from "./controller_seed.ts";
+import { type CallFigures, runCalls } from "./controller_calls.ts";
+
+const REPO = new URL("../..", import.meta.url).pathname;
+
+interface BenchOptions {
+  drives: number[];
+  nodes: number;
+  calls: number;
+  concurrency: number;
+}
+
+function options(args: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args,
+    options: {
+      drives: { type: "string", default: "1000,10000,100000" },
+      nodes: { type: "string", default: "100" },
+      calls: { type: "string", default: "1000" },
+      concurrency: { type: "string", default: "16" },
+    },
+  });
+  const count = (name: string, text: string): number => {
+    const n = Number(text);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name}: "${text}" is not a count`);
+    return n;
+  };
+  return {
+    drives: values.drives.split(",").map((d) => count("drives", d)),
+    nodes: count("nodes", values.nodes),
+    calls: count("calls", values.calls),
+    concurrency: count("concurrency", values.concurrency),
+  };
+}
+
+function say(msg: string): void {
+  console.error(`[bench] ${msg}`);
+}
+
+interface SizeFigures {
+  drives: number;
+  seedSeconds: number;
+  rows: CallFigures[];
+  cpuSeconds: number;
+  rssBytes: number;
+  problems: string[];
+}
+
+async function benchSize(base: string, drives: number, o: BenchOptions): Promise<SizeFigures> {
+  const dir = join(base, `n${drives}`);
+  await Deno.mkdir(dir, { recursive: true });
+  const cluster = await startCluster({ workDir: join(dir, "cluster") });
+  try {
+    const kube = await connectKube({ kubeconfig: cluster.kubeconfigPath });
+    await installBenchCrds(kube);
+    const seedStart = performance.now();
+    await seedDrives(kube, drives, o.nodes);
+    const seedSeconds = (performance.now() - seedStart) / 1000;
+    say(`${drives} drives over ${o.nodes} nodes seeded in ${seedSeconds.toFixed(1)} s`);
+    const role = await startDriverRole("controller", {
+      driver: join(REPO, "driver", "main.ts"),
+      cwd: REPO,
+      kubeconfig: cluster.kubeconfigPath,
+      nodeName: "bench-node-0",
+      dir,
+    });
+    try {
+      const client = new ControllerClient(`unix:${role.socket}`, grpc.credentials.createInsecure());
+      const rows: CallFigures[] = [];
+      const problems: string[] = [];
+      for (const callers of [1, o.concurrency]) {
+        const plan = { prefix: `pvc-c${callers}`, calls: o.calls, callers, nodes: o.nodes };
+        const created = await runCalls(client, "create", plan);
+        rows.push(created.figures);
+        problems.push(...await checkAllocation(kube, new Set(created.ids)));
+        const deleted = await runCalls(client, "delete", plan, created.ids);
+        rows.push(deleted.figures);
+        problems.push(...await checkAllocation(kube, new Set()));
+      }
+      client.close();
+      const cpuSeconds = await processCpuSeconds(role.proc.pid) ?? NaN;
+      const rssBytes = await processRss(role.proc.pid) ?? NaN;
+      return { drives, seedSeconds, rows, cpuSeconds, rssBytes, problems };
+    } finally {
+      await stopProcess(role.proc);
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+function ms(value: number): string {
+  return value.toFixed(1).padStart(7);
+}
+
+function print(all: SizeFigures[]): void {
+  console.log(
+    "drives  op      callers  calls   ok  failed  calls/s      p50      p90      p99      max",
+  );
+  for (const size of all) {
+    for (const r of size.rows) {
+      console.log(
+        `${String(size.drives).padEnd(7)} ${r.op.padEnd(7)} ${String(r.callers).padStart(7)} ` +
+          `${String(r.calls).padStart(6)} ${String(r.ok).padStart(4)} ${
+            String(r.failed).padStart(7)
+          } ` +
+          `${r.perSecond.toFixed(1).padStart(8)}  ${ms(r.p50)}  ${ms(r.p90)}  ${ms(r.p99)}  ${
+            ms(r.max)
+          }`,
+      );
+    }
+    console.log(
+      `${size.drives} drives: controller ${size.cpuSeconds.toFixed(1)} CPU s, ` +
+        `RSS ${(size.rssBytes / 2 ** 20).toFixed(0)} MiB after the calls; seeding took ` +
+        `${size.seedSeconds.toFixed(1)} s; allocation check: ` +
+        (size.problems.length === 0 ? "ok" : `${size.problems.length} problems`),
+    );
+    for (const p of size.problems.slice(0, 20)) console.log(`  ${p}`);
+    for (const r of size.rows) for (const e of r.errors) console.log(`  ${e}`);
+  }
+}
+
+async function main(args: string[]): Promise<number> {
+  const o = options(args);
+  const base = await Deno.makeTempDir({ prefix: "directpv-bench-" });
+  const all: SizeFigures[] = [];
+  try {
+    for (const drives of o.drives) all.push(await benchSize(base, drives, o));
+  } finally {
+    await removePath(base);
+  }
+  print(all);
+  const failed = all.some((s) => s.problems.length > 0 || s.rows.some((r) => r.failed > 0));
+  return failed ? 1 : 0;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
