@@ -96,7 +96,7 @@ Deno.test("createVolume() under 200 concurrent calls never overbooks a drive", a
     assert.ok(created.size >= 100, `only ${created.size} volumes placed`);
     await checkInvariants(kube, created);
     assert.equal(
-      kube.callsOf("update", "directpvdrives").length,
+      kube.callsOf("patch", "directpvdrives").length,
       created.size,
       "no lost races inside one controller",
     );
@@ -139,7 +139,11 @@ Deno.test("indexedDriveCache() narrows selection to the pinned nodes and keeps r
     // The holder on node-2 wins even though the request names node-1.
     const res = await createVolume(deps, pinned("node-1"), callCtx());
     assert.equal(res.volume?.accessibleTopology?.[0]?.segments?.[LABELS.node], "node-2");
-    assert.equal(kube.callsOf("update", "directpvdrives").length, 0);
+    assert.equal(
+      kube.callsOf("patch", "directpvdrives").length +
+        kube.callsOf("update", "directpvdrives").length,
+      0,
+    );
     const other = await createVolume(deps, { ...pinned("node-1"), name: "pvc-9" }, callCtx());
     assert.equal(other.volume?.accessibleTopology?.[0]?.segments?.[LABELS.node], "node-1");
   } finally {

@@ -11,7 +11,7 @@ import {
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
 import { holdsVolume, selectDrive, type VolumeRequest } from "../../lib/scheduling/mod.ts";
 import {
   type DirectPVDrive,
@@ -176,7 +176,7 @@ export async function reserveDrive(
     try {
       const next = withReservation(drive, request.name, size, options.claimId);
       const stored = await deps.busy.run(name, async () => {
-        const written = await deps.kube.drives.update(next, write);
+        const written = await updateByPatch(deps.kube.drives, drive, next, write);
         deps.drives.apply(written);
         return written;
       });

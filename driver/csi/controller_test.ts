@@ -196,7 +196,7 @@ Deno.test("createVolume() rejects bad requests with DirectPV's messages", async 
         Status.INVALID_ARGUMENT,
         message,
       );
-      assert.equal(kube.callsOf("update").length, 0);
+      assert.equal(kube.callsOf("update").length + kube.callsOf("patch").length, 0);
     });
   }
 });
@@ -240,7 +240,7 @@ Deno.test("createVolume() re-reads a drive after a lost race and selects again",
   const { kube, deps } = controllerSetup([drive("d1"), drive("d2", { free: 9 * GiB })]);
   // Another writer takes 5 GiB of d1 before our update lands.
   kube.inject({
-    verb: "update",
+    verb: "patch",
     resource: "directpvdrives",
     times: 1,
     hook: async () => {
@@ -262,7 +262,7 @@ Deno.test("createVolume() gives up with ABORTED when every round conflicts", asy
   const { kube, deps } = controllerSetup([drive("d1")]);
   deps.maxReserveAttempts = 3;
   kube.inject({
-    verb: "update",
+    verb: "patch",
     resource: "directpvdrives",
     error: () => new ConflictError("stale"),
   });
@@ -272,7 +272,7 @@ Deno.test("createVolume() gives up with ABORTED when every round conflicts", asy
     Status.ABORTED,
     /drives changed during 3 attempts/,
   );
-  assert.equal(kube.callsOf("update", "directpvdrives").length, 3);
+  assert.equal(kube.callsOf("patch", "directpvdrives").length, 3);
 });
 
 Deno.test("createVolume() gives the reservation back when the volume cannot be written", async () => {

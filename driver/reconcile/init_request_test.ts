@@ -257,12 +257,13 @@ Deno.test("reconcileInitRequest() retried after the drive exists does not create
     assert.ok(d);
     f.kube.seed(request([{ id: d.id, name: "loop1" }]));
     f.kube.inject({
-      verb: "update",
+      verb: "patch",
       resource: "directpvinitrequests",
       times: 2,
       hook: (call) => {
-        const obj = call.object as DirectPVInitRequest;
-        if (obj.status.status === "Processed") throw new UnavailableError("lost the write");
+        // The write is a merge patch: only what changed is in the body.
+        const obj = call.object as Partial<DirectPVInitRequest>;
+        if (obj.status?.status === "Processed") throw new UnavailableError("lost the write");
       },
     });
     await assert.rejects(run(f), UnavailableError);

@@ -118,13 +118,13 @@ Deno.test("reconcileVolume() gives capacity back exactly once across conflicts a
     await releasedVolume(f);
     const before = await f.drive(U1);
     f.kube.inject({
-      verb: "update",
+      verb: "patch",
       resource: "directpvdrives",
       times: 1,
       error: new ConflictError("the object has been modified"),
     });
     f.kube.inject({
-      verb: "update",
+      verb: "patch",
       resource: "directpvvolumes",
       times: 1,
       error: new UnavailableError("connection reset"),

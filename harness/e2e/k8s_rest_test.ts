@@ -22,6 +22,7 @@ import {
   loadKubeConfig,
   type ResourceClient,
   restKube,
+  updateByPatch,
   type WatchEvent,
 } from "../../lib/k8s/mod.ts";
 
@@ -90,6 +91,24 @@ async function crudSteps(t: Deno.TestContext, cms: ResourceClient<AnyObject>): P
     await cms.update(cm);
     stale.data.k = "3";
     await assert.rejects(cms.update(stale), ConflictError);
+  });
+  await t.step("updateByPatch stores what update would and conflicts when stale", async () => {
+    const current = await cms.get(`${RUN}-a`, { namespace: NS });
+    const next = structuredClone(current);
+    next.data = { k: "4", added: "yes" };
+    next.metadata.labels = { [LABEL]: RUN };
+    next.metadata.finalizers = ["directpv.min.io/patch-test"];
+    const written = await updateByPatch(cms, current, next);
+    assert.deepEqual(written.data, { k: "4", added: "yes" });
+    assert.deepEqual(written.metadata.labels, { [LABEL]: RUN });
+    assert.deepEqual(written.metadata.finalizers, ["directpv.min.io/patch-test"]);
+    await assert.rejects(updateByPatch(cms, current, next), ConflictError);
+    const back = structuredClone(written);
+    back.metadata.labels = current.metadata.labels ?? {};
+    back.metadata.finalizers = [];
+    const restored = await updateByPatch(cms, written, back);
+    assert.deepEqual(restored.metadata.labels, current.metadata.labels);
+    assert.deepEqual(restored.metadata.finalizers ?? [], []);
   });
   await t.step("merge, JSON and strategic patches", async () => {
     const name = `${RUN}-a`;

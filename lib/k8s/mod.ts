@@ -21,7 +21,13 @@ export {
   type SelectorOperator,
 } from "./selector.ts";
 export { type KindInfo, kindInfo, KNOWN_KINDS, pluralOf } from "./kinds.ts";
-export { applyJsonPatch, applyMergePatch, deepEqual, type JsonPatchOperation } from "./patch.ts";
+export {
+  applyJsonPatch,
+  applyMergePatch,
+  deepEqual,
+  type JsonPatchOperation,
+  mergePatchBetween,
+} from "./patch.ts";
 export {
   type ApiStatus,
   describeRequest,
@@ -35,6 +41,7 @@ export {
   retryOnConflict,
   type RetryOptions,
   UNCHANGED,
+  updateByPatch,
   updateWithRetry,
   type UpdateWithRetryOptions,
 } from "./retry.ts";

@@ -18,6 +18,26 @@ export function applyMergePatch(target: Json, patch: Json): Json {
   return out;
 }
 
+/**
+ * The RFC 7386 merge patch that turns `before` into `after`: changed members are set,
+ * removed ones are null, arrays and scalars are replaced whole. `after` must hold no null
+ * members (a merge patch cannot express them); Kubernetes objects as we write them do not.
+ */
+export function mergePatchBetween(before: Json, after: Json): Json {
+  if (!isObject(before) || !isObject(after)) return structuredClone(after);
+  const patch: Record<string, Json> = {};
+  for (const [key, value] of Object.entries(before)) {
+    if (value !== undefined && after[key] === undefined) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(after)) {
+    if (value === undefined || deepEqual(before[key], value)) continue;
+    patch[key] = isObject(value) && isObject(before[key])
+      ? mergePatchBetween(before[key], value)
+      : structuredClone(value);
+  }
+  return patch;
+}
+
 /** One RFC 6902 operation. */
 export interface JsonPatchOperation {
   op: "add" | "remove" | "replace" | "test" | "move" | "copy";

@@ -2,8 +2,8 @@
 import { ConflictError } from "../errors/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 import { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
-import { deepEqual } from "./patch.ts";
-import type { NamespaceOption, ResourceClient } from "./types.ts";
+import { deepEqual, mergePatchBetween } from "./patch.ts";
+import type { NamespaceOption, ResourceClient, WriteOptions } from "./types.ts";
 
 /** How conflict retries are paced. */
 export interface RetryOptions {
@@ -89,6 +89,38 @@ export function updateWithRetry<T extends KubeObject>(
     if (deepEqual(next, original)) return original;
     return options.status
       ? await client.updateStatus(next, write)
-      : await client.update(next, write);
+      : await updateByPatch(client, original, next, write);
   }, options);
+}
+
+/**
+ * Writes `next` over `current` (the object as last read) with the outcome of
+ * `client.update(next)` — the stored object becomes `next`, and a `current` that is no longer
+ * the stored version fails with ConflictError — but sent as a JSON merge patch of their
+ * difference guarded by `current`'s resourceVersion. kube-apiserver 1.36 spends about 45 ms
+ * in every PUT of a custom resource that carries finalizers, as our drives always do, and
+ * serves the same change as a PATCH in a few milliseconds. The main resource only: status
+ * written through a status subresource still needs `updateStatus`.
+ *
+ * @throws {ConflictError} when `current` is stale
+ * @throws {NotFoundError} when the object is gone
+ */
+export async function updateByPatch<T extends KubeObject>(
+  client: ResourceClient<T>,
+  current: T,
+  next: T,
+  options: WriteOptions & NamespaceOption = {},
+): Promise<T> {
+  const diff = mergePatchBetween(current, next) as Record<string, unknown>;
+  const metadata = (diff.metadata ?? {}) as Record<string, unknown>;
+  const patch = {
+    ...diff,
+    metadata: { ...metadata, resourceVersion: current.metadata.resourceVersion },
+  };
+  const namespace = options.namespace ?? current.metadata.namespace;
+  return await client.patch(current.metadata.name ?? "", patch, {
+    ...options,
+    ...(namespace === undefined ? {} : { namespace }),
+    type: "merge",
+  });
 }

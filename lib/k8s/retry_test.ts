@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { ConflictError, NotFoundError, UnavailableError } from "../errors/mod.ts";
 import { API_VERSION, type DirectPVDrive, KINDS } from "../types/mod.ts";
 import { backoffDelay } from "./backoff.ts";
-import { retryOnConflict, UNCHANGED, updateWithRetry } from "./retry.ts";
+import { retryOnConflict, UNCHANGED, updateByPatch, updateWithRetry } from "./retry.ts";
 import { FakeKube } from "./testing.ts";
 
 const FAST = { initialMs: 0, jitter: 0 };
@@ -63,7 +63,7 @@ Deno.test("updateWithRetry() re-reads after injected conflicts", async () => {
   const kube = new FakeKube();
   await kube.drives.create(drive("d1"));
   kube.inject({
-    verb: "update",
+    verb: "patch",
     resource: "directpvdrives",
     times: 2,
     error: () => new ConflictError("stale"),
@@ -73,14 +73,14 @@ Deno.test("updateWithRetry() re-reads after injected conflicts", async () => {
   }, { backoff: FAST });
   assert.equal(out.status.allocatedCapacity, 10);
   assert.equal(kube.callsOf("get").length, 3);
-  assert.equal(kube.callsOf("update").length, 3);
+  assert.equal(kube.callsOf("patch").length, 3);
 });
 
 Deno.test("updateWithRetry() loses no concurrent write", async () => {
   const kube = new FakeKube();
   await kube.drives.create(drive("d1"));
   kube.inject({
-    verb: "update",
+    verb: "patch",
     times: 1,
     hook: async () => {
       await kube.drives.patch("d1", { metadata: { labels: { other: "writer" } } });
@@ -107,7 +107,7 @@ Deno.test("updateWithRetry() skips the write when nothing changed", async (t) =>
       d.spec = {};
     });
   });
-  assert.equal(kube.callsOf("update").length, 0);
+  assert.equal(kube.callsOf("update").length + kube.callsOf("patch").length, 0);
 });
 
 Deno.test("updateWithRetry() writes a returned replacement through updateStatus", async () => {
@@ -134,4 +134,28 @@ Deno.test("backoffDelay() grows and is capped", () => {
   ]);
   const jittered = backoffDelay(0, { initialMs: 100, jitter: 0.5 });
   assert.ok(jittered >= 50 && jittered <= 150);
+});
+
+Deno.test("updateByPatch() stores the new object and refuses a stale one", async () => {
+  const kube = new FakeKube();
+  const stored = await kube.drives.create({
+    ...drive("d1"),
+    metadata: { name: "d1", labels: { a: "1", b: "2" }, finalizers: ["f.io/x"] },
+  });
+  const next = structuredClone(stored);
+  next.metadata.labels = { a: "1", c: "3" };
+  next.metadata.finalizers = [];
+  next.status.freeCapacity = 40;
+  const written = await updateByPatch(kube.drives, stored, next);
+  assert.deepEqual(written.metadata.labels, { a: "1", c: "3" });
+  assert.deepEqual(written.metadata.finalizers ?? [], []);
+  assert.equal(written.status.freeCapacity, 40);
+  assert.notEqual(written.metadata.resourceVersion, stored.metadata.resourceVersion);
+  // `stored` is no longer the stored version: the same write now loses, as update() would.
+  await assert.rejects(updateByPatch(kube.drives, stored, next), ConflictError);
+  assert.deepEqual(await kube.drives.get("d1"), written);
+  await assert.rejects(
+    updateByPatch(kube.drives, { ...stored, metadata: { ...stored.metadata, name: "d2" } }, next),
+    NotFoundError,
+  );
 });
