@@ -7,7 +7,7 @@ import { AbortedError, DeadlineExceededError, ExpiredError } from "../errors/mod
 import { type Logger, nullLogger } from "../log/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 import { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
-import { deepFreeze, isNewerVersion, ObjectCache, objectKey } from "./informer_cache.ts";
+import { cacheable, deepFreeze, isNewerVersion, ObjectCache, objectKey } from "./informer_cache.ts";
 import type { ResourceClient, Selector, WatchEvent } from "./types.ts";
 
 /** Options of an Informer. */
@@ -166,7 +166,7 @@ export class Informer<T extends KubeObject> {
     if (old && !isNewerVersion(old.metadata.resourceVersion, obj.metadata.resourceVersion)) {
       return false;
     }
-    this.#upsert(deepFreeze(structuredClone(obj)));
+    this.#upsert(cacheable(structuredClone(obj)));
     return true;
   }
 
@@ -236,7 +236,7 @@ export class Informer<T extends KubeObject> {
 
   /** Makes the cache equal to a fresh list, telling handlers what changed. */
   #replace(items: T[], rv: string): void {
-    const fresh = new Map(items.map((o) => [objectKey(o), deepFreeze(o)]));
+    const fresh = new Map(items.map((o) => [objectKey(o), cacheable(o)]));
     for (const [key, old] of this.#cache.entries()) {
       if (fresh.has(key)) continue;
       this.#cache.delete(key);
@@ -285,7 +285,7 @@ export class Informer<T extends KubeObject> {
           this.#notify((h) => h.onDelete?.(gone));
         }
       } else if (newer) {
-        this.#upsert(deepFreeze(obj));
+        this.#upsert(cacheable(obj));
       }
     }
     if (rv !== undefined && isNewerVersion(this.#rv, rv)) this.#rv = rv;

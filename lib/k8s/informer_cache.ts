@@ -23,6 +23,18 @@ export function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/**
+ * Prepares an object for the cache: drops `metadata.managedFields` (server-side apply
+ * bookkeeping that no reader of the cache needs and that is often the biggest part of a
+ * small object) and freezes it. Writes based on a cached copy keep the server's
+ * managedFields: an update that omits them leaves them as they are, a merge patch does not
+ * name them.
+ */
+export function cacheable<T extends KubeObject>(obj: T): T {
+  if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
+  return deepFreeze(obj);
+}
+
 interface Index<T> {
   // Method syntax keeps Informer<Drive> usable where Informer<KubeObject> is expected.
   fn(obj: T): string[];

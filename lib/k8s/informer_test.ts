@@ -80,6 +80,35 @@ Deno.test("Informer hands out frozen objects", async () => {
   await informer.stop();
 });
 
+Deno.test("Informer keeps no managedFields, from lists, watch events or local writes", async () => {
+  const kube = new FakeKube();
+  const managedFields = [{ manager: "directpv", operation: "Update", fieldsV1: { "f:spec": {} } }];
+  const withFields = (name: string) => {
+    const d = drive(name);
+    d.metadata.managedFields = structuredClone(managedFields);
+    return d;
+  };
+  kube.seed(withFields("listed"));
+  const informer = new Informer(kube.drives, FAST);
+  informer.start();
+  await informer.waitForSync();
+  const [watched] = kube.seed(withFields("watched"));
+  await waitFor("the watched drive", () => informer.get("watched") !== undefined);
+  informer.apply({
+    ...withFields("applied"),
+    metadata: { ...withFields("applied").metadata, resourceVersion: "999" },
+  });
+  for (const name of ["listed", "watched", "applied"]) {
+    const cached = informer.get(name);
+    assert.ok(cached, name);
+    assert.equal(cached.metadata.managedFields, undefined, name);
+    assert.equal(cached.metadata.name, name);
+  }
+  // The store keeps them: only the cache is trimmed.
+  assert.deepEqual(watched?.metadata.managedFields, managedFields);
+  await informer.stop();
+});
+
 Deno.test("Informer relists after 410 and emits deletes for vanished objects", async () => {
   const kube = new FakeKube();
   await kube.drives.create(drive("d1"));
