@@ -247,6 +247,7 @@ Deno.test("parse: install flags", async () => {
     "--quota",
     "best-effort",
     "--node-driver-registrar",
+    "--separate-node-controller",
     "--dry-run",
   ) as { args: Record<string, unknown>; dryRun: boolean; audit: unknown };
   assert.ok(args.dryRun);
@@ -270,6 +271,7 @@ Deno.test("parse: install flags", async () => {
     quota: "best-effort",
     kubeletDir: "/var/lib/kubelet",
     registrarSidecars: true,
+    separateNodeController: true,
   });
   const { files: _files, ...audit } = args.audit as Record<string, unknown>;
   assert.deepEqual(audit, {

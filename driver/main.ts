@@ -55,6 +55,8 @@ export interface DriverOptions {
   pluginRegistrationPath: string;
   /** Port of the node server's own `/healthz`; not served when unset. */
   healthPort?: number;
+  /** The node server also runs the node controllers (one process per node instead of two). */
+  withNodeController: boolean;
   logFormat: Format;
   /** The `repair` subcommand's argument and flags (only with that role). */
   repair?: RepairRequest;
@@ -126,6 +128,10 @@ function rootCommand(io: ProgramIo) {
       `${KUBELET_DIR}/plugins_registry`,
     )
     .option("--health-port <port>", "Serve the node server's /healthz (CSI Probe) here", port)
+    .option(
+      "--with-node-controller",
+      "The node server also runs the node controllers, in its own process",
+    )
     .addOption(
       new Option("--log-format <format>", "Log format").choices(["json", "text"] as const).default(
         "json" as const,
@@ -149,14 +155,24 @@ export function normalizeArgs(argv: readonly string[]): string[] {
 
 /** The global options of a subcommand, or a usage error message. */
 function globalOptions(cmd: { optsWithGlobals(): object }): DriverOptions | string {
-  const parsed = cmd.optsWithGlobals() as Omit<DriverOptions, "allowLoopDevices"> & {
-    allowLoopDevices?: boolean;
-    force?: boolean;
-    disablePrefetch?: boolean;
-    dryRun?: boolean;
-  };
+  const parsed = cmd.optsWithGlobals() as
+    & Omit<
+      DriverOptions,
+      "allowLoopDevices" | "withNodeController"
+    >
+    & {
+      allowLoopDevices?: boolean;
+      withNodeController?: boolean;
+      force?: boolean;
+      disablePrefetch?: boolean;
+      dryRun?: boolean;
+    };
   const { force: _f, disablePrefetch: _p, dryRun: _d, ...rest } = parsed;
-  const all: DriverOptions = { ...rest, allowLoopDevices: parsed.allowLoopDevices === true };
+  const all: DriverOptions = {
+    ...rest,
+    allowLoopDevices: parsed.allowLoopDevices === true,
+    withNodeController: parsed.withNodeController === true,
+  };
   return all.kubeNodeName ? all : "value to --kube-node-name must be provided";
 }
 
@@ -242,6 +258,15 @@ interface Stoppable {
   stop(): Promise<void>;
 }
 
+/** What the controller and the node server are both given. */
+interface ServerCommon {
+  endpoint: string;
+  version: string;
+  listenAddress: string;
+  readinessPort: number;
+  removeStaleSocket: typeof removeStaleSocket;
+}
+
 function nodeRole(options: DriverOptions, kube: KubeClient, host: Host, logger: Logger) {
   return {
     kube,
@@ -268,7 +293,7 @@ async function startRole(
     ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
     userAgent: `directpv/${RELEASE_TAG}`,
   });
-  const common = {
+  const common: ServerCommon = {
     endpoint: options.csiEndpoint,
     version: RELEASE_TAG,
     listenAddress: options.listenAddress,
@@ -282,7 +307,25 @@ async function startRole(
   if (role === "node-controller") {
     return await startNodeController(nodeRole(options, kube, host, logger));
   }
-  return await startNodeServer({
+  const server = await startNodeServerRole(options, common, kube, host, logger, onFatal);
+  if (!options.withNodeController) return server;
+  const controllers = await startNodeController(nodeRole(options, kube, host, logger));
+  return {
+    async stop() {
+      await Promise.allSettled([controllers.stop(), server.stop()]);
+    },
+  };
+}
+
+function startNodeServerRole(
+  options: DriverOptions,
+  common: ServerCommon,
+  kube: KubeClient,
+  host: Host,
+  logger: Logger,
+  onFatal: (err: unknown) => void,
+): Promise<Stoppable> {
+  return startNodeServer({
     ...nodeRole(options, kube, host, logger),
     ...common,
     metricsPort: options.metricsPort,

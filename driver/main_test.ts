@@ -39,6 +39,7 @@ Deno.test("runProgram() applies DirectPV's defaults", async () => {
       healthInterval: 30,
       pluginRegistrationPath: "/var/lib/kubelet/plugins_registry",
       logFormat: "json",
+      withNodeController: false,
     },
   }]);
 });
@@ -75,6 +76,7 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     "--health-port=9898",
     "--log-format",
     "text",
+    "--with-node-controller",
   ]);
   assert.equal(code, EXIT.ok);
   assert.deepEqual(calls[0]?.options, {
@@ -98,6 +100,7 @@ Deno.test("runProgram() parses every flag, before or after the role", async () =
     pluginRegistrationPath: "/k/plugins_registry",
     healthPort: 9898,
     logFormat: "text",
+    withNodeController: true,
   });
   assert.equal(calls[0]?.role, "controller");
 });

@@ -353,8 +353,9 @@ export async function startNodeController(o: NodeRoleOptions): Promise<RunningNo
   });
   const deps = serviceDeps(o, events);
   const controllers = startNodeControllers(controllerOptions(o, deps, logger));
-  controllers.synced.catch((err) =>
-    logger.error("Node controllers failed to start", { error: errorMessage(err) })
+  controllers.synced.then(
+    () => logger.info("Node controllers synced"),
+    (err) => logger.error("Node controllers failed to start", { error: errorMessage(err) }),
   );
   return { stop: () => controllers.stop() };
 }

@@ -38,6 +38,7 @@ export interface InstallFlags {
   allowLoopDevices?: boolean | undefined;
   quota?: string | undefined;
   nodeDriverRegistrar?: boolean | undefined;
+  separateNodeController?: boolean | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -88,6 +89,7 @@ export function installArgsFrom(
     quota: parseQuota(flags.quota),
     kubeletDir: env["KUBELET_DIR_PATH"] || base.kubeletDir,
     registrarSidecars: !!flags.nodeDriverRegistrar,
+    separateNodeController: !!flags.separateNodeController,
   };
 }
 
@@ -157,6 +159,10 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
     .option(
       "--node-driver-registrar",
       "Register with the kubelet through the node-driver-registrar and livenessprobe sidecars",
+    )
+    .option(
+      "--separate-node-controller",
+      "Run the node controllers in their own container instead of inside the node server",
     )
     .option("--dry-run", "Send every write as a server-side dry run; nothing is persisted")
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())

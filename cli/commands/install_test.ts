@@ -76,7 +76,6 @@ Deno.test("install -o yaml names our images and the official sidecars, no quay.i
   const images = [...cli.stdout().matchAll(/^\s*image: (\S+)$/gm)].map((m) => m[1]);
   assert.deepEqual(images, [
     `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
-    `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
     "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0",
     "registry.k8s.io/sig-storage/csi-resizer:v2.2.0",
     `ghcr.io/directpv/directpv:${RELEASE_TAG}`,

@@ -207,7 +207,7 @@ source "$HERE/workload.sh"
 # patch_node_server: the node server and node controller see only the loop devices backed by
 # files of their own node, and run on the workers that carry loop drives.
 patch_node_server() {
-  local containers name args i=0 patched=0 ops=()
+  local containers name args i=0 server=0 ops=()
   local arg="--loop-backing-dir=$LOOP_ROOT/\$(KUBE_NODE_NAME)"
   containers=$(kc -n directpv get daemonset node-server \
     -o jsonpath='{range .spec.template.spec.containers[*]}{.name}{"\t"}{.args}{"\n"}{end}')
@@ -217,11 +217,12 @@ patch_node_server() {
       if [[ "$args" != *--loop-backing-dir=* ]]; then
         ops+=("{\"op\":\"add\",\"path\":\"/spec/template/spec/containers/$i/args/-\",\"value\":\"$arg\"}")
       fi
-      patched=$((patched + 1))
+      if [[ "$name" == node-server ]]; then server=1; fi
     fi
     i=$((i + 1))
   done <<<"$containers"
-  [[ $patched -eq 2 ]] || die "The node-server DaemonSet lacks the node-server or node-controller container"
+  # node-controller is its own container only with --separate-node-controller.
+  [[ $server -eq 1 ]] || die "The node-server DaemonSet lacks the node-server container"
   ops+=("{\"op\":\"replace\",\"path\":\"/spec/template/spec/nodeSelector\",\"value\":{\"$LOOP_LABEL\":\"true\"}}")
   kc -n directpv patch daemonset node-server --type=json -p "[$(IFS=,; echo "${ops[*]}")]" >/dev/null
   say "Node server limited to loop devices under $LOOP_ROOT/<node> on nodes labelled $LOOP_LABEL"

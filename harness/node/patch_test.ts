@@ -30,6 +30,22 @@ function argsOf(spec: PatchablePodSpec, container: string): string[] {
   return spec.containers.find((x) => x.name === container)?.args ?? [];
 }
 
+function assertNodeFlags(spec: PatchablePodSpec, name: string): void {
+  const args = argsOf(spec, name);
+  assert.ok(args.includes("--listen-address=127.0.0.1"), name);
+  assert.ok(args.includes("--loop-backing-dir=/tmp/env/nodes/$(KUBE_NODE_NAME)/disks"), name);
+  for (const flag of REAL_NODE_INSTALL_FLAGS) assert.ok(args.includes(flag), `${name} ${flag}`);
+}
+
+Deno.test("patchPodSpec() patches both node containers of --separate-node-controller", () => {
+  const spec = patchPodSpec(
+    specOf(nodeServerDaemonSet({ ...ARGS, separateNodeController: true })),
+    OPTIONS,
+  );
+  assert.deepEqual(spec.containers.map((c) => c.name), ["node-server", "node-controller"]);
+  for (const name of ["node-server", "node-controller"]) assertNodeFlags(spec, name);
+});
+
 Deno.test("patchPodSpec() puts install's node server on the host network of this run", () => {
   const original = specOf(nodeServerDaemonSet(ARGS));
   const before = structuredClone(original);
@@ -42,12 +58,8 @@ Deno.test("patchPodSpec() puts install's node server on the host network of this
     assert.equal(envOf(spec, c.name).KUBERNETES_SERVICE_PORT, "6443", c.name);
   }
   assert.equal(envOf(spec, "node-server").KUBE_NODE_NAME, undefined, "valueFrom is kept");
-  for (const name of ["node-server", "node-controller"]) {
-    const args = argsOf(spec, name);
-    assert.ok(args.includes("--listen-address=127.0.0.1"), name);
-    assert.ok(args.includes("--loop-backing-dir=/tmp/env/nodes/$(KUBE_NODE_NAME)/disks"), name);
-    for (const flag of REAL_NODE_INSTALL_FLAGS) assert.ok(args.includes(flag), `${name} ${flag}`);
-  }
+  assert.deepEqual(spec.containers.map((c) => c.name), ["node-server"]);
+  assertNodeFlags(spec, "node-server");
   const server = spec.containers.find((c) => c.name === "node-server");
   assert.equal(server?.readinessProbe?.httpGet?.host, "127.0.0.1");
   assert.deepEqual(patchPodSpec(spec, OPTIONS), spec, "patching twice changes nothing more");

@@ -51,6 +51,12 @@ export interface InstallArgs {
    * register the plugin and serve `/healthz`. Off: the node server does both itself.
    */
   registrarSidecars: boolean;
+  /**
+   * DirectPV's two node containers: node-server and node-controller as separate processes.
+   * Off: the node server runs the node controllers in its own process, which halves the
+   * memory of the node plugin. `registrarSidecars` (DirectPV's layout) implies it.
+   */
+  separateNodeController: boolean;
   existingSelectors?: ExistingSelectors;
 }
 
@@ -182,6 +188,7 @@ export function defaultInstallArgs(version: string = RELEASE_TAG): InstallArgs {
     quota: "required",
     kubeletDir: KUBELET_DIR,
     registrarSidecars: false,
+    separateNodeController: false,
   };
 }
 

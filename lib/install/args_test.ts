@@ -30,6 +30,7 @@ Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", (
     quota: "required",
     kubeletDir: "/var/lib/kubelet",
     registrarSidecars: false,
+    separateNodeController: false,
   };
   assert.deepEqual(defaultInstallArgs("v4.2.0"), expected);
   assert.deepEqual(defaultInstallArgs(), {

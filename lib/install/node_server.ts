@@ -121,6 +121,14 @@ function selfRegistrationFlags(kubeletDir: string, socketDir: string): string[] 
   ];
 }
 
+/**
+ * Whether the node controllers get their own container: when asked, and in DirectPV's sidecar
+ * layout, whose users may run DirectPV's own image (which has no `--with-node-controller`).
+ */
+function separateNodeController(args: InstallArgs): boolean {
+  return args.separateNodeController || args.registrarSidecars;
+}
+
 function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: boolean): Container {
   const socketDir = pluginSocketDir(kubeletDir, legacy ? LEGACY_IDENTITY : IDENTITY);
   const flags = legacy
@@ -130,6 +138,7 @@ function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: bool
   flags.push(`--readiness-port=${READINESS_PORT}`);
   if (!legacy) flags.push(`--metrics-port=${METRICS_PORT}`, ...extraNodeFlags(args));
   if (!args.registrarSidecars) flags.push(...selfRegistrationFlags(kubeletDir, socketDir));
+  if (!legacy && !separateNodeController(args)) flags.push("--with-node-controller");
   const registrationMount = volumeMount(
     REGISTRATION_DIR_VOLUME,
     registrationDir(kubeletDir),
@@ -189,7 +198,7 @@ function podSpec(args: InstallArgs, legacy: boolean): PodSpec {
   const containers = [
     ...(sidecars ? [registrarContainer(args, socketDir)] : []),
     nodeServerContainer(args, kubeletDir, legacy),
-    ...(legacy ? [] : [nodeControllerContainer(args, kubeletDir)]),
+    ...(legacy || !separateNodeController(args) ? [] : [nodeControllerContainer(args, kubeletDir)]),
     ...(sidecars ? [livenessProbeContainer(args)] : []),
   ];
   return {
@@ -219,9 +228,10 @@ function templateAnnotations(args: InstallArgs, spec: PodSpec): Record<string, s
 }
 
 /**
- * The `node-server` DaemonSet (node-server, node-controller; with `registrarSidecars`
- * node-driver-registrar, node-server, node-controller, liveness-probe), or with `legacy` the
- * `legacy-node-server` one (no node-controller).
+ * The `node-server` DaemonSet: node-server running the node controllers too; with
+ * `separateNodeController` also a node-controller container; with `registrarSidecars` the
+ * node-driver-registrar and liveness-probe sidecars around them. With `legacy` the
+ * `legacy-node-server` one (no node controllers).
  */
 export function nodeServerDaemonSet(
   args: InstallArgs,

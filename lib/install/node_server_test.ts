@@ -27,20 +27,20 @@ function container(args: InstallArgs, name: string, options: { legacy?: boolean 
   return found;
 }
 
-Deno.test("nodeServerDaemonSet() runs the node server, registering itself, and the node controller", () => {
+const SELF_REGISTRATION_ARGS = [
+  "--kubelet-registration-path=/var/lib/kubelet/plugins/directpv-min-io/csi.sock",
+  "--plugin-registration-path=/var/lib/kubelet/plugins_registry",
+  "--health-port=9898",
+];
+
+Deno.test("nodeServerDaemonSet() runs one container: the node server, registering itself, with the node controllers", () => {
   const ds = nodeServerDaemonSet(ARGS);
   const spec = ds.spec.template.spec;
   assert.deepEqual(spec.containers.map((c) => [c.name, c.image, c.args]), [
     ["node-server", "ghcr.io/directpv/directpv:v4.2.0", [
       ...NODE_SERVER_ARGS,
-      "--kubelet-registration-path=/var/lib/kubelet/plugins/directpv-min-io/csi.sock",
-      "--plugin-registration-path=/var/lib/kubelet/plugins_registry",
-      "--health-port=9898",
-    ]],
-    ["node-controller", "ghcr.io/directpv/directpv:v4.2.0", [
-      "node-controller",
-      "-v=3",
-      "--kube-node-name=$(KUBE_NODE_NAME)",
+      ...SELF_REGISTRATION_ARGS,
+      "--with-node-controller",
     ]],
   ]);
   assert.equal(spec.serviceAccountName, "directpv-min-io");
@@ -48,6 +48,21 @@ Deno.test("nodeServerDaemonSet() runs the node server, registering itself, and t
   assert.equal(spec.nodeSelector, undefined);
   assert.equal(spec.tolerations, undefined);
   assert.ok(!JSON.stringify(ds).includes("quay.io/minio"), "no MinIO image by default");
+});
+
+Deno.test("nodeServerDaemonSet() with separateNodeController runs the node controllers apart", () => {
+  const spec = nodeServerDaemonSet({ ...ARGS, separateNodeController: true }).spec.template.spec;
+  assert.deepEqual(spec.containers.map((c) => [c.name, c.image, c.args]), [
+    ["node-server", "ghcr.io/directpv/directpv:v4.2.0", [
+      ...NODE_SERVER_ARGS,
+      ...SELF_REGISTRATION_ARGS,
+    ]],
+    ["node-controller", "ghcr.io/directpv/directpv:v4.2.0", [
+      "node-controller",
+      "-v=3",
+      "--kube-node-name=$(KUBE_NODE_NAME)",
+    ]],
+  ]);
 });
 
 Deno.test("nodeServerDaemonSet() with registrarSidecars has DirectPV's four containers", () => {
@@ -160,7 +175,8 @@ Deno.test("nodeServerDaemonSet() mounts and host paths", () => {
     ...nodeMounts,
     ["registration-dir", "/var/lib/kubelet/plugins_registry", "None", false],
   ]);
-  assert.deepEqual(mounts(container(ARGS, "node-controller")), nodeMounts);
+  const separate = { ...ARGS, separateNodeController: true };
+  assert.deepEqual(mounts(container(separate, "node-controller")), nodeMounts);
   assert.deepEqual(mounts(container(SIDECARS, "node-server")), nodeMounts);
   assert.deepEqual(mounts(container(SIDECARS, "node-controller")), nodeMounts);
   assert.deepEqual(mounts(container(SIDECARS, "node-driver-registrar")), [
@@ -182,7 +198,7 @@ Deno.test("nodeServerDaemonSet() adds our node flags only when set", async (t) =
     );
   await t.step("defaults add nothing", () => {
     assert.deepEqual(flagsOf(ARGS, "node-server"), []);
-    assert.deepEqual(flagsOf(ARGS, "node-controller"), []);
+    assert.deepEqual(flagsOf(SIDECARS, "node-controller"), []);
   });
   await t.step("loop devices and best-effort quota", () => {
     const args: InstallArgs = { ...SIDECARS, allowLoopDevices: true, quota: "best-effort" };
