@@ -20,6 +20,7 @@ import {
   removePath,
   startDriverRole,
   stopProcess,
+  tailFile,
 } from "../lib/mod.ts";
 import { connectKube } from "../../lib/k8s/mod.ts";
 import { ControllerClient } from "../../proto/mod.ts";
@@ -102,9 +103,19 @@ async function benchSize(base: string, drives: number, o: BenchOptions): Promise
         rows.push(deleted.figures);
         problems.push(...await checkAllocation(kube, new Set()));
       }
-      client.close();
       const cpuSeconds = await processCpuSeconds(role.proc.pid) ?? NaN;
       const rssBytes = await processRss(role.proc.pid) ?? NaN;
+      if (Number.isNaN(rssBytes)) {
+        problems.push(`the controller is gone:\n${await tailFile(role.logFile, 20)}`);
+      }
+      client.close();
+      // Deno's node:http2 can abort the whole process inside nghttp2 while it handles the
+      // GOAWAY a closing client sends (denoland/deno#36788); say so when it happens.
+      await new Promise((r) => setTimeout(r, 500));
+      if (await processRss(role.proc.pid) === undefined) {
+        say(`the controller died when the client closed its connection (nghttp2 abort on GOAWAY):`);
+        say(await tailFile(role.logFile, 1));
+      }
       return { drives, seedSeconds, rows, cpuSeconds, rssBytes, problems };
     } finally {
       await stopProcess(role.proc);
