@@ -151,6 +151,8 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
     # The dashboard's browser tests drive Debian's chromium.
     ensure_packages chromium:chromium
     run "e2e" deno task test:e2e
+    # The controller benchmark at its smallest size: checks allocation, prints figures.
+    run "e2e: controller benchmark smoke" deno task bench:controller --drives=1000 --calls=200
   fi
 fi
 

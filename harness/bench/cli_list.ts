@@ -1,93 +1,87 @@
 /**
- * Benchmark: `kubectl-directpv list drives` wall time with 1,000 drives on the local control
- * plane, and `kubectl-directpv --version`. Prints the figures; asserts nothing.
+ * Benchmark: wall time of `kubectl-directpv list drives` and `list volumes` (table and
+ * `-o json`) with N drives and N volumes on the local control plane, and of
+ * `kubectl-directpv --version`. Prints the figures; asserts nothing but the row counts.
  *
- *   deno run -A harness/bench/cli_list.ts [--drives 1000] [--runs 5]
+ *   deno run -A harness/bench/cli_list.ts [--drives=10000] [--nodes=100] [--runs=5]
  */
 import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { newVolume } from "../../driver/csi/controller_volume.ts";
+import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { startCluster } from "../cluster/mod.ts";
 import { run } from "../lib/mod.ts";
-import { connectKube } from "../../lib/k8s/mod.ts";
-import { crdObjects } from "../../lib/install/mod.ts";
-import { API_VERSION, type DirectPVDrive, KINDS, LABELS } from "../../lib/types/mod.ts";
+import { installBenchCrds, seedDrives } from "./controller_seed.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const CLI = join(REPO, "tools/kubectl-directpv");
+const GIB = 1024 ** 3;
+const WRITERS = 32;
 
-function arg(name: string, fallback: number): number {
-  const i = Deno.args.indexOf(name);
-  return i >= 0 ? Number(Deno.args[i + 1]) : fallback;
-}
-
-function drive(i: number): DirectPVDrive {
-  const uuid = `00000000-0000-4000-8000-${i.toString(16).padStart(12, "0")}`;
-  const node = `node-${i % 100}`;
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.drive,
-    metadata: {
-      name: uuid,
-      labels: {
-        [LABELS.node]: node,
-        [LABELS.driveName]: `sd${i}`,
-        [LABELS.accessTier]: "Default",
-        [LABELS.version]: "v1beta1",
-      },
-      finalizers: ["directpv.min.io/data-protection"],
-    },
-    spec: {},
-    status: {
-      totalCapacity: 2 ** 40,
-      allocatedCapacity: 0,
-      freeCapacity: 2 ** 40,
-      fsuuid: uuid,
-      status: "Ready",
-      topology: { [LABELS.node]: node },
-    },
+/** One volume on each drive, as CreateVolume would write it. */
+async function seedVolumes(kube: KubeClient): Promise<number> {
+  const drives = await kube.drives.listAll();
+  let next = 0;
+  const writer = async () => {
+    while (next < drives.length) {
+      const i = next++;
+      const drive = drives[i];
+      if (drive) await kube.volumes.create(newVolume(drive, { name: `pvc-bench-${i}`, size: GIB }));
+    }
   };
+  await Promise.all(Array.from({ length: WRITERS }, writer));
+  return drives.length;
 }
 
-async function timed(args: string[], runs: number, env: Record<string, string>): Promise<number[]> {
+async function timed(args: string[], runs: number, rows?: number): Promise<number[]> {
+  const env = { DIRECTPV_DENO: Deno.execPath(), NO_COLOR: "1" };
   const out: number[] = [];
   for (let i = 0; i < runs; i++) {
     const start = performance.now();
-    await run(CLI, args, { env });
+    const result = await run(CLI, args, { env });
     out.push(performance.now() - start);
+    // Table rows are the lines between the box borders.
+    const lines = result.stdout.split("\n").filter((l) => l.startsWith("│")).length;
+    if (rows !== undefined && lines !== rows) {
+      throw new Error(`${args.join(" ")}: ${lines} rows, expected ${rows}`);
+    }
   }
   return out.sort((a, b) => a - b);
 }
 
-const median = (xs: number[]) => xs[Math.floor(xs.length / 2)] ?? NaN;
-
-const count = arg("--drives", 1000);
-const runs = arg("--runs", 5);
-const cluster = await startCluster({ withControllerManager: false });
-try {
-  const kube = await connectKube({ kubeconfig: cluster.kubeconfigPath });
-  for (const crd of crdObjects()) await kube.customResourceDefinitions.create(crd);
-  await new Promise((r) => setTimeout(r, 2000));
-  for (let i = 0; i < count; i += 50) {
-    await Promise.all(
-      Array.from({ length: Math.min(50, count - i) }, (_, j) => kube.drives.create(drive(i + j))),
-    );
-  }
-  const env = { DIRECTPV_DENO: Deno.execPath(), NO_COLOR: "1" };
-  const version = await timed(["--version"], runs, env);
-  const list = await timed(
-    ["--kubeconfig", cluster.kubeconfigPath, "list", "drives", "--no-headers"],
-    runs,
-    env,
-  );
-  const json = await timed(
-    ["--kubeconfig", cluster.kubeconfigPath, "list", "drives", "-o", "json"],
-    runs,
-    env,
-  );
-  const fmt = (xs: number[]) =>
-    `median ${median(xs).toFixed(0)} ms (min ${xs[0]?.toFixed(0)}, max ${xs.at(-1)?.toFixed(0)})`;
-  console.log(`kubectl-directpv --version: ${fmt(version)} over ${runs} runs`);
-  console.log(`list drives, ${count} drives, table: ${fmt(list)} over ${runs} runs`);
-  console.log(`list drives, ${count} drives, -o json: ${fmt(json)} over ${runs} runs`);
-} finally {
-  await cluster.stop();
+function figures(xs: number[]): string {
+  const median = xs[Math.floor(xs.length / 2)] ?? NaN;
+  return `median ${median.toFixed(0)} ms (min ${xs[0]?.toFixed(0)}, max ${xs.at(-1)?.toFixed(0)})`;
 }
+
+async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      drives: { type: "string", default: "10000" },
+      nodes: { type: "string", default: "100" },
+      runs: { type: "string", default: "5" },
+    },
+  });
+  const [count, nodes, runs] = [values.drives, values.nodes, values.runs].map(Number);
+  if (!count || !nodes || !runs) throw new Error("--drives, --nodes and --runs take counts");
+  const cluster = await startCluster({ withControllerManager: false });
+  try {
+    const kube = await connectKube({ kubeconfig: cluster.kubeconfigPath });
+    await installBenchCrds(kube);
+    await seedDrives(kube, count, nodes);
+    await seedVolumes(kube);
+    const kc = ["--kubeconfig", cluster.kubeconfigPath];
+    console.log(`kubectl-directpv --version: ${figures(await timed(["--version"], runs))}`);
+    for (const kind of ["drives", "volumes"]) {
+      const table = await timed([...kc, "list", kind, "--all", "--no-headers"], runs, count);
+      console.log(`list ${kind}, ${count} ${kind}, table: ${figures(table)} over ${runs} runs`);
+      const json = await timed([...kc, "list", kind, "--all", "-o", "json"], runs);
+      console.log(`list ${kind}, ${count} ${kind}, -o json: ${figures(json)} over ${runs} runs`);
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
+
+if (import.meta.main) await main(Deno.args);

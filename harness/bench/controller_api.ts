@@ -7,10 +7,10 @@
  * one volume held by exactly one drive (exit 1 otherwise).
  *
  *   deno run -A harness/bench/controller_api.ts [--drives=1000,10000,100000] [--nodes=100]
- *     [--calls=1000] [--concurrency=16]
+ *     [--calls=1000] [--concurrency=16] [--driver=OTHER-CHECKOUT/driver/main.ts]
  *   deno task bench:controller --drives=1000 --calls=200      # the smoke size CI runs
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import * as grpc from "@grpc/grpc-js";
 import { startCluster } from "../cluster/mod.ts";
@@ -34,6 +34,8 @@ interface BenchOptions {
   nodes: number;
   calls: number;
   concurrency: number;
+  /** The driver entry point to measure (another checkout's, for before/after figures). */
+  driver: string;
 }
 
 function options(args: string[]): BenchOptions {
@@ -44,6 +46,7 @@ function options(args: string[]): BenchOptions {
       nodes: { type: "string", default: "100" },
       calls: { type: "string", default: "1000" },
       concurrency: { type: "string", default: "16" },
+      driver: { type: "string", default: join(REPO, "driver", "main.ts") },
     },
   });
   const count = (name: string, text: string): number => {
@@ -56,6 +59,7 @@ function options(args: string[]): BenchOptions {
     nodes: count("nodes", values.nodes),
     calls: count("calls", values.calls),
     concurrency: count("concurrency", values.concurrency),
+    driver: values.driver,
   };
 }
 
@@ -84,8 +88,8 @@ async function benchSize(base: string, drives: number, o: BenchOptions): Promise
     const seedSeconds = (performance.now() - seedStart) / 1000;
     say(`${drives} drives over ${o.nodes} nodes seeded in ${seedSeconds.toFixed(1)} s`);
     const role = await startDriverRole("controller", {
-      driver: join(REPO, "driver", "main.ts"),
-      cwd: REPO,
+      driver: o.driver,
+      cwd: join(dirname(o.driver), ".."),
       kubeconfig: cluster.kubeconfigPath,
       nodeName: "bench-node-0",
       dir,
