@@ -133,9 +133,14 @@ const CASES: Case[] = [
   {
     name: "loop devices, best-effort quota and another kubelet directory on Kubernetes 1.19",
     kube: "1.19.16",
-    flags: ["--allow-loop-devices", "--quota=best-effort"],
+    flags: ["--allow-loop-devices", "--quota=best-effort", "--separate-node-controller"],
     env: { KUBELET_DIR_PATH: "/var/lib/k0s//kubelet/" },
-    values: { allowLoopDevices: true, quota: "best-effort", kubeletDir: "/var/lib/k0s//kubelet/" },
+    values: {
+      allowLoopDevices: true,
+      quota: "best-effort",
+      kubeletDir: "/var/lib/k0s//kubelet/",
+      separateNodeController: true,
+    },
   },
   {
     name: "Kubernetes 1.15 (v1beta1 storage objects, the old provisioner), legacy, registrar",

@@ -48,6 +48,9 @@ export function valuesYAML(): string {
     entry("Node-driver-registrar and livenessprobe sidecars (--node-driver-registrar).", {
       nodeDriverRegistrar: d.registrarSidecars,
     }),
+    entry("The node controllers in their own container (--separate-node-controller).", {
+      separateNodeController: d.separateNodeController,
+    }),
   ].join("");
 }
 
@@ -86,6 +89,7 @@ export function valuesSchema(): string {
       quota: { enum: ["required", "best-effort"] },
       kubeletDir: { type: "string", pattern: "^(/.*)?$" },
       nodeDriverRegistrar: BOOLEAN,
+      separateNodeController: BOOLEAN,
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;
