@@ -1,11 +1,13 @@
 /**
  * Tables in DirectPV's light box style (`┌─┬┐`), driven by column definitions. Empty cells
- * print `-`. Rows are not separated, only the header is.
+ * print `-`. Rows are not separated, only the header is; cells are left-aligned with one
+ * space of padding on each side.
  *
- * cli-table3 lays a table out in time quadratic in its rows, so long tables are drawn in
- * chunks that share the column widths of the whole table and are stitched together.
+ * Drawn here in one pass over the cells (display width from `string-width`, so wide and
+ * colored text lines up): a general table layout engine spends seconds on the 10,000-row
+ * lists a fleet has, for a style this simple.
  */
-import Table from "cli-table3";
+import stringWidth from "string-width";
 
 /** One column: its header and how a row's cell is computed. */
 export interface Column<T> {
@@ -19,43 +21,22 @@ export interface TableOptions {
   headers?: boolean;
 }
 
-/** Rows per cli-table3 table when a long table is drawn in chunks. */
-export const CHUNK_ROWS = 100;
-
 function text(value: string | number | undefined): string {
   if (value === undefined) return "-";
-  const s = String(value);
+  const s = String(value).replaceAll("\n", " ");
   return s === "" ? "-" : s;
 }
 
-function draw(head: string[] | undefined, rows: string[][], colWidths?: number[]): string[] {
-  const table = new Table({
-    ...(head ? { head } : {}),
-    ...(colWidths ? { colWidths } : {}),
-    style: { head: [], border: [], compact: true },
-  });
-  for (const row of rows) table.push(row);
-  return table.toString().split("\n");
+/** A border line: `left`, then each column's rule joined by `middle`, then `right`. */
+function border(widths: readonly number[], left: string, middle: string, right: string): string {
+  return left + widths.map((w) => "─".repeat(w + 2)).join(middle) + right;
 }
 
-/** Column widths (padding included) read from a drawn table's top border. */
-function widthsOf(lines: string[]): number[] {
-  const top = lines[0] ?? "";
-  return top.slice(1, -1).split("┬").map((segment) => segment.length);
-}
-
-function chunked(head: string[] | undefined, rows: string[][]): string[] {
-  const chunks: string[][][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK_ROWS) chunks.push(rows.slice(i, i + CHUNK_ROWS));
-  const widths = chunks
-    .map((chunk) => widthsOf(draw(head, chunk)))
-    .reduce((a, b) => a.map((w, i) => Math.max(w, b[i] ?? 0)));
-  return chunks.flatMap((chunk, i) => {
-    const lines = draw(i === 0 ? head : undefined, chunk, widths);
-    const first = i === 0 ? 0 : 1;
-    const last = i === chunks.length - 1 ? lines.length : lines.length - 1;
-    return lines.slice(first, last);
-  });
+function line(cells: readonly string[], sizes: readonly number[], widths: readonly number[]) {
+  const padded = cells.map((cell, i) =>
+    ` ${cell}${" ".repeat((widths[i] ?? 0) - (sizes[i] ?? 0))} `
+  );
+  return `│${padded.join("│")}│`;
 }
 
 /** Renders rows as a table, ending with a newline. */
@@ -66,6 +47,14 @@ export function renderTable<T>(
 ): string {
   const head = (options.headers ?? true) ? columns.map((c) => c.header) : undefined;
   const cells = rows.map((row) => columns.map((c) => text(c.cell(row))));
-  const lines = cells.length > CHUNK_ROWS ? chunked(head, cells) : draw(head, cells);
-  return `${lines.join("\n")}\n`;
+  const all = head ? [head, ...cells] : cells;
+  const sizes = all.map((row) => row.map((cell) => stringWidth(cell)));
+  const widths = columns.map((_, i) => sizes.reduce((w, row) => Math.max(w, row[i] ?? 0), 0));
+  const out = [border(widths, "┌", "┬", "┐")];
+  all.forEach((row, i) => {
+    out.push(line(row, sizes[i] ?? [], widths));
+    if (head && i === 0) out.push(border(widths, "├", "┼", "┤"));
+  });
+  out.push(border(widths, "└", "┴", "┘"));
+  return `${out.join("\n")}\n`;
 }

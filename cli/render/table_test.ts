@@ -57,7 +57,7 @@ Deno.test("renderManifest() separates YAML documents and makes JSON one List", (
   assert.deepEqual(parse(renderManifest(objects, "yaml").split("---\n")[1] ?? ""), objects[1]);
 });
 
-Deno.test("renderTable() draws long tables in chunks that line up like one table", () => {
+Deno.test("renderTable() lines up every row of a long table", () => {
   const rows = Array.from(
     { length: 450 },
     (_, i) => ({ name: `n${i}`, size: i === 420 ? 123456 : i }),
