@@ -7,11 +7,10 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { newVolume } from "../../driver/csi/controller_volume.ts";
 import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { startCluster } from "../cluster/mod.ts";
 import { run } from "../lib/mod.ts";
-import { installBenchCrds, seedDrives } from "./controller_seed.ts";
+import { benchVolume, installBenchCrds, seedDrives } from "./controller_seed.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 const CLI = join(REPO, "tools/kubectl-directpv");
@@ -26,7 +25,7 @@ async function seedVolumes(kube: KubeClient): Promise<number> {
     while (next < drives.length) {
       const i = next++;
       const drive = drives[i];
-      if (drive) await kube.volumes.create(newVolume(drive, { name: `pvc-bench-${i}`, size: GIB }));
+      if (drive) await kube.volumes.create(benchVolume(drive, `pvc-bench-${i}`, GIB));
     }
   };
   await Promise.all(Array.from({ length: WRITERS }, writer));

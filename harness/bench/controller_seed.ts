@@ -1,7 +1,14 @@
 /** Drives for the controller benchmark, and the allocation check it ends with. */
 import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { crdObjects } from "../../lib/install/mod.ts";
-import { API_VERSION, type DirectPVDrive, FINALIZERS, KINDS, LABELS } from "../../lib/types/mod.ts";
+import {
+  API_VERSION,
+  type DirectPVDrive,
+  type DirectPVVolume,
+  FINALIZERS,
+  KINDS,
+  LABELS,
+} from "../../lib/types/mod.ts";
 
 const TIB = 1024 ** 4;
 /** Concurrent creates while seeding: enough to keep the API server busy on two cores. */
@@ -36,6 +43,35 @@ function benchDrive(i: number, nodes: number): DirectPVDrive {
       fsuuid: name,
       status: "Ready",
       topology: { [LABELS.node]: node },
+    },
+  };
+}
+
+/** A Ready volume of `size` bytes on `drive`, labelled as CreateVolume labels it. */
+export function benchVolume(drive: DirectPVDrive, name: string, size: number): DirectPVVolume {
+  const labels = drive.metadata.labels ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: KINDS.volume,
+    metadata: {
+      name,
+      labels: {
+        [LABELS.node]: labels[LABELS.node] ?? "",
+        [LABELS.driveName]: labels[LABELS.driveName] ?? "",
+        [LABELS.drive]: drive.metadata.name ?? "",
+        [LABELS.accessTier]: "Default",
+      },
+      finalizers: [FINALIZERS.pvProtection, FINALIZERS.purgeProtection],
+    },
+    status: {
+      dataPath: "",
+      stagingTargetPath: "",
+      targetPath: "",
+      fsuuid: drive.status.fsuuid,
+      totalCapacity: size,
+      availableCapacity: size,
+      usedCapacity: 0,
+      status: "Ready",
     },
   };
 }
