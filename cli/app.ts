@@ -18,6 +18,7 @@ import { listCommand } from "./commands/list.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { moveCommand } from "./commands/move.ts";
 import { removeCommand } from "./commands/remove.ts";
+import { removeNodeCommand } from "./commands/remove_node.ts";
 import { repairCommand } from "./commands/repair.ts";
 import type { GlobalOptions, Runtime } from "./commands/runtime.ts";
 import { resumeCommand, suspendCommand } from "./commands/suspend.ts";
@@ -46,6 +47,7 @@ const COMMANDS: ReadonlyArray<(rt: Runtime) => CommandUnknownOpts> = [
   resumeCommand,
   repairCommand,
   removeCommand,
+  removeNodeCommand,
   uninstallCommand,
   dashboardCommand,
 ];

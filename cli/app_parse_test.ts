@@ -248,6 +248,7 @@ Deno.test("parse: install flags", async () => {
     "best-effort",
     "--node-driver-registrar",
     "--separate-node-controller",
+    "--no-capacity-tracking",
     "--dry-run",
   ) as { args: Record<string, unknown>; dryRun: boolean; audit: unknown };
   assert.ok(args.dryRun);
@@ -272,6 +273,7 @@ Deno.test("parse: install flags", async () => {
     kubeletDir: "/var/lib/kubelet",
     registrarSidecars: true,
     separateNodeController: true,
+    capacityTracking: false,
   });
   const { files: _files, ...audit } = args.audit as Record<string, unknown>;
   assert.deepEqual(audit, {

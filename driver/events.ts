@@ -28,6 +28,9 @@ export const EVENT_REASONS = {
   driveIsReadOnly: "DriveIsReadOnly",
   driveHasDeviceErrors: "DriveHasDeviceErrors",
   driveFailsSmartCheck: "DriveFailsSmartCheck",
+  /** Not DirectPV reasons: the device under a drive grew (its XFS was grown) or shrank. */
+  driveGrown: "DriveGrown",
+  driveDeviceShrunk: "DriveDeviceShrunk",
   /** Not a DirectPV reason: the health check found a troubled drive healthy again. */
   driveRecovered: "DriveRecovered",
 } as const;

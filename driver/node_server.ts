@@ -33,6 +33,7 @@ import {
   serveHttp,
 } from "./http.ts";
 import { csiSocketProbe } from "./liveness.ts";
+import { startNodeLease } from "./node_lease.ts";
 import { createNodeMetrics, type DriveStatsResult } from "./metrics.ts";
 import { readinessCheck } from "./readiness.ts";
 import {
@@ -311,6 +312,7 @@ export async function startNodeServer(o: NodeServerOptions): Promise<RunningServ
   // Started in order, stopped in reverse: the kubelet registration goes first, the drive
   // controllers last.
   const parts: Array<{ stop(): Promise<void> }> = [controllers];
+  parts.push(startNodeLease(o.kube, o.nodeName, logger));
   const ports: Record<string, number> = {};
   const stop = async () => {
     stopping = true;

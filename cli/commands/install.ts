@@ -39,6 +39,7 @@ export interface InstallFlags {
   quota?: string | undefined;
   nodeDriverRegistrar?: boolean | undefined;
   separateNodeController?: boolean | undefined;
+  capacityTracking?: boolean | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -90,6 +91,7 @@ export function installArgsFrom(
     kubeletDir: env["KUBELET_DIR_PATH"] || base.kubeletDir,
     registrarSidecars: !!flags.nodeDriverRegistrar,
     separateNodeController: !!flags.separateNodeController,
+    capacityTracking: flags.capacityTracking ?? true,
   };
 }
 
@@ -163,6 +165,10 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
     .option(
       "--separate-node-controller",
       "Run the node controllers in their own container instead of inside the node server",
+    )
+    .option(
+      "--no-capacity-tracking",
+      "Do not publish CSIStorageCapacity; the scheduler then ignores free space on nodes",
     )
     .option("--dry-run", "Send every write as a server-side dry run; nothing is persisted")
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())

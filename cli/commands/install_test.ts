@@ -104,3 +104,14 @@ Deno.test("install -o yaml uses MinIO's images and DirectPV's sidecars only when
     "the node server does not register",
   );
 });
+
+Deno.test("install --no-capacity-tracking turns the CSIDriver and provisioner capacity off", async () => {
+  const on = testCli();
+  assert.equal(await on.run("install", "-o", "yaml"), 0);
+  assert.match(on.stdout(), /storageCapacity: true/);
+  assert.match(on.stdout(), /--enable-capacity/);
+  const off = testCli();
+  assert.equal(await off.run("install", "-o", "yaml", "--no-capacity-tracking"), 0);
+  assert.doesNotMatch(off.stdout(), /storageCapacity|--enable-capacity|--capacity-/);
+  assert.match(off.stdout(), /csistoragecapacities/, "RBAC stays, so turning it on is an upgrade");
+});

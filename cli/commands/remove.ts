@@ -25,9 +25,17 @@ export function removeCommand(rt: Runtime): CommandUnknownOpts {
       collect,
     )
     .option("--all", "Select every drive")
+    .option(
+      "--force",
+      "Delete the drives of a dead node without its node server (refused while it runs)",
+    )
     .option("--dry-run", "Show what would change without changing it")
     .action(async (ids, opts) => {
       const query = driveSelection(ids, opts, "remove");
-      await rt.ctx.admin.removeDrives(await rt.kube(), { query, ...runArgs(rt, opts) });
+      await rt.ctx.admin.removeDrives(await rt.kube(), {
+        query,
+        ...(opts.force ? { force: true, now: () => rt.ctx.now() } : {}),
+        ...runArgs(rt, opts),
+      });
     });
 }

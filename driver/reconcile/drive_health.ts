@@ -9,7 +9,9 @@
  *   back); run the health probe (`health_probe.ts`): I/O errors → IOError, a read-only
  *   filesystem or device → ReadOnly, a rising kernel error counter → DeviceErrors, a failing
  *   SMART verdict → SmartFailing, each making the drive `Error` with a Warning event; create
- *   the symlink when `spec.relabel` is set. `Lost`, and `Error` from a mount, match, relabel
+ *   the symlink when `spec.relabel` is set; a device that grew gets its XFS grown to fill it
+ *   (event DriveGrown) and the drive its new capacity, one that shrank is `Error` with
+ *   DeviceShrunk and is never touched. `Lost`, and `Error` from a mount, match, relabel
  *   or health failure, become `Ready` once everything succeeds (event DriveRecovered after
  *   health trouble).
  * - none does, but the device the drive is still mounted from exists and cannot be read (a
@@ -36,7 +38,7 @@ import {
 } from "./drive_object.ts";
 import { mutate } from "./kube_util.ts";
 import type { HealthFindings } from "./health_probe.ts";
-import type { DriveCapacity, ProbedDevice } from "./node_ops.ts";
+import { deviceResized, type DriveCapacity, type ProbedDevice } from "./node_ops.ts";
 
 /** Drive statuses the sync and the health check act on. */
 export const VERIFIED_STATUSES: readonly DriveStatus[] = ["Ready", "Lost", "Error", "Moving"];
@@ -63,6 +65,8 @@ interface Observation {
   unreadable?: string;
   relabelError?: string;
   relabelled?: boolean;
+  /** The filesystem was grown to fill its grown device: its size before, in bytes. */
+  grownFrom?: number;
 }
 
 type Events = Omit<EventInput, "object">[];
@@ -73,6 +77,7 @@ const HEALTH_KINDS: ReadonlyArray<[keyof HealthFindings, DriveConditionKind, Eve
   ["readOnly", "readOnly", EVENT_REASONS.driveIsReadOnly],
   ["deviceErrors", "deviceErrors", EVENT_REASONS.driveHasDeviceErrors],
   ["smartFailing", "smartFailing", EVENT_REASONS.driveFailsSmartCheck],
+  ["deviceShrunk", "deviceShrunk", EVENT_REASONS.driveDeviceShrunk],
 ];
 
 async function observe(
@@ -101,6 +106,7 @@ async function observe(
     return obs;
   }
   obs.health = await deps.ops.checkHealth(device, fsuuid);
+  if (!obs.health.ioError && !obs.health.readOnly) await fitToDevice(deps, obs, fsuuid);
   if (drive.spec.relabel && !obs.health.ioError) {
     try {
       await deps.ops.relabel(fsuuid);
@@ -110,6 +116,33 @@ async function observe(
     }
   }
   return obs;
+}
+
+/**
+ * Follows a resized device: a grown one gets its filesystem grown and the drive its new
+ * capacity; a shrunk one is reported as health trouble and left alone. The in-core size is
+ * used because the superblock on the device lags behind a grow.
+ */
+async function fitToDevice(deps: NodeDeps, obs: Observation, fsuuid: string): Promise<void> {
+  const { device, capacity, health } = obs;
+  if (!device || !capacity || !health) return;
+  if (!deviceResized(device.size, capacity.totalCapacity)) return;
+  try {
+    const fit = await deps.ops.fitDrive(fsuuid, device.size);
+    if (fit.kind === "shrunk") {
+      health.deviceShrunk = `Device ${device.name} shrank to ${fit.deviceBytes} bytes, smaller ` +
+        `than its ${fit.bytes}-byte filesystem; restore the device's size`;
+      return;
+    }
+    if (fit.kind === "grown") obs.grownFrom = fit.before;
+    obs.capacity = { ...capacity, totalCapacity: fit.bytes };
+  } catch (err) {
+    deps.logger.warn("Cannot grow the drive's filesystem to its device", {
+      drive: fsuuid,
+      device: device.name,
+      error: errorMessage(err),
+    });
+  }
 }
 
 function markReady(drive: DirectPVDrive): void {
@@ -194,7 +227,14 @@ function apply(drive: DirectPVDrive, obs: Observation, now: Date): Events {
       totalCapacity: obs.capacity?.totalCapacity ?? 0,
     });
   }
-  return applyMounted(drive, obs, now);
+  return [...grownEvents(obs), ...applyMounted(drive, obs, now)];
+}
+
+function grownEvents(obs: Observation): Events {
+  if (obs.grownFrom === undefined || !obs.capacity) return [];
+  const message = `Filesystem grown from ${obs.grownFrom} to ${obs.capacity.totalCapacity} ` +
+    `bytes to fill device ${obs.device?.name ?? ""}`;
+  return [{ type: "Normal", reason: EVENT_REASONS.driveGrown, message }];
 }
 
 function applyMounted(drive: DirectPVDrive, obs: Observation, now: Date): Events {

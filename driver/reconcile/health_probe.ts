@@ -35,6 +35,8 @@ export interface HealthFindings {
   deviceErrors?: string;
   /** SMART reports the device as failing. */
   smartFailing?: string;
+  /** The device is smaller than the filesystem on it (never acted on, only reported). */
+  deviceShrunk?: string;
 }
 
 /** The device a drive is on. */

@@ -16,6 +16,7 @@ import {
   drivePaths,
   ensureFsuuidLink,
   formatDrive,
+  growXfs,
   limitArgs,
   mountDrive,
   probeXfs,
@@ -24,6 +25,7 @@ import {
   setProjectQuota,
   volumeDataPath,
   writeDriveLayout,
+  xfsDataSize,
 } from "../../lib/xfs/mod.ts";
 import {
   deviceNameOf,
@@ -32,12 +34,14 @@ import {
   type HealthProbeOptions,
 } from "./health_probe.ts";
 import type { DeviceFilter } from "./loop_filter.ts";
-import type {
-  DriveCapacity,
-  FormatOptions,
-  NodeOps,
-  ProbedDevice,
-  RestageInput,
+import {
+  type DriveCapacity,
+  type DriveFit,
+  type FormatOptions,
+  GROW_THRESHOLD_BYTES,
+  type NodeOps,
+  type ProbedDevice,
+  type RestageInput,
 } from "./node_ops.ts";
 
 export type { QuotaPolicy };
@@ -184,6 +188,17 @@ class HostNodeOps implements NodeOps {
     if (!mount) return undefined;
     const name = await deviceNameOf(this.#host, mount.majorMinor);
     return name ? await this.#health.readDevice({ name, majorMinor: mount.majorMinor }) : undefined;
+  }
+
+  async fitDrive(fsuuid: string, deviceBytes: number): Promise<DriveFit> {
+    const { mountPoint } = drivePaths(this.#host, fsuuid);
+    const current = await xfsDataSize(this.#host, mountPoint);
+    if (deviceBytes < current.bytes) return { kind: "shrunk", bytes: current.bytes, deviceBytes };
+    if (deviceBytes - current.bytes < GROW_THRESHOLD_BYTES) {
+      return { kind: "same", bytes: current.bytes };
+    }
+    const { before, after } = await growXfs(this.#host, mountPoint);
+    return { kind: "grown", before: before.bytes, bytes: after.bytes };
   }
 
   unmountPath(hostPath: string): Promise<void> {

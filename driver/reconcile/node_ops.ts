@@ -16,6 +16,26 @@ export interface DriveCapacity {
   freeCapacity: number;
 }
 
+/**
+ * How much bigger than its filesystem a device must be before the filesystem is grown: more
+ * than the rounding mkfs leaves, and enough for the allocation group a grow adds.
+ */
+export const GROW_THRESHOLD_BYTES = 16 * 2 ** 20;
+
+/** Whether a device of `deviceBytes` under a filesystem of `fsBytes` has grown or shrunk. */
+export function deviceResized(deviceBytes: number, fsBytes: number): boolean {
+  return deviceBytes < fsBytes || deviceBytes - fsBytes >= GROW_THRESHOLD_BYTES;
+}
+
+/**
+ * How a mounted drive's filesystem compares with its device: the same size (`bytes`, the
+ * in-core size), grown to fill it (`before` → `bytes`), or on a device now smaller.
+ */
+export type DriveFit =
+  | { kind: "same"; bytes: number }
+  | { kind: "grown"; before: number; bytes: number }
+  | { kind: "shrunk"; bytes: number; deviceBytes: number };
+
 /** Options of `format`. */
 export interface FormatOptions {
   /** The FSUUID to give the new filesystem. */
@@ -71,6 +91,11 @@ export interface NodeOps {
    * exists but cannot be read, the I/O error; else undefined (the device is really gone).
    */
   unreadableMount(fsuuid: string): Promise<string | undefined>;
+  /**
+   * Compares the mounted drive's filesystem with its device of `deviceBytes` and, when the
+   * device grew, grows the filesystem to fill it (xfs_growfs). A shrunk device is only reported.
+   */
+  fitDrive(fsuuid: string, deviceBytes: number): Promise<DriveFit>;
   /** Unmounts a host path (a volume's target or staging path); a no-op when not mounted. */
   unmountPath(hostPath: string): Promise<void>;
   /** Renames a volume's data directory to `<dataPath>.deleted` and removes it. */

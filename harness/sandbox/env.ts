@@ -49,6 +49,8 @@ export interface EnvState {
   processes: DaemonProcess[];
   /** Extra flags of every node server (`--health-interval=2`). */
   nodeServerArgs?: string[];
+  /** Whether csi-provisioner publishes CSIStorageCapacity (absent: yes, like install). */
+  capacityTracking?: boolean;
 }
 
 export interface EnvOptions {
@@ -62,6 +64,23 @@ export interface EnvOptions {
   controller?: boolean;
   /** Start csi-provisioner and csi-resizer against the controller. Default true. */
   sidecars?: boolean;
+  /** Also run kube-scheduler and the workload controllers (StatefulSets). Default false. */
+  workloads?: boolean;
+  /** Capacity tracking, installed and run like `install` does it. Default true. */
+  capacityTracking?: boolean;
+}
+
+/** How often the host-process provisioner polls GetCapacity (short: scenarios wait on it). */
+export const SANDBOX_CAPACITY_POLL = "2s";
+
+/** csi-provisioner's capacity flags for a host process: no pod, so no owner reference. */
+function capacityFlags(env: EnvState): string[] {
+  if (env.capacityTracking === false) return [];
+  return [
+    "--enable-capacity",
+    "--capacity-ownerref-level=-1",
+    `--capacity-poll-interval=${SANDBOX_CAPACITY_POLL}`,
+  ];
 }
 
 function denoBin(): string {
@@ -211,6 +230,7 @@ async function startSidecars(env: EnvState, cluster: Cluster): Promise<void> {
         "--strict-topology",
         "--feature-gates=Topology=true",
         "--extra-create-metadata",
+        ...capacityFlags(env),
       ]],
       ["csi-resizer", common],
     ] as const
@@ -221,6 +241,8 @@ async function startSidecars(env: EnvState, cluster: Cluster): Promise<void> {
         command: join(cluster.binDir, name),
         args,
         logFile: join(env.dir, "logs", `${name}.log`),
+        // The namespace the provisioner writes CSIStorageCapacity objects into.
+        env: { NAMESPACE: "directpv" },
       }),
     );
     await saveState(env);
@@ -246,16 +268,26 @@ export async function startEnv(
     controllerEndpoint: join(dir, "controller", "csi.sock"),
     processes: [],
     ...(options.nodeServerArgs ? { nodeServerArgs: options.nodeServerArgs } : {}),
+    ...(options.capacityTracking === false ? { capacityTracking: false } : {}),
   };
   await saveState(env);
   log("Starting the control plane (etcd, kube-apiserver, kube-controller-manager)");
-  const cluster = await startCluster({ workDir: clusterDir });
+  const cluster = await startCluster({
+    workDir: clusterDir,
+    ...(options.workloads ? { workloads: true } : {}),
+  });
   env.kubeconfig = cluster.kubeconfigPath;
   await saveState(env);
   log(`Control plane ready in ${cluster.startupMs} ms`);
   const kube = await connectKube({ kubeconfig: env.kubeconfig });
   log("Installing DirectPV with the CLI");
-  await cli(env, ["install", "--quiet", "--allow-loop-devices", "--quota=best-effort"]);
+  await cli(env, [
+    "install",
+    "--quiet",
+    "--allow-loop-devices",
+    "--quota=best-effort",
+    ...(env.capacityTracking === false ? ["--no-capacity-tracking"] : []),
+  ]);
   await Deno.mkdir(join(dir, "controller"), { recursive: true });
   for (const spec of options.nodes) {
     const nodeDir = join(dir, "nodes", spec.name);

@@ -16,27 +16,34 @@ export interface ClaimSpec {
   storageClass?: string;
 }
 
-/** Creates a PVC, selects its node like the scheduler, and waits until it is Bound. */
-export async function provisionClaim(
-  kube: KubeClient,
-  spec: ClaimSpec,
-): Promise<{ pvc: AnyObject; pv: AnyObject }> {
-  const namespace = spec.namespace ?? "default";
-  await kube.persistentVolumeClaims.create({
+/** A ReadWriteOnce filesystem claim of the class (directpv-min-io unless named). */
+export function claimObject(
+  spec: Omit<ClaimSpec, "node">,
+  annotations: Record<string, string> = {},
+): AnyObject {
+  return {
     apiVersion: "v1",
     kind: "PersistentVolumeClaim",
-    metadata: {
-      name: spec.name,
-      namespace,
-      annotations: { "volume.kubernetes.io/selected-node": spec.node },
-    },
+    metadata: { name: spec.name, namespace: spec.namespace ?? "default", annotations },
     spec: {
       accessModes: ["ReadWriteOnce"],
       volumeMode: "Filesystem",
       storageClassName: spec.storageClass ?? "directpv-min-io",
       resources: { requests: { storage: spec.size } },
     },
-  }, { namespace });
+  };
+}
+
+/** Creates a PVC, selects its node like the scheduler, and waits until it is Bound. */
+export async function provisionClaim(
+  kube: KubeClient,
+  spec: ClaimSpec,
+): Promise<{ pvc: AnyObject; pv: AnyObject }> {
+  const namespace = spec.namespace ?? "default";
+  await kube.persistentVolumeClaims.create(
+    claimObject(spec, { "volume.kubernetes.io/selected-node": spec.node }),
+    { namespace },
+  );
   const pvc = await waitFor(async () => {
     const claim = await kube.persistentVolumeClaims.get(spec.name, { namespace });
     return claim.status?.phase === "Bound" && claim.spec?.volumeName ? claim : undefined;
@@ -45,13 +52,13 @@ export async function provisionClaim(
   return { pvc, pv };
 }
 
-/** Creates a pod bound to a node that uses the claim. */
+/** Creates a pod that uses the claim, bound to `node` (without one, the scheduler places it). */
 export async function createPod(
   kube: KubeClient,
   options: {
     name: string;
     namespace?: string;
-    node: string;
+    node?: string;
     claim: string;
     labels?: Record<string, string>;
   },
@@ -62,7 +69,7 @@ export async function createPod(
     kind: "Pod",
     metadata: { name: options.name, namespace, labels: options.labels ?? {} },
     spec: {
-      nodeName: options.node,
+      ...(options.node ? { nodeName: options.node } : {}),
       containers: [{
         name: "app",
         image: "example.invalid/app:1",

@@ -49,7 +49,8 @@ const IMMUTABLE: Record<string, (o: AnyObject) => unknown> = {
     volumeBindingMode: o.volumeBindingMode,
     allowedTopologies: o.allowedTopologies,
   }),
-  CSIDriver: (o) => o.spec,
+  // storageCapacity is the one CSIDriver field the API server lets an update change.
+  CSIDriver: (o) => ({ ...o.spec, storageCapacity: undefined }),
   ClusterRoleBinding: (o) => o.roleRef,
   RoleBinding: (o) => o.roleRef,
   DaemonSet: (o) => o.spec?.selector,

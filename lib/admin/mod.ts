@@ -30,3 +30,5 @@ export * from "./uninstall.ts";
 export * from "./migrate.ts";
 export * from "./dashboard_views.ts";
 export * from "./dashboard_model.ts";
+export * from "./node_liveness.ts";
+export * from "./remove_node.ts";

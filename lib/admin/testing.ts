@@ -9,6 +9,7 @@ import {
 } from "../k8s/mod.ts";
 import { ExpiredError, NotFoundError, UnavailableError } from "../errors/mod.ts";
 import type { FileStore, ProgressState, Reporter } from "./types.ts";
+import type { FakeKube } from "../k8s/testing.ts";
 import {
   API_VERSION,
   CREATED_BY,
@@ -22,6 +23,7 @@ import {
   type KubeObject,
   LABELS,
   type NodeDevice,
+  nodeLeaseObject,
   VERSION,
   volumeFinalizer,
   type VolumeStatus,
@@ -328,4 +330,20 @@ export class MemoryFiles implements FileStore {
     this.files.delete(path);
     return Promise.resolve();
   }
+}
+
+/** Stores the node server lease of `node`, last renewed at `renewed`. */
+export function seedLease(kube: FakeKube, node: string, renewed: Date): void {
+  kube.seed(nodeLeaseObject(node, renewed) as AnyObject);
+}
+
+/** Stores a core Node whose Ready condition is True or Unknown. */
+export function seedNode(kube: FakeKube, node: string, state: { ready: boolean }): void {
+  const object: AnyObject = {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: node },
+    status: { conditions: [{ type: "Ready", status: state.ready ? "True" : "Unknown" }] },
+  };
+  kube.seed(object);
 }

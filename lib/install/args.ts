@@ -57,6 +57,11 @@ export interface InstallArgs {
    * memory of the node plugin. `registrarSidecars` (DirectPV's layout) implies it.
    */
   separateNodeController: boolean;
+  /**
+   * Storage capacity tracking: csi-provisioner publishes CSIStorageCapacity per node and the
+   * CSIDriver tells the scheduler to use them. Effective from Kubernetes 1.24 (their v1 API).
+   */
+  capacityTracking: boolean;
   existingSelectors?: ExistingSelectors;
 }
 
@@ -165,7 +170,7 @@ export function sidecarImage(
 /**
  * The install defaults for a release: image `directpv:<version>` on `ghcr.io/directpv`,
  * Kubernetes 1.35, kubelet in `/var/lib/kubelet`, quota required, the node server registering
- * itself with the kubelet (no registrar sidecar).
+ * itself with the kubelet (no registrar sidecar), capacity tracking on.
  *
  * @example defaultInstallArgs("v4.2.0").image === "directpv:v4.2.0"
  */
@@ -189,7 +194,19 @@ export function defaultInstallArgs(version: string = RELEASE_TAG): InstallArgs {
     kubeletDir: KUBELET_DIR,
     registrarSidecars: false,
     separateNodeController: false,
+    capacityTracking: true,
   };
+}
+
+/** The first Kubernetes minor with `storage.k8s.io/v1` CSIStorageCapacity. */
+export const CAPACITY_V1_MINOR = 24;
+
+/** Whether capacity tracking is on for these arguments (asked for, and the API has it). */
+export function tracksCapacity(
+  args: Pick<InstallArgs, "capacityTracking" | "kubeVersion">,
+): boolean {
+  const { major, minor } = args.kubeVersion;
+  return args.capacityTracking && (major > 1 || minor >= CAPACITY_V1_MINOR);
 }
 
 const SEMVER =

@@ -31,6 +31,7 @@ Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", (
     kubeletDir: "/var/lib/kubelet",
     registrarSidecars: false,
     separateNodeController: false,
+    capacityTracking: true,
   };
   assert.deepEqual(defaultInstallArgs("v4.2.0"), expected);
   assert.deepEqual(defaultInstallArgs(), {

@@ -1,7 +1,7 @@
 /** The `controller` Deployment (reference §5.2) and its legacy twin. */
 import { ANNOTATIONS } from "../types/mod.ts";
 import type { InstallArgs } from "./args.ts";
-import { cleanDir, driverImage, sidecarImage } from "./args.ts";
+import { cleanDir, driverImage, sidecarImage, tracksCapacity } from "./args.ts";
 import {
   commonPorts,
   CONTROLLER,
@@ -21,18 +21,50 @@ import {
   SOCKET_DIR_VOLUME,
   socketDirMount,
 } from "./common.ts";
-import type { Container, Deployment, PodSpec } from "./k8s_objects.ts";
+import type { Container, Deployment, EnvVar, PodSpec } from "./k8s_objects.ts";
 
 /** Both controller Deployments share this socket directory name, as DirectPV's do. */
 const CONTROLLER_SOCKET_NAME = `${CONTROLLER}-${CONTROLLER}`;
 const REPLICAS = 3;
 
-function sidecar(name: string, image: string, flags: string[], logName: string): Container {
+/**
+ * How often csi-provisioner asks GetCapacity again: how stale a CSIStorageCapacity can be. A
+ * claim scheduled on stale figures fails CreateVolume with RESOURCE_EXHAUSTED and is
+ * rescheduled, so staleness costs a retry, never a wrong volume.
+ */
+export const CAPACITY_POLL_INTERVAL = "30s";
+
+/**
+ * The provisioner's capacity flags: CSIStorageCapacity objects owned by the Deployment (pod →
+ * ReplicaSet → Deployment is two levels), so they go away with an uninstall.
+ */
+const CAPACITY_FLAGS = [
+  "--enable-capacity",
+  "--capacity-ownerref-level=2",
+  `--capacity-poll-interval=${CAPACITY_POLL_INTERVAL}`,
+];
+
+/** The pod name and namespace the provisioner finds its owner from. */
+const POD_IDENTITY_ENV: readonly EnvVar[] = [
+  {
+    name: "NAMESPACE",
+    valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+  },
+  { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
+];
+
+function sidecar(
+  name: string,
+  image: string,
+  flags: string[],
+  logName: string,
+  env: readonly EnvVar[] = [],
+): Container {
   return {
     name,
     image,
     args: [`--v=${LOG_LEVEL}`, "--timeout=300s", "--csi-address=$(CSI_ENDPOINT)", ...flags],
-    env: [structuredClone(CSI_ENDPOINT_ENV)],
+    env: [structuredClone(CSI_ENDPOINT_ENV), ...structuredClone(env)],
     volumeMounts: [socketDirMount()],
     terminationMessagePath: `/var/log/${logName}-termination-log`,
     terminationMessagePolicy: "FallbackToLogsOnError",
@@ -67,6 +99,8 @@ function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
     "--feature-gates=Topology=true",
     "--strict-topology",
   ];
+  const capacity = !legacy && tracksCapacity(args);
+  if (capacity) provisionerFlags.push(...CAPACITY_FLAGS);
   return {
     serviceAccountName: IDENTITY,
     ...(args.imagePullSecrets.length > 0
@@ -78,6 +112,7 @@ function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
         sidecarImage(args, "csiProvisioner"),
         provisionerFlags,
         "controller-provisioner",
+        capacity ? POD_IDENTITY_ENV : [],
       ),
       sidecar(
         "csi-resizer",

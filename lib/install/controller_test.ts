@@ -13,6 +13,9 @@ Deno.test("controllerDeployment() has DirectPV's containers and args, with our i
       "--leader-election",
       "--feature-gates=Topology=true",
       "--strict-topology",
+      "--enable-capacity",
+      "--capacity-ownerref-level=2",
+      "--capacity-poll-interval=30s",
     ]],
     ["csi-resizer", "registry.k8s.io/sig-storage/csi-resizer:v2.2.0", [
       "--v=3",
@@ -87,4 +90,28 @@ Deno.test("controllerDeployment() legacy twin shares the socket directory", () =
   ]);
   assert.equal(d.spec.template.spec.volumes[0]?.hostPath.path, "/k/plugins/controller-controller");
   assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: "regcred" }]);
+});
+
+Deno.test("controllerDeployment() gives the provisioner its pod identity for capacity owners", () => {
+  const provisioner = (args: InstallArgs, legacy = false) =>
+    controllerDeployment(args, { legacy }).spec.template.spec.containers[0];
+  assert.deepEqual(provisioner(ARGS)?.env, [
+    { name: "CSI_ENDPOINT", value: "unix:///csi/csi.sock" },
+    {
+      name: "NAMESPACE",
+      valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } },
+    },
+    { name: "POD_NAME", valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } },
+  ]);
+  for (
+    const [what, args, legacy] of [
+      ["--no-capacity-tracking", { ...ARGS, capacityTracking: false }, false],
+      ["Kubernetes 1.23", { ...ARGS, kubeVersion: { major: 1, minor: 23 } }, false],
+      ["legacy twin", ARGS, true],
+    ] as const
+  ) {
+    const c = provisioner(args, legacy);
+    assert.ok(!c?.args?.some((a) => a.startsWith("--capacity") || a === "--enable-capacity"), what);
+    assert.deepEqual(c?.env?.map((e) => e.name), ["CSI_ENDPOINT"], what);
+  }
 });

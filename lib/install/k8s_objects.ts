@@ -94,6 +94,7 @@ export interface CSIDriver extends TypedObject {
     podInfoOnMount: boolean;
     attachRequired: boolean;
     volumeLifecycleModes: string[];
+    storageCapacity?: boolean;
   };
 }
 

@@ -75,8 +75,16 @@ Deno.test("csiDriverObject() and storageClassObject() follow DirectPV", () => {
       podInfoOnMount: true,
       attachRequired: false,
       volumeLifecycleModes: ["Persistent", "Ephemeral"],
+      storageCapacity: true,
     },
   });
+  assert.equal(csiDriverObject(ARGS, { legacy: true }).spec.storageCapacity, undefined);
+  assert.equal(
+    csiDriverObject({ ...ARGS, capacityTracking: false }).spec.storageCapacity,
+    undefined,
+  );
+  const kube123 = { ...ARGS, kubeVersion: { major: 1, minor: 23 } };
+  assert.equal(csiDriverObject(kube123).spec.storageCapacity, undefined, "no v1 capacity API");
   const sc = storageClassObject(ARGS);
   assert.equal(sc.provisioner, "directpv-min-io");
   assert.equal(sc.reclaimPolicy, "Delete");
@@ -101,7 +109,7 @@ Deno.test("storage objects use v1beta1 on old Kubernetes", async (t) => {
   ];
   for (const [minor, driver, sc] of cases) {
     await t.step(`1.${minor}`, () => {
-      const args = { kubeVersion: { major: 1, minor } };
+      const args = { kubeVersion: { major: 1, minor }, capacityTracking: true };
       assert.equal(csiDriverObject(args).apiVersion, driver);
       assert.equal(storageClassObject(args).apiVersion, sc);
     });

@@ -50,6 +50,7 @@ function rule(apiGroup: string, resources: string[], verbs: readonly string[]): 
 
 const LEASE_VERBS = ["create", "delete", "get", "list", "update", "watch"];
 const READ_VERBS = ["get", "list", "watch"];
+const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
 /** The ClusterRole rules, in DirectPV's order. */
 export function clusterRoleRules(): PolicyRule[] {
@@ -65,15 +66,7 @@ export function clusterRoleRules(): PolicyRule[] {
     rule("storage.k8s.io", ["volumeattachments"], READ_VERBS),
     rule("", ["endpoints"], ["create", "delete", "get", "list", "update", "watch"]),
     rule("coordination.k8s.io", ["leases"], LEASE_VERBS),
-    rule("apiextensions.k8s.io", ["customresourcedefinitions"], [
-      "create",
-      "delete",
-      "get",
-      "list",
-      "patch",
-      "update",
-      "watch",
-    ]),
+    rule("apiextensions.k8s.io", ["customresourcedefinitions"], ALL_VERBS),
     rule(GROUP, [RESOURCES.drive, RESOURCES.volume, RESOURCES.node, RESOURCES.initRequest], [
       "create",
       "delete",
@@ -84,6 +77,10 @@ export function clusterRoleRules(): PolicyRule[] {
     ]),
     rule("", ["pods"], READ_VERBS),
     rule("", ["secrets"], READ_VERBS),
+    // Capacity tracking: csi-provisioner writes CSIStorageCapacity and walks pod → ReplicaSet
+    // to find the Deployment that owns them.
+    rule("storage.k8s.io", ["csistoragecapacities"], ALL_VERBS),
+    rule("apps", ["replicasets"], ["get"]),
   ];
 }
 

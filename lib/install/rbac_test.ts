@@ -41,6 +41,12 @@ Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
     },
     { apiGroups: [""], resources: ["pods"], verbs: READ },
     { apiGroups: [""], resources: ["secrets"], verbs: READ },
+    {
+      apiGroups: ["storage.k8s.io"],
+      resources: ["csistoragecapacities"],
+      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
+    },
+    { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get"] },
   ]);
 });
 

@@ -1,6 +1,6 @@
 /** The CSIDriver and StorageClass objects (reference §5), plus their legacy twins. */
 import { LABELS, LEGACY_IDENTITY } from "../types/mod.ts";
-import type { InstallArgs } from "./args.ts";
+import { type InstallArgs, tracksCapacity } from "./args.ts";
 import { defaultLabels, FOREGROUND_DELETION, IDENTITY } from "./common.ts";
 import type { CSIDriver, StorageClass } from "./k8s_objects.ts";
 
@@ -10,11 +10,16 @@ function storageApiVersion(args: Pick<InstallArgs, "kubeVersion">, firstV1Minor:
   return major >= 1 && minor < firstV1Minor ? "storage.k8s.io/v1beta1" : "storage.k8s.io/v1";
 }
 
-/** CSIDriver `directpv-min-io` (or the legacy `direct-csi-min-io`). */
+/**
+ * CSIDriver `directpv-min-io` (or the legacy `direct-csi-min-io`). With capacity tracking it
+ * sets `storageCapacity`, so the scheduler only picks nodes whose CSIStorageCapacity fits the
+ * claim; the legacy driver never publishes capacity.
+ */
 export function csiDriverObject(
-  args: Pick<InstallArgs, "kubeVersion">,
+  args: Pick<InstallArgs, "kubeVersion" | "capacityTracking">,
   options: { legacy?: boolean } = {},
 ): CSIDriver {
+  const capacity = !options.legacy && tracksCapacity(args);
   return {
     apiVersion: storageApiVersion(args, 19),
     kind: "CSIDriver",
@@ -23,6 +28,7 @@ export function csiDriverObject(
       podInfoOnMount: true,
       attachRequired: false,
       volumeLifecycleModes: ["Persistent", "Ephemeral"],
+      ...(capacity ? { storageCapacity: true } : {}),
     },
   };
 }

@@ -24,6 +24,8 @@ export const DRIVE_CONDITIONS = {
   readOnly: { type: "ReadOnly", reason: "DriveIsReadOnly" },
   deviceErrors: { type: "DeviceErrors", reason: "DriveHasDeviceErrors" },
   smartFailing: { type: "SmartFailing", reason: "DriveFailsSmartCheck" },
+  /** Not a DirectPV condition: the device is now smaller than the filesystem on it. */
+  deviceShrunk: { type: "DeviceShrunk", reason: "DriveDeviceShrunk" },
 } as const;
 
 /**
@@ -35,6 +37,7 @@ export const HEALTH_CONDITION_TYPES: readonly string[] = [
   DRIVE_CONDITIONS.readOnly.type,
   DRIVE_CONDITIONS.deviceErrors.type,
   DRIVE_CONDITIONS.smartFailing.type,
+  DRIVE_CONDITIONS.deviceShrunk.type,
 ];
 
 export interface DriveSpec {

@@ -15,3 +15,4 @@ export * from "./node.ts";
 export * from "./init_request.ts";
 export * from "./quantity.ts";
 export * from "./metrics.ts";
+export * from "./node_lease.ts";

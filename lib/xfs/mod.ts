@@ -55,4 +55,5 @@ export {
   type SetQuotaOptions,
 } from "./quota.ts";
 export { detectReflinkSupport, REFLINK_TEST_IMAGE_SIZE, type ReflinkOptions } from "./reflink.ts";
+export { growXfs, parseGrowfsOutput, type XfsDataSize, xfsDataSize } from "./growfs.ts";
 export { repairArgs, repairDrive, type RepairOptions, xfsRepair } from "./repair.ts";
