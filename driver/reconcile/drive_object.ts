@@ -137,8 +137,8 @@ export interface DeviceFacts {
 }
 
 /**
- * Refreshes the `drive-name` label, total and free capacity (free = total − allocated, floored
- * at 0) and make from the device; returns whether anything changed.
+ * Refreshes the `drive-name` label, total and free capacity (free moves with total, at most
+ * total − allocated, floored at 0) and make from the device; returns whether anything changed.
  */
 export function refreshFromDevice(drive: DirectPVDrive, device: DeviceFacts): boolean {
   let changed = false;
@@ -150,8 +150,14 @@ export function refreshFromDevice(drive: DirectPVDrive, device: DeviceFacts): bo
   }
   const s = drive.status;
   if (device.totalCapacity > 0 && s.totalCapacity !== device.totalCapacity) {
+    // The space gained or lost moves free capacity by as much, so what the filesystem keeps
+    // for itself (log, metadata) stays out of it, as at init.
+    const delta = device.totalCapacity - s.totalCapacity;
     s.totalCapacity = device.totalCapacity;
-    s.freeCapacity = Math.max(0, device.totalCapacity - s.allocatedCapacity);
+    s.freeCapacity = Math.max(
+      0,
+      Math.min(s.freeCapacity + delta, device.totalCapacity - s.allocatedCapacity),
+    );
     changed = true;
   }
   if (device.make && s.make !== device.make) {

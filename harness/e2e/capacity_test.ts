@@ -37,7 +37,7 @@ const MiB = 2 ** 20;
 const SMALL = "cap-small";
 const BIG = "cap-big";
 /** The claim: more than the small node's drive holds, well within the big one's. */
-const CLAIM_SIZE = "400Mi";
+const CLAIM_SIZE = "1Gi";
 /** How long the run without capacity tracking may try before it is reported as stuck. */
 const OFF_BUDGET_MS = 45_000;
 
@@ -97,8 +97,8 @@ async function runWorkload(
       workloads: true,
       capacityTracking,
       nodes: [
-        { name: SMALL, drives: [{ name: "d1", size: "256MiB" }] },
-        { name: BIG, drives: [{ name: "d1", size: "1GiB" }] },
+        { name: SMALL, drives: [{ name: "d1", size: "640MiB" }] },
+        { name: BIG, drives: [{ name: "d1", size: "2GiB" }] },
       ],
     });
     await cli(env, ["discover", "--quiet", "--output-file", `${dir}/drives.yaml`]);
