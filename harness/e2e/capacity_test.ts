@@ -18,20 +18,10 @@ import {
   provisioningFailures,
   reportNodeStatus,
   scheduledNode,
+  SCHEDULER_SCENARIO_NEEDS,
 } from "../sandbox/scheduling.ts";
 
-const gate = await testGate("capacity scenario", {
-  root: true,
-  commands: ["losetup", "mkfs.xfs", "mount", "umount", "openssl"],
-  tools: [
-    "etcd",
-    "kube-apiserver",
-    "kube-controller-manager",
-    "kube-scheduler",
-    "csi-provisioner",
-    "csi-resizer",
-  ],
-});
+const gate = await testGate("capacity scenario", SCHEDULER_SCENARIO_NEEDS);
 
 const MiB = 2 ** 20;
 const SMALL = "cap-small";

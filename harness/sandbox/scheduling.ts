@@ -7,6 +7,20 @@ import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { waitFor } from "../lib/mod.ts";
 import { claimObject } from "./workload.ts";
 
+/** What a scenario with the real kube-scheduler needs (its `testGate` prerequisites). */
+export const SCHEDULER_SCENARIO_NEEDS = {
+  root: true,
+  commands: ["losetup", "mkfs.xfs", "mount", "umount", "openssl"],
+  tools: [
+    "etcd",
+    "kube-apiserver",
+    "kube-controller-manager",
+    "kube-scheduler",
+    "csi-provisioner",
+    "csi-resizer",
+  ],
+};
+
 /** What a simulated node reports: Ready or not, and its allocatable CPU. */
 export interface NodeReport {
   ready: boolean;

@@ -168,7 +168,9 @@ async function releaseVolume(
   if (pv && await deleteWithFinalizers(kube.persistentVolumes, name, write)) {
     result.persistentVolumes.push(name);
   }
-  if (await deleteWithFinalizers(kube.volumes, name, write)) result.volumes.push(name);
+  // Counted even when the controller got there first (its DeleteVolume after the PV went).
+  await deleteWithFinalizers(kube.volumes, name, write);
+  result.volumes.push(name);
   (args.reporter ?? silentReporter).info(`Volume ${name} released`);
 }
 
