@@ -17,6 +17,7 @@ import { labelCommand } from "./commands/label.ts";
 import { listCommand } from "./commands/list.ts";
 import { migrateCommand } from "./commands/migrate.ts";
 import { moveCommand } from "./commands/move.ts";
+import { moveDataCommand } from "./commands/move_data.ts";
 import { removeCommand } from "./commands/remove.ts";
 import { removeNodeCommand } from "./commands/remove_node.ts";
 import { repairCommand } from "./commands/repair.ts";
@@ -42,6 +43,7 @@ const COMMANDS: ReadonlyArray<(rt: Runtime) => CommandUnknownOpts> = [
   uncordonCommand,
   migrateCommand,
   moveCommand,
+  moveDataCommand,
   cleanCommand,
   suspendCommand,
   resumeCommand,

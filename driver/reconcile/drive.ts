@@ -7,12 +7,14 @@
  * - `Moving`: the drive is mounted, then every volume whose finalizer it carries but whose
  *   FSUUID differs is re-pointed here (fsuuid, `drive`/`drive-name` labels, dataPath cleared;
  *   re-staged when it was staged, else `Pending`; event VolumeMoved); then the drive is `Ready`.
- * - `Ready`, `Lost`, `Error`: the health check of `drive_health.ts`.
+ * - `Ready`, `Lost`, `Error`: the health check of `drive_health.ts`; then, for a `Ready` drive
+ *   with the `move-data-to` annotation, the data move of `move_data.ts`.
  *
  * Cordon and labels are left to the API.
  */
 import { errorMessage, FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
 import {
+  ANNOTATIONS,
   type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
@@ -24,6 +26,7 @@ import type { NodeDeps } from "./deps.ts";
 import { matchesOf, VERIFIED_STATUSES, verifyDrive } from "./drive_health.ts";
 import { volumeCount } from "./drive_object.ts";
 import { mutate } from "./kube_util.ts";
+import { moveDriveData } from "./move_data.ts";
 import type { ProbedDevice } from "./node_ops.ts";
 
 /** Dependencies of the drive reconciler. */
@@ -42,6 +45,8 @@ export class DriveReconciler {
   readonly #deps: DriveReconcilerDeps;
   /** Last refusal reported per drive, so it is recorded once, not at every resync. */
   readonly #refusals = new Map<string, string>();
+  /** Drives whose data move is running. */
+  readonly #moving = new Set<string>();
 
   constructor(deps: DriveReconcilerDeps) {
     this.#deps = deps;
@@ -58,7 +63,28 @@ export class DriveReconciler {
     this.#refusals.delete(key);
     if (status === "Moving") return await this.#move(key, drive);
     if (VERIFIED_STATUSES.includes(status)) {
-      await verifyDrive(this.#deps, drive, matchesOf(await this.#deps.scan(), drive));
+      const verified = await verifyDrive(
+        this.#deps,
+        drive,
+        matchesOf(await this.#deps.scan(), drive),
+      );
+      const current = verified ?? drive;
+      if (
+        current.status.status === "Ready" && current.metadata.annotations?.[ANNOTATIONS.moveDataTo]
+      ) {
+        await this.#moveData(key, current);
+      }
+    }
+  }
+
+  /** One data move per drive at a time; a resync during a long copy leaves it alone. */
+  async #moveData(key: string, drive: DirectPVDrive): Promise<void> {
+    if (this.#moving.has(key)) return;
+    this.#moving.add(key);
+    try {
+      await moveDriveData(this.#deps, drive);
+    } finally {
+      this.#moving.delete(key);
     }
   }
 

@@ -42,7 +42,9 @@ import {
   type NodeOps,
   type ProbedDevice,
   type RestageInput,
+  type VolumeDataCopy,
 } from "./node_ops.ts";
+import { copyTree, treeBytes, verifyCopy } from "./data_copy.ts";
 
 export type { QuotaPolicy };
 
@@ -201,6 +203,28 @@ class HostNodeOps implements NodeOps {
     return { kind: "grown", before: before.bytes, bytes: after.bytes };
   }
 
+  async copyVolumeData(input: VolumeDataCopy): Promise<{ bytes: number; files: number }> {
+    const host = this.#host;
+    const from = `${drivePaths(host, input.fromFsuuid).mountPoint}/${input.volumeName}`;
+    const { mountPoint } = drivePaths(host, input.toFsuuid);
+    // A volume never staged has no directory yet: nothing to copy.
+    if (!(await host.fs.stat(from))) return { bytes: 0, files: 0 };
+    const staged = `${mountPoint}/.${input.volumeName}.moving`;
+    await copyTree(host, from, staged);
+    const copied = await verifyCopy(host, from, staged);
+    const dir = `${mountPoint}/${input.volumeName}`;
+    await host.fs.remove(dir, { recursive: true }).catch(() => {});
+    await host.fs.rename(staged, dir);
+    await ensureFsuuidLink(host, input.toFsuuid);
+    await this.#limitVolume(mountPoint, dir, input.volumeName, input.totalCapacity);
+    return copied;
+  }
+
+  async volumeDataBytes(fsuuid: string, volumeName: string): Promise<number> {
+    const dir = `${drivePaths(this.#host, fsuuid).mountPoint}/${volumeName}`;
+    return (await this.#host.fs.stat(dir)) ? await treeBytes(this.#host, dir) : 0;
+  }
+
   unmountPath(hostPath: string): Promise<void> {
     return this.#host.mounter.unmount(this.#host.paths.host(hostPath), FORCE_DETACH);
   }
@@ -228,19 +252,18 @@ class HostNodeOps implements NodeOps {
     const { mountPoint } = drivePaths(host, input.fsuuid);
     await ensureFsuuidLink(host, input.fsuuid);
     const dir = await createVolumeDir(host, input.fsuuid, input.volumeName);
-    if (await this.#quotaEnforced()) {
-      await setProjectQuota(host, {
-        mountPoint,
-        volumeDir: dir,
-        volumeName: input.volumeName,
-        size: input.totalCapacity,
-      });
-    }
+    await this.#limitVolume(mountPoint, dir, input.volumeName, input.totalCapacity);
     const staging = host.paths.host(input.stagingTargetPath);
     await host.mounter.unmount(staging, FORCE_DETACH);
     await host.fs.mkdir(staging, { recursive: true });
     await host.mounter.bindMount(dir, staging);
     return volumeDataPath(input.fsuuid, input.volumeName);
+  }
+
+  /** Sets the volume directory's project quota when quota is enforced. */
+  async #limitVolume(mountPoint: string, volumeDir: string, volumeName: string, size: number) {
+    if (!(await this.#quotaEnforced())) return;
+    await setProjectQuota(this.#host, { mountPoint, volumeDir, volumeName, size });
   }
 
   /** Probes (optionally one device by name) and applies the device filter. */

@@ -45,6 +45,15 @@ export interface FormatOptions {
   signal?: AbortSignal;
 }
 
+/** A volume whose data moves from one drive to another. */
+export interface VolumeDataCopy {
+  volumeName: string;
+  fromFsuuid: string;
+  toFsuuid: string;
+  /** The volume's size: its quota on the new drive. */
+  totalCapacity: number;
+}
+
 /** A volume to put back on its drive's filesystem after a move. */
 export interface RestageInput {
   volumeName: string;
@@ -96,6 +105,14 @@ export interface NodeOps {
    * device grew, grows the filesystem to fill it (xfs_growfs). A shrunk device is only reported.
    */
   fitDrive(fsuuid: string, deviceBytes: number): Promise<DriveFit>;
+  /**
+   * Copies a volume's data directory from one mounted drive to another, verifies the copy
+   * (tree, owners, modes, hard links, xattrs, SHA-256 of every file), puts it in place under
+   * the volume's name with its quota, and returns its bytes and files. The source is only read.
+   */
+  copyVolumeData(input: VolumeDataCopy): Promise<{ bytes: number; files: number }>;
+  /** Apparent bytes of a volume's data directory on a drive. */
+  volumeDataBytes(fsuuid: string, volumeName: string): Promise<number>;
   /** Unmounts a host path (a volume's target or staging path); a no-op when not mounted. */
   unmountPath(hostPath: string): Promise<void>;
   /** Renames a volume's data directory to `<dataPath>.deleted` and removes it. */

@@ -32,3 +32,4 @@ export * from "./dashboard_views.ts";
 export * from "./dashboard_model.ts";
 export * from "./node_liveness.ts";
 export * from "./remove_node.ts";
+export * from "./move_data.ts";

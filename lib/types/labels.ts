@@ -68,7 +68,29 @@ export function volumeFinalizer(volumeName: string): string {
 
 export const ANNOTATIONS = {
   imageTag: `${P}image-tag`,
+  /** Ours, on a source drive: move its volumes with their data to the drive of this id. */
+  moveDataTo: `${P}move-data-to`,
+  /** Ours: `"true"` when the move waits for published volumes instead of failing. */
+  moveDataWait: `${P}move-data-wait`,
+  /** Ours: the node server's progress of the move, a {@link MoveDataProgress} as JSON. */
+  moveDataProgress: `${P}move-data-progress`,
 } as const;
+
+/** Where a drive's data move stands, as the node server records it. */
+export interface MoveDataProgress {
+  state: "copying" | "switched" | "waiting" | "done" | "failed";
+  /** The destination drive. */
+  to: string;
+  /** The volume the state is about (empty for done/failed of the whole move). */
+  volume: string;
+  /** 1-based position of the volume and how many there are. */
+  index: number;
+  total: number;
+  /** Bytes of the volume's data (copying, switched) and of the move so far. */
+  bytes: number;
+  movedBytes: number;
+  message: string;
+}
 
 /** Values of the `created-by` label. */
 export const CREATED_BY = {

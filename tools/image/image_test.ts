@@ -48,6 +48,7 @@ Deno.test("the package list holds what the driver runs; the base key follows eve
     "util-linux",
     "mount",
     "smartmontools",
+    "attr",
     "ca-certificates",
   ]);
   assert.deepEqual(parsePackages("# c\n\na  # x\n b\n"), ["a", "b"]);
