@@ -249,6 +249,7 @@ Deno.test("parse: install flags", async () => {
     "--node-driver-registrar",
     "--separate-node-controller",
     "--no-capacity-tracking",
+    "--retire-deleted-nodes",
     "--dry-run",
   ) as { args: Record<string, unknown>; dryRun: boolean; audit: unknown };
   assert.ok(args.dryRun);
@@ -274,6 +275,7 @@ Deno.test("parse: install flags", async () => {
     registrarSidecars: true,
     separateNodeController: true,
     capacityTracking: false,
+    retireDeletedNodes: true,
   });
   const { files: _files, ...audit } = args.audit as Record<string, unknown>;
   assert.deepEqual(audit, {

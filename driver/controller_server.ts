@@ -10,6 +10,7 @@ import { serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
 import { EventRecorder } from "./events.ts";
 import { readinessHandler, serveHttp } from "./http.ts";
+import { startNodeRetirer } from "./node_retirer.ts";
 import { readinessCheck } from "./readiness.ts";
 
 /** Options of {@linkcode startControllerServer}. */
@@ -26,6 +27,8 @@ export interface ControllerServerOptions {
   readinessPort: number;
   /** Removes a socket file left by an earlier process (a no-op when there is none). */
   removeStaleSocket: (path: string) => Promise<void>;
+  /** Retire nodes whose Node object is deleted (`--retire-deleted-nodes`). */
+  retireDeletedNodes?: boolean;
 }
 
 /** A running role. */
@@ -81,10 +84,12 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
     await informer.stop();
     throw err;
   }
+  const retirer = o.retireDeletedNodes ? startNodeRetirer(o.kube, logger) : undefined;
   return {
     ports: { readiness: http.port },
     socketPath: csi.socketPath,
     stop: async () => {
+      await retirer?.stop();
       await csi.stop();
       await http.shutdown();
       logger.debug("Stopping the drive cache");

@@ -58,6 +58,8 @@ export interface DriverOptions {
   /** The node server also runs the node controllers (one process per node instead of two). */
   withNodeController: boolean;
   logFormat: Format;
+  /** The controller retires nodes whose Node object is deleted. */
+  retireDeletedNodes?: boolean;
   /** The `repair` subcommand's argument and flags (only with that role). */
   repair?: RepairRequest;
 }
@@ -131,6 +133,10 @@ function rootCommand(io: ProgramIo) {
     .option(
       "--with-node-controller",
       "The node server also runs the node controllers, in its own process",
+    )
+    .option(
+      "--retire-deleted-nodes",
+      "Controller: when a Node is deleted, retire it (drives Lost; PVs, PVCs and pods deleted)",
     )
     .addOption(
       new Option("--log-format <format>", "Log format").choices(["json", "text"] as const).default(
@@ -301,7 +307,13 @@ async function startRole(
     removeStaleSocket,
   };
   if (role === "controller") {
-    return await startControllerServer({ ...common, kube, logger, identity: options.identity });
+    return await startControllerServer({
+      ...common,
+      kube,
+      logger,
+      identity: options.identity,
+      ...(options.retireDeletedNodes ? { retireDeletedNodes: true } : {}),
+    });
   }
   const host = createRealHost({ appDir: options.appDir });
   if (role === "node-controller") {

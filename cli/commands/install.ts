@@ -40,6 +40,7 @@ export interface InstallFlags {
   nodeDriverRegistrar?: boolean | undefined;
   separateNodeController?: boolean | undefined;
   capacityTracking?: boolean | undefined;
+  retireDeletedNodes?: boolean | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -92,6 +93,7 @@ export function installArgsFrom(
     registrarSidecars: !!flags.nodeDriverRegistrar,
     separateNodeController: !!flags.separateNodeController,
     capacityTracking: flags.capacityTracking ?? true,
+    retireDeletedNodes: !!flags.retireDeletedNodes,
   };
 }
 
@@ -169,6 +171,10 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
     .option(
       "--no-capacity-tracking",
       "Do not publish CSIStorageCapacity; the scheduler then ignores free space on nodes",
+    )
+    .option(
+      "--retire-deleted-nodes",
+      "Retire a node when its Node object is deleted: its volumes' PVs, PVCs and pods go",
     )
     .option("--dry-run", "Send every write as a server-side dry run; nothing is persisted")
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())

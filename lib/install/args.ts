@@ -62,6 +62,11 @@ export interface InstallArgs {
    * CSIDriver tells the scheduler to use them. Effective from Kubernetes 1.24 (their v1 API).
    */
   capacityTracking: boolean;
+  /**
+   * The controller retires a node when its Node object is deleted (drives Lost; the volumes'
+   * PVs, PVCs and pods deleted). Off by default.
+   */
+  retireDeletedNodes: boolean;
   existingSelectors?: ExistingSelectors;
 }
 
@@ -195,6 +200,7 @@ export function defaultInstallArgs(version: string = RELEASE_TAG): InstallArgs {
     registrarSidecars: false,
     separateNodeController: false,
     capacityTracking: true,
+    retireDeletedNodes: false,
   };
 }
 

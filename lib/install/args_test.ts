@@ -32,6 +32,7 @@ Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", (
     registrarSidecars: false,
     separateNodeController: false,
     capacityTracking: true,
+    retireDeletedNodes: false,
   };
   assert.deepEqual(defaultInstallArgs("v4.2.0"), expected);
   assert.deepEqual(defaultInstallArgs(), {

@@ -83,6 +83,7 @@ function controllerContainer(args: InstallArgs, legacy: boolean): Container {
       "--csi-endpoint=$(CSI_ENDPOINT)",
       "--kube-node-name=$(KUBE_NODE_NAME)",
       `--readiness-port=${READINESS_PORT}`,
+      ...(!legacy && args.retireDeletedNodes ? ["--retire-deleted-nodes"] : []),
     ],
     securityContext: { privileged: true },
     ports: commonPorts(),

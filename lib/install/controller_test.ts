@@ -115,3 +115,11 @@ Deno.test("controllerDeployment() gives the provisioner its pod identity for cap
     assert.deepEqual(c?.env?.map((e) => e.name), ["CSI_ENDPOINT"], what);
   }
 });
+
+Deno.test("controllerDeployment() passes --retire-deleted-nodes only when asked", () => {
+  const args = (a: InstallArgs) => controllerDeployment(a).spec.template.spec.containers[2]?.args;
+  assert.ok(!args(ARGS)?.includes("--retire-deleted-nodes"), "off by default");
+  assert.ok(args({ ...ARGS, retireDeletedNodes: true })?.includes("--retire-deleted-nodes"));
+  const legacy = controllerDeployment({ ...ARGS, retireDeletedNodes: true }, { legacy: true });
+  assert.ok(!legacy.spec.template.spec.containers[2]?.args?.includes("--retire-deleted-nodes"));
+});
