@@ -35,6 +35,7 @@ import {
 } from "./health_probe.ts";
 import type { DeviceFilter } from "./loop_filter.ts";
 import {
+  COPY_PROGRESS_MS,
   type DriveCapacity,
   type DriveFit,
   type FormatOptions,
@@ -203,14 +204,26 @@ class HostNodeOps implements NodeOps {
     return { kind: "grown", before: before.bytes, bytes: after.bytes };
   }
 
-  async copyVolumeData(input: VolumeDataCopy): Promise<{ bytes: number; files: number }> {
+  async copyVolumeData(
+    input: VolumeDataCopy,
+    onProgress?: (copiedBytes: number) => void,
+  ): Promise<{ bytes: number; files: number }> {
     const host = this.#host;
     const from = `${drivePaths(host, input.fromFsuuid).mountPoint}/${input.volumeName}`;
     const { mountPoint } = drivePaths(host, input.toFsuuid);
     // A volume never staged has no directory yet: nothing to copy.
     if (!(await host.fs.stat(from))) return { bytes: 0, files: 0 };
     const staged = `${mountPoint}/.${input.volumeName}.moving`;
-    await copyTree(host, from, staged);
+    const ticker = onProgress
+      ? setInterval(() => {
+        treeBytes(host, staged).then(onProgress, () => {});
+      }, COPY_PROGRESS_MS)
+      : undefined;
+    try {
+      await copyTree(host, from, staged);
+    } finally {
+      clearInterval(ticker);
+    }
     const copied = await verifyCopy(host, from, staged);
     const dir = `${mountPoint}/${input.volumeName}`;
     await host.fs.remove(dir, { recursive: true }).catch(() => {});

@@ -29,6 +29,14 @@ import { mutate } from "./kube_util.ts";
 
 type Progress = Omit<MoveDataProgress, "to">;
 
+/** Where the move is: the volume's position, the bytes moved so far, whether to wait. */
+interface Step {
+  index: number;
+  total: number;
+  movedBytes: number;
+  wait: boolean;
+}
+
 async function record(deps: NodeDeps, src: string, to: string, p: Progress): Promise<void> {
   const progress: MoveDataProgress = { ...p, to };
   await mutate(deps.kube.drives, src, (fresh) => {
@@ -90,13 +98,39 @@ async function destination(deps: NodeDeps, src: DirectPVDrive, to: string, need:
   return dst;
 }
 
+/** Copies one volume's data, recording the bytes copied as the copy goes. */
+async function copyWithProgress(
+  deps: NodeDeps,
+  o: { from: string; to: string; volume: DirectPVVolume; bytes: number; step: Step },
+): Promise<void> {
+  const name = o.volume.metadata.name ?? "";
+  let recording = Promise.resolve();
+  let last = -1;
+  const onProgress = (copiedBytes: number) => {
+    if (copiedBytes === last) return;
+    last = copiedBytes;
+    const p = { ...o.step, state: "copying" as const, volume: name, bytes: o.bytes, message: "" };
+    recording = recording.then(() => record(deps, o.from, o.to, { ...p, copiedBytes }));
+  };
+  try {
+    await deps.ops.copyVolumeData({
+      volumeName: name,
+      fromFsuuid: o.from,
+      toFsuuid: o.to,
+      totalCapacity: o.volume.status.totalCapacity,
+    }, onProgress);
+  } finally {
+    await recording.catch(() => {});
+  }
+}
+
 /** Moves one volume (steps 1–4); returns its bytes, or undefined when it must wait. */
 async function moveVolume(
   deps: NodeDeps,
   src: DirectPVDrive,
   dst: DirectPVDrive,
   volume: DirectPVVolume,
-  step: { index: number; total: number; movedBytes: number; wait: boolean },
+  step: Step,
 ): Promise<number | undefined> {
   const name = volume.metadata.name ?? "";
   const [from, to] = [src.metadata.name ?? "", dst.metadata.name ?? ""];
@@ -112,13 +146,7 @@ async function moveVolume(
     await account(deps, to, volume, { hold: true });
     const bytes = await deps.ops.volumeDataBytes(from, name);
     await record(deps, from, to, { ...step, state: "copying", volume: name, bytes, message: "" });
-    const totalCapacity = volume.status.totalCapacity;
-    await deps.ops.copyVolumeData({
-      volumeName: name,
-      fromFsuuid: from,
-      toFsuuid: to,
-      totalCapacity,
-    });
+    await copyWithProgress(deps, { from, to, volume, bytes, step });
     const driveName = dst.metadata.labels?.[LABELS.driveName] ?? "";
     const moved = await mutate(deps.kube.volumes, name, (fresh) => {
       fresh.status = { ...fresh.status, fsuuid: to, dataPath: volumeDataPath(to, name) };

@@ -13,7 +13,10 @@ const small = { totalCapacity: SIZE };
 /** The fixture's operations with the data copy scripted (the real one is the e2e scenario's). */
 function scriptedOps(f: Fixture, copy: () => Promise<void>): NodeOps {
   const ops = Object.create(f.ops) as NodeOps;
-  ops.copyVolumeData = async () => {
+  ops.copyVolumeData = async (_input, onProgress) => {
+    onProgress?.(4);
+    onProgress?.(4);
+    onProgress?.(8);
     await copy();
     return { bytes: 10, files: 1 };
   };
@@ -94,4 +97,21 @@ Deno.test("moveDriveData() never copies a published volume; with wait it waits",
     assert.equal((await progress(f)).state, "waiting");
     assert.equal(copies, 0);
     assert.equal((await f.drive(DST)).status.allocatedCapacity, 0, "nothing reserved yet");
+  }));
+
+Deno.test("moveDriveData() records the bytes copied while a copy runs", () =>
+  withFixture(async (f) => {
+    await f.seedDrive(SRC, { volumes: ["pvc-1"], allocated: SIZE });
+    await f.seedDrive(DST);
+    f.kube.seed(volumeOn(SRC, "pvc-1", small));
+    await ask(f);
+    await moveDriveData(
+      { ...f.deps, ops: scriptedOps(f, () => Promise.resolve()) },
+      await f.drive(SRC),
+    );
+    const copied = f.logs
+      .filter((r) => r.msg === "Drive data move" && r.fields["state"] === "copying")
+      .map((r) => r.fields["copiedBytes"]);
+    assert.deepEqual(copied, [undefined, 4, 8], "the start, then each new figure once");
+    assert.equal((await progress(f)).state, "done");
   }));

@@ -45,6 +45,9 @@ export interface FormatOptions {
   signal?: AbortSignal;
 }
 
+/** How often a running copy reports the bytes it has written. */
+export const COPY_PROGRESS_MS = 1000;
+
 /** A volume whose data moves from one drive to another. */
 export interface VolumeDataCopy {
   volumeName: string;
@@ -110,7 +113,10 @@ export interface NodeOps {
    * (tree, owners, modes, hard links, xattrs, SHA-256 of every file), puts it in place under
    * the volume's name with its quota, and returns its bytes and files. The source is only read.
    */
-  copyVolumeData(input: VolumeDataCopy): Promise<{ bytes: number; files: number }>;
+  copyVolumeData(
+    input: VolumeDataCopy,
+    onProgress?: (copiedBytes: number) => void,
+  ): Promise<{ bytes: number; files: number }>;
   /** Apparent bytes of a volume's data directory on a drive. */
   volumeDataBytes(fsuuid: string, volumeName: string): Promise<number>;
   /** Unmounts a host path (a volume's target or staging path); a no-op when not mounted. */

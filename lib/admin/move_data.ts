@@ -112,7 +112,9 @@ function progressLine(p: MoveDataProgress): string {
   const where = `[${p.index}/${p.total}] ${p.volume}`;
   switch (p.state) {
     case "copying":
-      return `${where}: copying ${formatBytes(p.bytes)}`;
+      return p.copiedBytes === undefined
+        ? `${where}: copying ${formatBytes(p.bytes)}`
+        : `${where}: copied ${formatBytes(p.copiedBytes)} of ${formatBytes(p.bytes)}`;
     case "switched":
       return `${where}: ${formatBytes(p.bytes)} copied, verified and switched ` +
         `(${formatBytes(p.movedBytes)} so far)`;

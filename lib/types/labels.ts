@@ -89,6 +89,8 @@ export interface MoveDataProgress {
   /** Bytes of the volume's data (copying, switched) and of the move so far. */
   bytes: number;
   movedBytes: number;
+  /** While copying: bytes of the volume copied so far. */
+  copiedBytes?: number;
   message: string;
 }
 
