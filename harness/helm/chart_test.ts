@@ -115,31 +115,40 @@ const CASES: Case[] = [
     values: { registry: "quay.io", org: "minio", image: "directpv", legacy: true },
   },
   {
-    name: "openshift, AppArmor, seccomp and the registrar sidecars",
+    name: "openshift, AppArmor, seccomp, the registrar sidecars, no capacity tracking",
     kube: "1.35.0",
     flags: [
       "--openshift",
       "--apparmor-profile=directpv",
       "--seccomp-profile=profiles/directpv.json",
       "--node-driver-registrar",
+      "--no-capacity-tracking",
     ],
     values: {
       openshift: true,
       apparmorProfile: "directpv",
       seccompProfile: "profiles/directpv.json",
       nodeDriverRegistrar: true,
+      capacityTracking: false,
     },
   },
   {
-    name: "loop devices, best-effort quota and another kubelet directory on Kubernetes 1.19",
+    name:
+      "loop devices, best-effort quota, another kubelet directory, node controllers apart, node retirement on Kubernetes 1.19",
     kube: "1.19.16",
-    flags: ["--allow-loop-devices", "--quota=best-effort", "--separate-node-controller"],
+    flags: [
+      "--allow-loop-devices",
+      "--quota=best-effort",
+      "--separate-node-controller",
+      "--retire-deleted-nodes",
+    ],
     env: { KUBELET_DIR_PATH: "/var/lib/k0s//kubelet/" },
     values: {
       allowLoopDevices: true,
       quota: "best-effort",
       kubeletDir: "/var/lib/k0s//kubelet/",
       separateNodeController: true,
+      retireDeletedNodes: true,
     },
   },
   {

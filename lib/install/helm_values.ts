@@ -51,6 +51,12 @@ export function valuesYAML(): string {
     entry("The node controllers in their own container (--separate-node-controller).", {
       separateNodeController: d.separateNodeController,
     }),
+    entry("Publish CSIStorageCapacity for the scheduler (off: --no-capacity-tracking).", {
+      capacityTracking: d.capacityTracking,
+    }),
+    entry("Retire a node when its Node object is deleted (--retire-deleted-nodes).", {
+      retireDeletedNodes: d.retireDeletedNodes,
+    }),
   ].join("");
 }
 
@@ -90,6 +96,8 @@ export function valuesSchema(): string {
       kubeletDir: { type: "string", pattern: "^(/.*)?$" },
       nodeDriverRegistrar: BOOLEAN,
       separateNodeController: BOOLEAN,
+      capacityTracking: BOOLEAN,
+      retireDeletedNodes: BOOLEAN,
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;
