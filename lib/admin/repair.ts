@@ -1,7 +1,8 @@
 /**
  * `repair` (reference §1.13): one Job per drive that runs `repair` on the drive's node with the
- * node-server's image, security context, scheduling settings, environment, host network and
- * the node-server flags that decide which devices it may use and how it treats quota.
+ * node-server's image, security context, scheduling settings, environment, host network, host
+ * directories and the node-server flags that decide which devices it may use and how it treats
+ * quota.
  */
 import type { AnyObject, KubeClient } from "../k8s/mod.ts";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
@@ -46,6 +47,14 @@ export interface NodeServerPodTemplate {
   tolerations?: AnyObject[];
   imagePullSecrets?: AnyObject[];
   annotations?: Record<string, string>;
+  /** The node server's host directories by volume name (hostPath and mount propagation). */
+  hostDirs?: Record<string, HostDir>;
+}
+
+/** Where the node server has one of its host directories, and how it mounts it. */
+export interface HostDir {
+  path?: string;
+  propagation?: string;
 }
 
 /**
@@ -88,7 +97,35 @@ export function podTemplateOf(daemonSet: AnyObject): NodeServerPodTemplate {
     ...(pod?.spec?.tolerations ? { tolerations: pod.spec.tolerations } : {}),
     ...(pod?.spec?.imagePullSecrets ? { imagePullSecrets: pod.spec.imagePullSecrets } : {}),
     ...(pod?.metadata?.annotations ? { annotations: pod.metadata.annotations } : {}),
+    hostDirs: hostDirsOf(pod?.spec?.volumes ?? [], container.volumeMounts ?? []),
   };
+}
+
+/** The hostPath and propagation of each of the repair's volumes the node server has. */
+function hostDirsOf(volumes: AnyObject[], mounts: AnyObject[]): Record<string, HostDir> {
+  const out: Record<string, HostDir> = {};
+  for (const { name } of MOUNTS) {
+    const path = volumes.find((v) => v.name === name)?.hostPath?.path;
+    const propagation = mounts.find((m) => m.name === name)?.mountPropagation;
+    if (path === undefined && propagation === undefined) continue;
+    out[name] = {
+      ...(typeof path === "string" ? { path } : {}),
+      ...(typeof propagation === "string" ? { propagation } : {}),
+    };
+  }
+  return out;
+}
+
+const PROPAGATION_ORDER = ["None", "HostToContainer", "Bidirectional"];
+
+/**
+ * The repair's propagation for a mount: its own, but never more than the node server's (a
+ * cluster whose host directories are not shared mounts runs the node server with less, and
+ * the kubelet would refuse the Job's pod otherwise).
+ */
+function propagationOf(own: string, nodeServer: string | undefined): string {
+  const rank = PROPAGATION_ORDER.indexOf(nodeServer ?? own);
+  return rank >= 0 && rank < PROPAGATION_ORDER.indexOf(own) ? nodeServer as string : own;
 }
 
 const MOUNTS = [
@@ -122,7 +159,7 @@ function repairContainer(
     volumeMounts: MOUNTS.map((m) => ({
       name: m.name,
       mountPath: m.path,
-      mountPropagation: m.propagation,
+      mountPropagation: propagationOf(m.propagation, template.hostDirs?.[m.name]?.propagation),
       ...(m.readOnly ? { readOnly: true } : {}),
     })),
     terminationMessagePath: TERMINATION_LOG,
@@ -155,7 +192,10 @@ export function repairJob(
           containers: [repairContainer(drive, template, args)],
           volumes: MOUNTS.map((m) => ({
             name: m.name,
-            hostPath: { path: m.path, type: "DirectoryOrCreate" },
+            hostPath: {
+              path: template.hostDirs?.[m.name]?.path ?? m.path,
+              type: "DirectoryOrCreate",
+            },
           })),
         },
       },

@@ -104,6 +104,29 @@ Deno.test("podTemplateOf() reads flags and settings a cluster patched into the D
   ], "KUBE_NODE_NAME expands $(KUBE_NODE_NAME) in the carried flags");
 });
 
+Deno.test("repairJob() mounts the host directories where the node server has them", () => {
+  const ds = nodeServer();
+  const pod = ds.spec.template.spec;
+  const server = pod.containers.find((c: AnyObject) => c.name === "node-server");
+  const root = pod.volumes.find((v: AnyObject) => v.name === "directpv-common-root");
+  root.hostPath.path = "/srv/run/var/lib/directpv/";
+  for (const m of server.volumeMounts) if (m.name === "sysfs") m.mountPropagation = "None";
+  const job = repairJob(makeDrive({ id: A, node: "node1", name: "sdb" }), podTemplateOf(ds), {});
+  const spec = job.spec.template.spec;
+  assert.equal(spec.volumes[0].hostPath.path, "/srv/run/var/lib/directpv/");
+  assert.equal(spec.volumes[2].hostPath.path, "/sys", "the others where they were");
+  const propagation = Object.fromEntries(
+    spec.containers[0].volumeMounts.map((m: AnyObject) => [m.name, m.mountPropagation]),
+  );
+  assert.deepEqual(propagation, {
+    "directpv-common-root": "Bidirectional",
+    "direct-csi-common-root": "Bidirectional",
+    sysfs: "None",
+    devfs: "HostToContainer",
+    "run-udev-data-dir": "None",
+  }, "never more than the node server's, never more than the repair's own");
+});
+
 Deno.test("repair() creates one job per known drive and skips existing jobs", async () => {
   const kube = new FakeKube();
   kube.seed(nodeServer(), makeDrive({ id: A, node: "node1", name: "sdb" }));
