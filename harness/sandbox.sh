@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# The README's main job. `up` builds the pinned control-plane and CSI tools if needed (into a
-# cache outside the repository), then brings up a local loopback-device cluster with DirectPV
-# installed, drives discovered and initialized and a volume provisioned. `down` tears it down.
+# The README's main job. `up` builds the pinned Kubernetes, container-runtime and CSI tools if
+# needed (into a cache outside the repository) and the driver image (dist/), then brings up a
+# local cluster with a real node (containerd + kubelet), DirectPV installed by
+# `kubectl directpv install`, loop-device drives discovered and initialized and a pod Running on
+# a DirectPV volume. `down` stops and removes everything (processes, mounts, loop devices).
 #
-#   bash harness/sandbox.sh up|down|status [--dir DIR] [--nodes N] [--real-node]
+#   bash harness/sandbox.sh up|down|status [--dir DIR] [--host-processes [--nodes N]]
 #
-# `--real-node` runs real containerd + kubelet nodes (pods from a loopback registry) instead of
-# simulated host-process nodes.
+# `--host-processes` runs simulated nodes (our servers as host processes, default 2) instead,
+# for topology checks with several DirectPV nodes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [[ $(id -u) -ne 0 ]]; then

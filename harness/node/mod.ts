@@ -64,8 +64,11 @@ export {
   type WaitPodOptions,
 } from "./pods.ts";
 export {
+  INSTALL_GATE_FLAG,
+  INSTALL_GATE_LABEL,
   patchInstalled,
   patchPodSpec,
   REAL_NODE_INSTALL_FLAGS,
   type RealNodePatchOptions,
+  REDIRECTED_HOST_DIRS,
 } from "./patch.ts";

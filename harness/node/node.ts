@@ -14,6 +14,7 @@ import {
   requireBinaries,
   run,
   spawnDaemon,
+  stopProcess,
   tailFile,
   toolsBinDir,
   waitFor,
@@ -93,6 +94,35 @@ export class RealNode {
       ...args,
     ]);
     return res.stdout;
+  }
+
+  /**
+   * Stops the kubelet (by PID) and starts it again with the same settings, as a kubelet
+   * restart on a server: containers keep running. Resolves once the kubelet answers on its
+   * healthz port and the Node is Ready, with the milliseconds that took.
+   */
+  async restartKubelet(options: { timeoutMs?: number } = {}): Promise<number> {
+    const state = this.#state;
+    const old = state.processes.find((p) => p.name === "kubelet");
+    if (old) await stopProcess(old);
+    state.processes = state.processes.filter((p) => p !== old);
+    const start = performance.now();
+    const kubelet = await spawn(
+      state,
+      this.paths,
+      "kubelet",
+      kubeletArgs(this.paths, { nodeName: state.name }, state.kubeconfig),
+    );
+    const containerd = state.processes.filter((p) => p.name === "containerd");
+    const timeoutMs = options.timeoutMs ?? 60_000;
+    await waitFor(async () => {
+      await assertRunning([...containerd, kubelet], undefined);
+      const res = await fetch(`http://127.0.0.1:${state.ports.healthz}/healthz`).catch(() => null);
+      await res?.body?.cancel();
+      return res?.ok;
+    }, { timeoutMs, intervalMs: 100, description: "the kubelet to answer", fatal });
+    await waitNodeReady(state, [...containerd, kubelet], timeoutMs, undefined);
+    return Math.round(performance.now() - start);
   }
 
   /** Stops every process by PID, kills the pods' containers, unmounts and removes the node. */

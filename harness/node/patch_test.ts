@@ -5,7 +5,12 @@ import {
   type InstallArgs,
   nodeServerDaemonSet,
 } from "../../lib/install/mod.ts";
-import { type PatchablePodSpec, patchPodSpec, REAL_NODE_INSTALL_FLAGS } from "./patch.ts";
+import {
+  INSTALL_GATE_LABEL,
+  type PatchablePodSpec,
+  patchPodSpec,
+  REAL_NODE_INSTALL_FLAGS,
+} from "./patch.ts";
 
 const OPTIONS = { apiserverPort: 6443, envDir: "/tmp/env" };
 const ARGS: InstallArgs = {
@@ -74,5 +79,53 @@ Deno.test("patchPodSpec() gives the controller loopback addresses and no loop di
   for (const c of spec.containers.filter((c) => c.name !== "controller")) {
     assert.ok(!(c.args ?? []).some((a) => a.startsWith("--listen-address")), c.name);
     assert.equal(envOf(spec, c.name).KUBERNETES_SERVICE_PORT, "6443", c.name);
+  }
+});
+
+Deno.test("patchPodSpec() moves the node server's host directories into the run", () => {
+  const spec = patchPodSpec(specOf(nodeServerDaemonSet(ARGS)), { ...OPTIONS, hostDir: "/h" });
+  const paths = Object.fromEntries((spec.volumes ?? []).map((v) => [v.name, v.hostPath?.path]));
+  assert.equal(paths["directpv-common-root"], "/h/var/lib/directpv/");
+  assert.equal(paths["direct-csi-common-root"], "/h/var/lib/direct-csi/");
+  assert.equal(paths["run-udev-data-dir"], "/h/run/udev/data");
+  assert.equal(paths.sysfs, "/sys", "the host's sysfs itself");
+  assert.equal(paths.devfs, "/dev", "the host's devtmpfs itself");
+  for (const name of ["node-server", "node-controller"]) {
+    const mounts = spec.containers.find((c) => c.name === name)?.volumeMounts ?? [];
+    const propagation = Object.fromEntries(mounts.map((m) => [m.name, m.mountPropagation]));
+    assert.equal(propagation.sysfs, "None", name);
+    assert.equal(propagation.devfs, "None", name);
+    assert.equal(propagation["directpv-common-root"], "Bidirectional", name);
+    assert.equal(propagation["mountpoint-dir"], "Bidirectional", name);
+  }
+  const gated = patchPodSpec({
+    ...specOf(nodeServerDaemonSet(ARGS)),
+    nodeSelector: {
+      [INSTALL_GATE_LABEL]: "true",
+    },
+  }, OPTIONS);
+  assert.equal(gated.nodeSelector, undefined, "the install gate is lifted");
+  const kept = patchPodSpec(
+    { ...gated, nodeSelector: { [INSTALL_GATE_LABEL]: "true", a: "b" } },
+    OPTIONS,
+  );
+  assert.deepEqual(kept.nodeSelector, { a: "b" }, "other node selectors are kept");
+  const probe = spec.containers.find((c) => c.name === "node-server")?.readinessProbe;
+  assert.equal(probe?.initialDelaySeconds, 1);
+  assert.equal(probe?.httpGet?.port, "readinessport", "the same probe, sooner");
+});
+
+Deno.test("patchPodSpec() moves the controller off the node server's host ports", () => {
+  const options = { ...OPTIONS, controllerPorts: [40001, 40002] as const };
+  const spec = patchPodSpec(specOf(controllerDeployment(ARGS)), options);
+  const controller = spec.containers.find((c) => c.name === "controller");
+  assert.ok(controller?.args?.includes("--readiness-port=40001"));
+  assert.ok(!controller?.args?.includes("--readiness-port=30443"));
+  assert.deepEqual(controller?.ports?.map((p) => [p.name, p.containerPort]), [
+    ["readinessport", 40001],
+    ["healthz", 40002],
+  ]);
+  for (const c of spec.containers.filter((c) => c.name !== "controller")) {
+    assert.equal(c.ports, undefined, `${c.name} has no ports`);
   }
 });

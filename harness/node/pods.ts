@@ -186,7 +186,7 @@ export interface TestContainer {
   command?: string[];
   args?: string[];
   securityContext?: Record<string, unknown>;
-  volumeMounts?: Record<string, unknown>[];
+  volumeMounts?: { name: string; [key: string]: unknown }[];
   readinessProbe?: Record<string, unknown>;
 }
 
@@ -195,7 +195,7 @@ export interface TestPodSpec {
   name: string;
   namespace?: string;
   containers: TestContainer[];
-  volumes?: Record<string, unknown>[];
+  volumes?: { name: string; [key: string]: unknown }[];
   serviceAccountName?: string;
   restartPolicy?: "Always" | "OnFailure" | "Never";
   nodeName?: string;

@@ -1,7 +1,7 @@
 /**
  * The real-node layer of the test command: starts a real-node environment (control plane with
- * kube-scheduler, loopback registry with the standard images, a real containerd + kubelet
- * node), runs every `harness/realnode/*_test.ts` scenario against it (DIRECTPV_REALNODE_DIR),
+ * kube-scheduler, loopback registry with the standard images and our driver image from
+ * `DIRECTPV_IMAGE_ARCHIVE` or dist/, built when missing, a real containerd + kubelet node), runs every `harness/realnode/*_test.ts` scenario against it (DIRECTPV_REALNODE_DIR),
  * stops it and checks that it left no process, mount or loop device. A node that cannot come
  * up fails the layer. Ctrl-C stops the environment too.
  *
@@ -13,6 +13,7 @@ import { Logger } from "../../lib/log/mod.ts";
 import { attachedLoops, mountsUnder } from "../loop/mod.ts";
 import { processAlive } from "../lib/mod.ts";
 import { interruptOnSignals, type RealEnv, startRealEnv, stopRealEnv } from "../node/mod.ts";
+import { pushDriverImage } from "./directpv.ts";
 
 const REPO = new URL("../..", import.meta.url).pathname;
 
@@ -69,6 +70,12 @@ async function main(): Promise<number> {
   );
   let code = 1;
   try {
+    const image = await pushDriverImage(env, say);
+    say(
+      `Driver image ${image.archive} (${image.bytes} bytes${
+        image.buildMs ? `, built in ${image.buildMs} ms` : ""
+      }) pushed in ${image.pushMs} ms`,
+    );
     const testsStart = performance.now();
     code = await scenarios(env, interrupt.signal);
     say(`Scenarios ran in ${Math.round(performance.now() - testsStart)} ms`);

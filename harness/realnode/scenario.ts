@@ -32,7 +32,7 @@ export function envGate(): EnvGate {
  */
 export function bidirectionalHost(): {
   securityContext: Record<string, unknown>;
-  volumeMounts: Record<string, unknown>[];
+  volumeMounts: { name: string; [key: string]: unknown }[];
   readinessProbe: Record<string, unknown>;
 } {
   return {

@@ -1,12 +1,14 @@
 /**
- * The sandbox: `up` brings a local loopback-device cluster with DirectPV installed, drives
+ * The sandbox: `up` brings a local cluster with DirectPV installed, loop-device drives
  * discovered and initialized and a volume provisioned and written; `down` stops and removes
  * everything it started; `status` prints what is recorded.
  *
- *   deno run -A harness/sandbox/main.ts up [--dir DIR] [--nodes N] [--real-node]
+ *   deno run -A harness/sandbox/main.ts up [--dir DIR] [--host-processes [--nodes N]]
  *
- * `--real-node` runs real containerd + kubelet nodes with kube-scheduler and a loopback
- * registry instead of simulated host-process nodes (harness/node).
+ * By default it runs a real node (containerd + kubelet, kube-scheduler, our driver image from
+ * a loopback registry, harness/node) with a pod on a DirectPV volume. `--host-processes` runs
+ * simulated nodes instead, our servers as host processes (default 2 nodes), for topology
+ * checks with several DirectPV nodes on one machine.
  */
 import { join } from "node:path";
 import { cli, readEnvState, startEnv, stopEnv } from "./env.ts";
@@ -104,13 +106,20 @@ async function main(args: string[]): Promise<number> {
   const [verb = "up", ...rest] = args;
   const dir = flag(rest, "--dir", DEFAULT_DIR);
   if (verb === "up") {
-    const real = rest.includes("--real-node");
+    const real = !rest.includes("--host-processes");
     if (await pathExists(join(dir, "realnode.json"))) {
       say(`A sandbox is already recorded in "${dir}": run "bash harness/sandbox.sh down" first`);
       return 1;
     }
     try {
       const nodes = Number(flag(rest, "--nodes", real ? "1" : "2"));
+      if (real && nodes !== 1) {
+        say(
+          `Invalid --nodes ${nodes}: a real node runs DirectPV on one node per machine; ` +
+            "use --host-processes for more",
+        );
+        return 2;
+      }
       await (real ? upRealNode(dir, nodes, say) : up(dir, nodes));
     } catch (err) {
       say(`Sandbox failed: ${err instanceof Error ? err.message : err}`);
