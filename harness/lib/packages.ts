@@ -44,10 +44,12 @@ async function ensureProvided(
     );
   }
   const env = { DEBIAN_FRONTEND: "noninteractive" };
-  const install = ["install", "-y", "-qq", "--no-install-recommends", pkg];
+  // Another apt run on the machine holds the lock for a while: wait for it rather than fail.
+  const lock = ["-o", "DPkg::Lock::Timeout=600"];
+  const install = [...lock, "install", "-y", "-qq", "--no-install-recommends", pkg];
   const first = await run("apt-get", install, { env, allowFailure: true });
   if (first.code !== 0) {
-    await run("apt-get", ["update", "-qq"], { env, allowFailure: true });
+    await run("apt-get", [...lock, "update", "-qq"], { env, allowFailure: true });
     const second = await run("apt-get", install, { env, allowFailure: true });
     if (second.code !== 0) {
       throw new FailedPreconditionError(

@@ -13,7 +13,10 @@
  *   node server sees only the loop devices of its own node of this run.
  * - With `hostDir`, the host directories of the node server that are the machine's own
  *   (`/var/lib/directpv`, `/var/lib/direct-csi`, `/run/udev/data`) are directories of this run
- *   under `hostDir` (a shared mount, so Bidirectional propagation works), and `/sys` and `/dev`
+ *   under `hostDir` (a shared mount, so Bidirectional propagation works); the node containers
+ *   mount the app directory at its host path and run with `--app-dir` there, so that the drive
+ *   mounts have the same path in the container and on the host (the node server reads the
+ *   host's mount table too, with `hostPID`); `/sys` and `/dev`
  *   are mounted with propagation `None`: here they are private mounts, from which the kubelet
  *   refuses Bidirectional and HostToContainer. New loop devices still show, as the container
  *   sees the host's devtmpfs and sysfs themselves.
@@ -66,6 +69,10 @@ export const REDIRECTED_HOST_DIRS: Record<string, string> = {
   "direct-csi-common-root": "/var/lib/direct-csi/",
   "run-udev-data-dir": "/run/udev/data",
 };
+
+/** The node server's app directory (its drive mounts), and its volume. */
+const APP_ROOT = "/var/lib/directpv";
+const APP_ROOT_VOLUME = "directpv-common-root";
 
 /** Volumes of the machine's private mounts, mounted without propagation. */
 const PRIVATE_HOST_VOLUMES = ["sysfs", "devfs"];
@@ -145,16 +152,16 @@ function patchContainer(c: Container, options: RealNodePatchOptions): Container 
       { name: "KUBERNETES_SERVICE_PORT", value: String(options.apiserverPort) },
     ]),
   };
-  if (options.hostDir && c.volumeMounts) {
-    out.volumeMounts = c.volumeMounts.map((m) =>
-      PRIVATE_HOST_VOLUMES.includes(m.name) ? { ...m, mountPropagation: "None" } : m
-    );
+  const hostDir = options.hostDir;
+  if (hostDir && c.volumeMounts) {
+    out.volumeMounts = c.volumeMounts.map((m) => patchMount(m, hostDir));
   }
   const role = c.args?.[0] ?? "";
   if (!DRIVER_ROLES.includes(role)) return out;
   let args = withFlag(c.args ?? [], "--listen-address", "127.0.0.1");
   if (NODE_ROLES.includes(role)) {
     args = withFlag(args, "--loop-backing-dir", `${options.envDir}/nodes/$(KUBE_NODE_NAME)/disks`);
+    if (hostDir) args = withFlag(args, "--app-dir", `${hostDir}${APP_ROOT}`);
   }
   if (role === "controller" && options.controllerPorts) {
     const [readiness, healthz] = options.controllerPorts;
@@ -170,6 +177,12 @@ function patchContainer(c: Container, options: RealNodePatchOptions): Container 
     if (probe) out[key] = key === "readinessProbe" ? { ...probe, ...READINESS_TIMING } : probe;
   }
   return out;
+}
+
+function patchMount(m: Mount, hostDir: string): Mount {
+  if (PRIVATE_HOST_VOLUMES.includes(m.name)) return { ...m, mountPropagation: "None" };
+  if (m.name === APP_ROOT_VOLUME) return { ...m, mountPath: `${hostDir}${APP_ROOT}/` };
+  return m;
 }
 
 function patchVolume(v: Volume, hostDir: string): Volume {

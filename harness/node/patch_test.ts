@@ -97,6 +97,9 @@ Deno.test("patchPodSpec() moves the node server's host directories into the run"
     assert.equal(propagation.devfs, "None", name);
     assert.equal(propagation["directpv-common-root"], "Bidirectional", name);
     assert.equal(propagation["mountpoint-dir"], "Bidirectional", name);
+    const root = mounts.find((m) => m.name === "directpv-common-root");
+    assert.equal(root?.mountPath, "/h/var/lib/directpv/", "the same path inside and out");
+    assert.ok(argsOf(spec, name).includes("--app-dir=/h/var/lib/directpv"), name);
   }
   const gated = patchPodSpec({
     ...specOf(nodeServerDaemonSet(ARGS)),

@@ -79,6 +79,9 @@ async function main(): Promise<number> {
     const testsStart = performance.now();
     code = await scenarios(env, interrupt.signal);
     say(`Scenarios ran in ${Math.round(performance.now() - testsStart)} ms`);
+  } catch (err) {
+    say(`Cannot run the scenarios: ${errorMessage(err)}`);
+    code = 1;
   } finally {
     const stopStart = performance.now();
     const problems = await stopRealEnv(dir);
