@@ -16,7 +16,8 @@
 #                running arm64 code and the OCI index over both, its files checked and its
 #                Deno run under qemu-user (harness/image)
 #   real node    containerd + runc + kubelet + kube-scheduler with the local control plane, real
-#                pods from a loopback registry (harness/realnode)
+#                pods from a loopback registry, DirectPV installed by its CLI with the image above
+#                and run through volumes, restarts, repair and reinstall (harness/realnode)
 #   kind         a kind cluster with loop devices, only where a Docker engine runs (harness/kind)
 #
 # Under CI=true a layer that exists but cannot run is a failure, not a skip.

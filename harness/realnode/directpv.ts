@@ -52,8 +52,18 @@ export async function pushDriverImage(
   if (!(await pathExists(archive))) {
     say(`Building the driver image into ${archive} (tools/image/build.sh)`);
     const start = performance.now();
-    await run("bash", [join(REPO, "tools/image/build.sh"), "--output", archive]);
+    // Its progress goes to stderr: the first build (debootstrap) takes minutes.
+    const build = new Deno.Command("bash", {
+      args: [join(REPO, "tools/image/build.sh"), "--output", archive],
+      stdout: "inherit",
+      stderr: "inherit",
+    });
+    const { code } = await build.output();
+    if (code !== 0) {
+      throw new Error(`Cannot build the driver image: tools/image/build.sh exited ${code}`);
+    }
     buildMs = Math.round(performance.now() - start);
+    say(`Driver image built in ${buildMs} ms`);
   }
   const start = performance.now();
   const ref = await pushArchive(env.cluster.binDir, env.registry, archive, DRIVER_IMAGE);

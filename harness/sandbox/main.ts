@@ -96,9 +96,13 @@ async function status(dir: string): Promise<void> {
 
 /** Stops whichever sandbox is recorded in `dir` (host-process nodes or real nodes). */
 async function down(dir: string): Promise<number> {
+  const hostProcesses = await readEnvState(dir);
   const problems = await stopEnv(dir, say);
+  const recorded = await pathExists(join(dir, "realnode.json"));
   const real = await stopRealEnv(dir);
   for (const p of real) say(`Cannot undo: ${p}`);
+  if (recorded && real.length === 0) say("Sandbox stopped and removed");
+  if (!recorded && !hostProcesses) say(`No sandbox recorded in "${dir}"`);
   return problems.length + real.length === 0 ? 0 : 1;
 }
 
