@@ -7,7 +7,14 @@
 import assert from "node:assert/strict";
 import { createLoopDrives, mountsUnder } from "../loop/mod.ts";
 import { run } from "../lib/mod.ts";
-import { applyObjects, loopbackRef, type RealEnv, type RealNode, waitPod } from "../node/mod.ts";
+import {
+  applyObjects,
+  containerLog,
+  loopbackRef,
+  type RealEnv,
+  type RealNode,
+  waitPod,
+} from "../node/mod.ts";
 import { realNodeTest } from "./scenario.ts";
 import {
   directpv,
@@ -117,6 +124,15 @@ async function drivesStep(s: Scenario): Promise<void> {
     (all) => all.length === 3 && all.every((d) => d.status?.status === "Ready"),
   );
   for (const d of ready) s.initialFree[d.metadata.name] = d.status.freeCapacity;
+  const server = (await directpvPods(env)).find((p) => p.metadata.name.startsWith("node-server"));
+  assert.ok(server, "a node-server pod runs");
+  const logs = (await Promise.all(
+    ["node-server", "node-controller"].map((c) => containerLog(node, server, c)),
+  )).join("");
+  for (const loop of loops) {
+    const line = new RegExp(`Drive initialised.*"${loopName(loop.device)}"`);
+    assert.match(logs, line, `the node-server pod formatted and mounted ${loop.device}`);
+  }
   const mounted = await mountsUnder(`${node.paths.hostDir}/var/lib/directpv/mnt`);
   assert.equal(mounted.length, 3, "the node server's XFS mounts reach the host");
   const spare = ready.find((d) =>
