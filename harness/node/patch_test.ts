@@ -83,7 +83,9 @@ Deno.test("patchPodSpec() gives the controller loopback addresses and no loop di
 });
 
 Deno.test("patchPodSpec() moves the node server's host directories into the run", () => {
-  const spec = patchPodSpec(specOf(nodeServerDaemonSet(ARGS)), { ...OPTIONS, hostDir: "/h" });
+  // Both node containers (--separate-node-controller) get the same directories.
+  const separate = { ...ARGS, separateNodeController: true };
+  const spec = patchPodSpec(specOf(nodeServerDaemonSet(separate)), { ...OPTIONS, hostDir: "/h" });
   const paths = Object.fromEntries((spec.volumes ?? []).map((v) => [v.name, v.hostPath?.path]));
   assert.equal(paths["directpv-common-root"], "/h/var/lib/directpv/");
   assert.equal(paths["direct-csi-common-root"], "/h/var/lib/direct-csi/");
