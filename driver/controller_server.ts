@@ -8,6 +8,7 @@ import { CONTROLLER_NAME, type DirectPVDrive } from "../lib/types/mod.ts";
 import { BusyDrives, controllerHandlers, indexedDriveCache } from "./csi/controller.ts";
 import { serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
+import { legacyControllerHandlers } from "./csi/legacy.ts";
 import { EventRecorder } from "./events.ts";
 import { readinessHandler, serveHttp } from "./http.ts";
 import { startNodeRetirer } from "./node_retirer.ts";
@@ -29,6 +30,8 @@ export interface ControllerServerOptions {
   removeStaleSocket: (path: string) => Promise<void>;
   /** Retire nodes whose Node object is deleted (`--retire-deleted-nodes`). */
   retireDeletedNodes?: boolean;
+  /** Serve as the legacy controller: existing volumes only, CreateVolume refused. */
+  legacy?: boolean;
 }
 
 /** A running role. */
@@ -43,7 +46,7 @@ export interface RunningServer {
 
 /** Starts the controller role. */
 export async function startControllerServer(o: ControllerServerOptions): Promise<RunningServer> {
-  const logger = o.logger.with({ component: "controller" });
+  const logger = o.logger.with({ component: o.legacy ? "legacy-controller" : "controller" });
   const informer = new Informer<DirectPVDrive>(o.kube.drives, { logger });
   const drives = indexedDriveCache(informer);
   informer.start();
@@ -58,7 +61,7 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
       controllerService: true,
       readiness: ready,
     }),
-    controller: controllerHandlers({
+    controller: (o.legacy ? legacyControllerHandlers : controllerHandlers)({
       kube: o.kube,
       drives,
       events,

@@ -1,6 +1,8 @@
 /**
- * The `directpv` driver binary: `controller`, `node-server` and `node-controller` roles and the
- * one-shot `repair <DRIVE-ID>`, with DirectPV's flags plus ours. The only place that reads the process arguments, builds the
+ * The `directpv` driver binary: `controller`, `node-server` and `node-controller` roles, their
+ * DirectCSI twins `legacy-controller` and `legacy-node-server` (which serve under the legacy
+ * identity `direct-csi-min-io`), and the one-shot `repair <DRIVE-ID>`, with DirectPV's flags
+ * plus ours. The only place that reads the process arguments, builds the
  * real Host and Kubernetes client, listens for signals and exits.
  */
 import { dirname } from "node:path";
@@ -18,17 +20,34 @@ import {
   APP_ROOT_DIR,
   IDENTITY,
   KUBELET_DIR,
+  LEGACY_IDENTITY,
   METRICS_PORT,
   READINESS_PORT,
 } from "../lib/types/mod.ts";
 import { QUOTA_POLICIES, type QuotaPolicy } from "../lib/xfs/mod.ts";
 import { startControllerServer } from "./controller_server.ts";
-import { startNodeController, startNodeServer } from "./node_server.ts";
+import { startLegacyNodeServer } from "./legacy_node_server.ts";
+import { type NodeCsiOptions, startNodeController, startNodeServer } from "./node_server.ts";
 import { repairDepsOf, repairDrive, type RepairRequest } from "./repair.ts";
 import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 /** The roles the binary runs. */
-export type Role = "controller" | "node-server" | "node-controller" | "repair";
+export type Role =
+  | "controller"
+  | "node-server"
+  | "node-controller"
+  | "legacy-controller"
+  | "legacy-node-server"
+  | "repair";
+
+/** The long-running roles and what `--help` says of each. */
+const SERVING_ROLES = {
+  "controller": "Run the controller",
+  "node-server": "Run the node-server",
+  "node-controller": "Run the node-controller",
+  "legacy-controller": `Run the controller of DirectCSI volumes (identity ${LEGACY_IDENTITY})`,
+  "legacy-node-server": `Run the node server of DirectCSI volumes (identity ${LEGACY_IDENTITY})`,
+} as const;
 
 /** Every flag, parsed. */
 export interface DriverOptions {
@@ -209,11 +228,11 @@ export async function runProgram(argv: readonly string[], io: ProgramIo): Promis
     io.err(`Error: ${message}\n`);
     code = EXIT.usage;
   };
-  for (const role of ["controller", "node-server", "node-controller"] as const) {
-    program.command(role).description(`Run the ${role}`).action(async (_opts, cmd) => {
+  for (const [role, description] of Object.entries(SERVING_ROLES)) {
+    program.command(role).description(description).action(async (_opts, cmd) => {
       const all = globalOptions(cmd);
       if (typeof all === "string") return usage(all);
-      code = await io.run(role, all);
+      code = await io.run(role as keyof typeof SERVING_ROLES, all);
     });
   }
   program.command("repair").description("Repair the XFS filesystem of a drive of this node")
@@ -306,18 +325,24 @@ async function startRole(
     readinessPort: options.readinessPort,
     removeStaleSocket,
   };
-  if (role === "controller") {
+  if (role === "controller" || role === "legacy-controller") {
+    const legacy = role === "legacy-controller";
+    const identity = legacy ? LEGACY_IDENTITY : options.identity;
     return await startControllerServer({
       ...common,
       kube,
       logger,
-      identity: options.identity,
-      ...(options.retireDeletedNodes ? { retireDeletedNodes: true } : {}),
+      identity,
+      legacy,
+      ...(options.retireDeletedNodes && !legacy ? { retireDeletedNodes: true } : {}),
     });
   }
   const host = createRealHost({ appDir: options.appDir });
   if (role === "node-controller") {
     return await startNodeController(nodeRole(options, kube, host, logger));
+  }
+  if (role === "legacy-node-server") {
+    return await startLegacyNodeServer(csiNodeOptions(options, common, kube, host, logger));
   }
   const server = await startNodeServerRole(options, common, kube, host, logger, onFatal);
   if (!options.withNodeController) return server;
@@ -326,6 +351,29 @@ async function startRole(
     async stop() {
       await Promise.allSettled([controllers.stop(), server.stop()]);
     },
+  };
+}
+
+/** What both CSI node roles (`node-server`, `legacy-node-server`) take from the flags. */
+function csiNodeOptions(
+  options: DriverOptions,
+  common: ServerCommon,
+  kube: KubeClient,
+  host: Host,
+  logger: Logger,
+): NodeCsiOptions {
+  return {
+    ...nodeRole(options, kube, host, logger),
+    ...common,
+    ...(options.kubeletRegistrationPath
+      ? {
+        kubeletRegistration: {
+          endpoint: options.kubeletRegistrationPath,
+          registrationDir: options.pluginRegistrationPath,
+        },
+      }
+      : {}),
+    ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
   };
 }
 
@@ -338,21 +386,11 @@ function startNodeServerRole(
   onFatal: (err: unknown) => void,
 ): Promise<Stoppable> {
   return startNodeServer({
-    ...nodeRole(options, kube, host, logger),
-    ...common,
+    ...csiNodeOptions(options, common, kube, host, logger),
     metricsPort: options.metricsPort,
     healthIntervalMs: options.healthInterval * 1000,
     processMetrics: true,
     onFatal,
-    ...(options.kubeletRegistrationPath
-      ? {
-        kubeletRegistration: {
-          endpoint: options.kubeletRegistrationPath,
-          registrationDir: options.pluginRegistrationPath,
-        },
-      }
-      : {}),
-    ...(options.healthPort !== undefined ? { healthPort: options.healthPort } : {}),
   });
 }
 

@@ -162,3 +162,19 @@ Deno.test("normalizeArgs() rewrites klog verbosity flags", () => {
     "2",
   ]);
 });
+
+Deno.test("runProgram() runs the legacy roles the legacy workloads name", async () => {
+  // The container args of the legacy-controller Deployment and legacy-node-server DaemonSet.
+  for (const role of ["legacy-controller", "legacy-node-server"] as const) {
+    const argv = [role, "-v=3", "--csi-endpoint=unix:///csi/csi.sock", "--kube-node-name=n1"];
+    const { code, calls } = await parse([...argv, "--readiness-port=30443"]);
+    assert.equal(code, EXIT.ok, role);
+    assert.deepEqual(calls.map((c) => [c.role, c.options.kubeNodeName]), [[role, "n1"]]);
+  }
+  const { code, err } = await parse(["legacy-node-server"]);
+  assert.equal(code, EXIT.usage);
+  assert.match(err, /value to --kube-node-name must be provided/);
+  const help = await parse(["--help"]);
+  assert.match(help.out, /legacy-controller +Run the controller of DirectCSI volumes/);
+  assert.match(help.out, /legacy-node-server +Run the node server of DirectCSI volumes/);
+});

@@ -18,6 +18,7 @@ import {
   type KubeObject,
   LABELS,
   toLabelValue,
+  type TopologyKeys,
 } from "../lib/types/mod.ts";
 import type { QuotaPolicy } from "../lib/xfs/mod.ts";
 import { parseEndpoint, serveCsi } from "./csi/grpc_server.ts";
@@ -63,24 +64,28 @@ export interface NodeRoleOptions {
   loopBackingDir?: string;
 }
 
-/** Options of {@linkcode startNodeServer}. */
-export interface NodeServerOptions extends NodeRoleOptions {
+/** What a process serving CSI Identity + Node needs (the node server and its legacy twin). */
+export interface NodeCsiOptions extends NodeRoleOptions {
   endpoint: string;
   version: string;
   listenAddress: string;
   readinessPort: number;
+  removeStaleSocket: (path: string) => Promise<void>;
+  /** Register with the kubelet (`--kubelet-registration-path`); not registered when omitted. */
+  kubeletRegistration?: KubeletRegistrationSettings;
+  /** Serve `/healthz` on this port (`--health-port`); not served when omitted. */
+  healthPort?: number;
+}
+
+/** Options of {@linkcode startNodeServer}. */
+export interface NodeServerOptions extends NodeCsiOptions {
   metricsPort: number;
   /** Period of the drive health check (default 30 s). */
   healthIntervalMs?: number;
   /** Export process metrics too (off in tests). */
   processMetrics: boolean;
-  removeStaleSocket: (path: string) => Promise<void>;
   /** Called when the node cannot work (the drive sync failed); the caller stops and exits. */
   onFatal: (err: unknown) => void;
-  /** Register with the kubelet (`--kubelet-registration-path`); not registered when omitted. */
-  kubeletRegistration?: KubeletRegistrationSettings;
-  /** Serve `/healthz` on this port (`--health-port`); not served when omitted. */
-  healthPort?: number;
 }
 
 /** Where the node server registers itself with the kubelet. */
@@ -159,10 +164,21 @@ async function volumeUsage(deps: NodeServiceDeps, v: DirectPVVolume, logger: Log
   return (await volumeUsedBytes(deps, input, logger)).bytes;
 }
 
-function serviceDeps(o: NodeRoleOptions, events: EventRecorder): NodeServiceDeps {
+/** The Node service's dependencies for a node role. */
+export function serviceDeps(
+  o: NodeRoleOptions,
+  events: EventRecorder,
+  keys?: TopologyKeys,
+): NodeServiceDeps {
   return {
     nodeName: o.nodeName,
-    topology: { identity: o.identity, rack: o.rack, zone: o.zone, region: o.region },
+    topology: {
+      identity: o.identity,
+      rack: o.rack,
+      zone: o.zone,
+      region: o.region,
+      ...(keys ? { keys } : {}),
+    },
     kube: o.kube,
     host: o.host,
     quota: o.quota,
@@ -238,8 +254,8 @@ function startHttp(
 }
 
 /** CSI Identity and Node on the endpoint. */
-function serveNodeCsi(
-  o: NodeServerOptions,
+export function serveNodeCsi(
+  o: NodeCsiOptions,
   deps: NodeServiceDeps,
   ready: () => Promise<boolean>,
   logger: Logger,
@@ -259,7 +275,7 @@ function serveNodeCsi(
 }
 
 /** Serves `/healthz` (the CSI Probe on our own socket) when a health port is set. */
-function serveHealthz(o: NodeServerOptions, logger: Logger): HttpServer | undefined {
+export function serveHealthz(o: NodeCsiOptions, logger: Logger): HttpServer | undefined {
   if (o.healthPort === undefined) return undefined;
   return serveHttp({
     hostname: o.listenAddress,
@@ -271,8 +287,8 @@ function serveHealthz(o: NodeServerOptions, logger: Logger): HttpServer | undefi
 }
 
 /** Starts the kubelet registration when asked for; a no-op stopper otherwise. */
-async function registerWithKubelet(
-  o: NodeServerOptions,
+export async function registerWithKubelet(
+  o: NodeCsiOptions,
   logger: Logger,
 ): Promise<{ stop(): Promise<void> }> {
   const settings = o.kubeletRegistration;

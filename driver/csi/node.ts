@@ -26,12 +26,13 @@ export function nodeTopology(
   deps: Pick<NodeServiceDeps, "nodeName" | "topology">,
 ): Record<string, string> {
   const t = deps.topology;
+  const keys = t.keys ?? TOPOLOGY_KEYS;
   return {
-    [TOPOLOGY_KEYS.identity]: t.identity,
-    [TOPOLOGY_KEYS.node]: deps.nodeName,
-    [TOPOLOGY_KEYS.rack]: t.rack,
-    [TOPOLOGY_KEYS.zone]: t.zone,
-    [TOPOLOGY_KEYS.region]: t.region,
+    [keys.identity]: t.identity,
+    [keys.node]: deps.nodeName,
+    [keys.rack]: t.rack,
+    [keys.zone]: t.zone,
+    [keys.region]: t.region,
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type DirectPVVolume,
   LABELS,
   toLabelValue,
+  type TopologyKeys,
 } from "../../lib/types/mod.ts";
 import type { EventSink } from "./controller_deps.ts";
 
@@ -18,6 +19,8 @@ export interface NodeTopologyOptions {
   rack: string;
   zone: string;
   region: string;
+  /** The keys NodeGetInfo reports the segments under; DirectPV's when omitted. */
+  keys?: TopologyKeys;
 }
 
 /** Dependencies of the Node handlers. */

@@ -23,8 +23,14 @@ import {
 } from "./common.ts";
 import type { Container, Deployment, EnvVar, PodSpec } from "./k8s_objects.ts";
 
-/** Both controller Deployments share this socket directory name, as DirectPV's do. */
-const CONTROLLER_SOCKET_NAME = `${CONTROLLER}-${CONTROLLER}`;
+/**
+ * The socket directory name of each controller Deployment. DirectPV's legacy controller shares
+ * the main one's, so where pods of both land on one node the later removes the earlier's socket;
+ * ours has its own.
+ */
+function controllerSocketName(legacy: boolean): string {
+  return `${CONTROLLER}-${legacy ? LEGACY_CONTROLLER : CONTROLLER}`;
+}
 const REPLICAS = 3;
 
 /**
@@ -94,7 +100,7 @@ function controllerContainer(args: InstallArgs, legacy: boolean): Container {
 }
 
 function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
-  const socketDir = pluginSocketDir(cleanDir(args.kubeletDir), CONTROLLER_SOCKET_NAME);
+  const socketDir = pluginSocketDir(cleanDir(args.kubeletDir), controllerSocketName(legacy));
   const provisionerFlags = [
     "--leader-election",
     "--feature-gates=Topology=true",

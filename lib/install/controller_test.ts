@@ -74,7 +74,7 @@ Deno.test("controllerDeployment() uses the old provisioner before Kubernetes 1.2
   );
 });
 
-Deno.test("controllerDeployment() legacy twin shares the socket directory", () => {
+Deno.test("controllerDeployment() legacy twin has a socket directory of its own", () => {
   const args: InstallArgs = { ...ARGS, imagePullSecrets: ["regcred"], kubeletDir: "/k" };
   const d = controllerDeployment(args, { legacy: true });
   assert.equal(d.metadata.name, "legacy-controller");
@@ -88,7 +88,14 @@ Deno.test("controllerDeployment() legacy twin shares the socket directory", () =
     "--kube-node-name=$(KUBE_NODE_NAME)",
     "--readiness-port=30443",
   ]);
-  assert.equal(d.spec.template.spec.volumes[0]?.hostPath.path, "/k/plugins/controller-controller");
+  assert.equal(
+    d.spec.template.spec.volumes[0]?.hostPath.path,
+    "/k/plugins/controller-legacy-controller",
+  );
+  assert.equal(
+    controllerDeployment(args).spec.template.spec.volumes[0]?.hostPath.path,
+    "/k/plugins/controller-controller",
+  );
   assert.deepEqual(d.spec.template.spec.imagePullSecrets, [{ name: "regcred" }]);
 });
 

@@ -136,7 +136,8 @@ function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: bool
     : [NODE_SERVER, `-v=${LOG_LEVEL}`, `--identity=${IDENTITY}`];
   flags.push("--csi-endpoint=$(CSI_ENDPOINT)", "--kube-node-name=$(KUBE_NODE_NAME)");
   flags.push(`--readiness-port=${READINESS_PORT}`);
-  if (!legacy) flags.push(`--metrics-port=${METRICS_PORT}`, ...extraNodeFlags(args));
+  if (!legacy) flags.push(`--metrics-port=${METRICS_PORT}`);
+  flags.push(...extraNodeFlags(args));
   if (!args.registrarSidecars) flags.push(...selfRegistrationFlags(kubeletDir, socketDir));
   if (!legacy && !separateNodeController(args)) flags.push("--with-node-controller");
   const registrationMount = volumeMount(
@@ -156,7 +157,9 @@ function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: bool
       ...nodeMounts(kubeletDir),
       ...(args.registrarSidecars ? [] : [registrationMount]),
     ],
-    ports: [...commonPorts(), { containerPort: METRICS_PORT, name: "metrics", protocol: "TCP" }],
+    ports: legacy
+      ? commonPorts()
+      : [...commonPorts(), { containerPort: METRICS_PORT, name: "metrics", protocol: "TCP" }],
     readinessProbe: readinessProbe(),
     livenessProbe: livenessProbe(),
   };

@@ -298,7 +298,13 @@ Deno.test("nodeServerDaemonSet() legacy twin serves direct-csi-min-io without no
     "--csi-endpoint=$(CSI_ENDPOINT)",
     "--kube-node-name=$(KUBE_NODE_NAME)",
     "--readiness-port=30443",
+    "--allow-loop-devices",
   ]);
+  assert.deepEqual(
+    container(args, "node-server", { legacy: true }).ports?.map((p) => p.name),
+    ["readinessport", "healthz"],
+    "no metrics port: the legacy node server serves no metrics",
+  );
   assert.equal(
     ds.spec.template.spec.volumes[0]?.hostPath.path,
     "/var/lib/kubelet/plugins/direct-csi-min-io",

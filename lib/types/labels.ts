@@ -1,5 +1,5 @@
 /** Label, finalizer, annotation and topology keys (reference §2.5) and label-value sanitising. */
-import { GROUP } from "./consts.ts";
+import { GROUP, LEGACY_GROUP } from "./consts.ts";
 
 const P = `${GROUP}/`;
 
@@ -52,6 +52,23 @@ export const TOPOLOGY_KEYS = {
   zone: LABELS.zone,
   region: LABELS.region,
 } as const;
+
+/** The topology keys of a node plugin: DirectPV's or DirectCSI's. */
+export type TopologyKeys = { readonly [K in keyof typeof TOPOLOGY_KEYS]: string };
+
+const L = `${LEGACY_GROUP}/`;
+
+/**
+ * DirectCSI's five topology keys: the node affinity of every PV it provisioned names them, so
+ * the plugin serving those PVs reports them (the kubelet turns them into node labels).
+ */
+export const LEGACY_TOPOLOGY_KEYS: TopologyKeys = {
+  identity: `${L}identity`,
+  node: `${L}node`,
+  rack: `${L}rack`,
+  zone: `${L}zone`,
+  region: `${L}region`,
+};
 
 export const FINALIZERS = {
   dataProtection: `${P}data-protection`,
