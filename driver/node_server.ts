@@ -21,7 +21,7 @@ import {
   type TopologyKeys,
 } from "../lib/types/mod.ts";
 import type { QuotaPolicy } from "../lib/xfs/mod.ts";
-import { parseEndpoint, serveCsi } from "./csi/grpc_server.ts";
+import { type CsiServer, parseEndpoint, serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
 import { nodeHandlers, type NodeServiceDeps } from "./csi/node.ts";
 import { findDriveMount, volumeUsedBytes } from "./csi/node_drive.ts";
@@ -259,7 +259,7 @@ export function serveNodeCsi(
   deps: NodeServiceDeps,
   ready: () => Promise<boolean>,
   logger: Logger,
-) {
+): Promise<CsiServer> {
   return serveCsi({
     endpoint: o.endpoint,
     logger,
