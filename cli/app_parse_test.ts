@@ -28,7 +28,14 @@ async function argsOf(op: keyof AdminApi, ...argv: string[]): Promise<unknown> {
 const STUB_RESULTS: Partial<Record<keyof AdminApi, unknown>> = {
   install: { objects: [] },
   migrate: {
-    migration: { drives: [], volumes: [], errors: [], legacyDrives: [], legacyVolumes: [] },
+    migration: {
+      drives: [],
+      volumes: [],
+      errors: [],
+      skipped: [],
+      legacyDrives: [],
+      legacyVolumes: [],
+    },
     backups: [],
     removed: 0,
   },

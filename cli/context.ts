@@ -60,6 +60,11 @@ export interface CliContext {
   /** Aborts long waits (SIGINT). */
   signal?: AbortSignal;
   /**
+   * Reached after each migration step that wrote something; the real CLI kills itself there
+   * when `DIRECTPV_FAILPOINT` names the step (tests of interrupted migrations).
+   */
+  failpoint?: (step: string) => void;
+  /**
    * Serves HTTP (the dashboard).
    *
    * @throws {UnavailableError} when the address cannot be bound

@@ -94,6 +94,20 @@ if (Deno.args.length === 1 && Deno.args[0] === "--version") {
   Deno.exit(EXIT_CODES.success);
 }
 
+/**
+ * `DIRECTPV_FAILPOINT=<step>[@<n>]` kills this process with SIGKILL the n-th time (default the
+ * first) a migration reaches that step: how the tests interrupt a migration midway. Unset, it
+ * does nothing.
+ */
+function failpoint(spec: string | undefined): ((step: string) => void) | undefined {
+  if (!spec) return undefined;
+  const [name, count] = spec.split("@");
+  let left = Number(count ?? "1");
+  return (step) => {
+    if (step === name && --left <= 0) Deno.kill(Deno.pid, "SIGKILL");
+  };
+}
+
 const [{ runCli }, { ADMIN }] = await Promise.all([import("./app.ts"), import("./admin_api.ts")]);
 const env = Deno.env.toObject();
 const home = env["HOME"];
@@ -120,5 +134,7 @@ const ctx: CliContext = {
   signal: interrupts(),
   serve,
 };
+const kill = failpoint(env["DIRECTPV_FAILPOINT"]);
+if (kill) ctx.failpoint = kill;
 
 Deno.exit(await runCli(Deno.args, ctx));

@@ -111,6 +111,7 @@ async function liveInstall(rt: Runtime, args: InstallArgs, dryRun: boolean): Pro
   const result = await ctx.admin.install(await rt.kube(), {
     args,
     ...runArgs(rt, { dryRun, reporter: progressFor(rt) }),
+    ...(ctx.failpoint ? { checkpoint: ctx.failpoint } : {}),
     ...(ctx.homeDir !== undefined
       ? { audit: { files: ctx.files, dir: `${ctx.homeDir}/.directpv/audit`, now: ctx.now() } }
       : {}),

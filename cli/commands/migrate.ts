@@ -16,6 +16,7 @@ export function migrateCommand(rt: Runtime): CommandUnknownOpts {
         files: ctx.files,
         now: ctx.now(),
         ...runArgs(rt, opts),
+        ...(ctx.failpoint ? { checkpoint: ctx.failpoint } : {}),
       });
       const console = rt.console();
       if (outcome.migration.version === undefined) return;

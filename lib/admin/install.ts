@@ -11,7 +11,12 @@ import {
   isSupportedKubeVersion,
   kubeVersionFromServer,
 } from "../install/mod.ts";
-import { hasLegacyVolumes, migrateLegacy, type MigrationResult } from "../legacy/mod.ts";
+import {
+  hasLegacyVolumes,
+  migrateLegacy,
+  type MigrationResult,
+  type MigrationStep,
+} from "../legacy/mod.ts";
 import { GROUP, LABELS, NAMESPACE } from "../types/mod.ts";
 import { type ApplyAction, applyObject } from "./apply.ts";
 import { type AuditTarget, writeAuditLog } from "./audit.ts";
@@ -25,6 +30,8 @@ export interface InstallRunArgs extends WriteRunOptions {
   args: InstallArgs;
   /** Where the audit log goes; skipped when absent, in a dry run, and when nothing was written. */
   audit?: AuditTarget;
+  /** Called after each migration step that wrote something (see {@link MigrationStep}). */
+  checkpoint?: (step: MigrationStep) => void;
 }
 
 /** One object install applied. */
@@ -153,7 +160,9 @@ async function runMigration(kube: KubeClient, run: InstallRunArgs): Promise<Migr
     ...(run.dryRun ? { dryRun: true } : {}),
     ...signalOption(run.signal),
     log: (message) => reporter.info(message),
+    ...(run.checkpoint ? { checkpoint: run.checkpoint } : {}),
   });
+  for (const { object, reason } of migration.skipped) reporter.info(`Skipped ${object}: ${reason}`);
   for (const error of migration.errors) reporter.warn(error);
   reporter.update?.("migration", migration.errors.length > 0 ? "failed" : "done", "Migration done");
   return migration;

@@ -5,7 +5,12 @@
 import type { AnyObject, KubeClient } from "../k8s/mod.ts";
 import { FailedPreconditionError } from "../errors/mod.ts";
 import { objectToYAML } from "../install/mod.ts";
-import { migrateLegacy, type MigrationResult, removeLegacyObjects } from "../legacy/mod.ts";
+import {
+  migrateLegacy,
+  type MigrationResult,
+  type MigrationStep,
+  removeLegacyObjects,
+} from "../legacy/mod.ts";
 import { rfc3339Nano } from "./audit.ts";
 import { type FileStore, signalOption, silentReporter, type WriteRunOptions } from "./types.ts";
 
@@ -17,6 +22,8 @@ export interface MigrateArgs extends WriteRunOptions {
   backupDir: string;
   files: FileStore;
   now: Date;
+  /** Called after each step that wrote something (see {@link MigrationStep}). */
+  checkpoint?: (step: MigrationStep) => void;
 }
 
 /** What migrate did. */
@@ -61,11 +68,13 @@ export async function migrate(kube: KubeClient, args: MigrateArgs): Promise<Migr
     ...(args.dryRun ? { dryRun: true } : {}),
     ...signalOption(args.signal),
     log: (message) => reporter.info(message),
+    ...(args.checkpoint ? { checkpoint: args.checkpoint } : {}),
   });
   if (migration.version === undefined) {
     reporter.info("No DirectCSI installation found; nothing to migrate");
     return { migration, backups: [], removed: 0 };
   }
+  for (const { object, reason } of migration.skipped) reporter.info(`Skipped ${object}: ${reason}`);
   if (migration.errors.length > 0) {
     for (const error of migration.errors) reporter.warn(error);
     throw new FailedPreconditionError(
@@ -75,6 +84,10 @@ export async function migrate(kube: KubeClient, args: MigrateArgs): Promise<Migr
   if (args.retain || args.dryRun) return { migration, backups: [], removed: 0 };
   const backups = await backup(args, migration);
   for (const file of backups) reporter.info(`Legacy objects backed up to ${file}`);
-  const removed = await removeLegacyObjects(kube, migration, signalOption(args.signal));
+  args.checkpoint?.("backed-up");
+  const removed = await removeLegacyObjects(kube, migration, {
+    ...signalOption(args.signal),
+    ...(args.checkpoint ? { checkpoint: args.checkpoint } : {}),
+  });
   return { migration, backups, removed };
 }

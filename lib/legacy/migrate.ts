@@ -35,6 +35,21 @@ export interface MigrateLegacyOptions {
   signal?: AbortSignal;
   /** Progress lines (`Migrating directcsidrive X to directpvdrive Y`). */
   log?: (message: string) => void;
+  /**
+   * Called after each step that wrote something (`drive-migrated`, `volume-migrated`), so a
+   * test can stop the process there; a no-op when omitted.
+   */
+  checkpoint?: (step: MigrationStep) => void;
+}
+
+/** The named steps of a migration, in the order they happen. */
+export type MigrationStep = "drive-migrated" | "volume-migrated" | "backed-up" | "legacy-removed";
+
+/** A legacy object the migration left alone, and why. */
+export interface SkippedObject {
+  /** `directcsidrive/<name>` or `directcsivolume/<name>`. */
+  object: string;
+  reason: string;
 }
 
 /** What a migration did. */
@@ -46,6 +61,8 @@ export interface MigrationResult {
   volumes: DirectPVVolume[];
   /** One message per object that could not be migrated. */
   errors: string[];
+  /** Legacy objects not migrated on purpose (not Ready/InUse, or migrated before). */
+  skipped: SkippedObject[];
   /** The legacy objects as read, for backups. */
   legacyDrives: AnyObject[];
   legacyVolumes: AnyObject[];
@@ -128,6 +145,7 @@ interface CreateContext {
   kube: KubeClient;
   options: MigrateLegacyOptions;
   errors: string[];
+  skipped: SkippedObject[];
 }
 
 /** Creates a DirectPV object; an existing migrated one counts as done. */
@@ -148,6 +166,10 @@ async function createMigrated<T extends KubeObject>(
   const existing = await client.get(name);
   if (existing.metadata.labels?.[LABELS.migrated] === "true") {
     ctx.options.log?.(`Legacy ${noun} ${legacyName} is already migrated to ${noun} ${name}`);
+    ctx.skipped.push({
+      object: `directcsi${noun}/${legacyName}`,
+      reason: `already migrated to directpv${noun}/${name}`,
+    });
     return existing;
   }
   ctx.errors.push(`Unable to migrate legacy ${noun} ${legacyName}; ${noun} ${name} already exists`);
@@ -160,8 +182,13 @@ async function migrateDrives(
 ): Promise<Map<string, DirectPVDrive>> {
   const byLegacyName = new Map<string, DirectPVDrive>();
   const seen = new Map<string, string>();
-  for (const drive of legacy.filter(isMigratableDrive)) {
+  for (const drive of legacy) {
     const legacyName = drive.metadata.name ?? "";
+    if (!isMigratableDrive(drive)) {
+      const status = drive.status?.driveStatus ?? "unknown";
+      ctx.skipped.push({ object: `directcsidrive/${legacyName}`, reason: `status ${status}` });
+      continue;
+    }
     try {
       const target = toDirectPVDrive(drive);
       const fsuuid = target.status.fsuuid;
@@ -176,6 +203,7 @@ async function migrateDrives(
       ctx.options.log?.(`Migrating directcsidrive ${legacyName} to directpvdrive ${fsuuid}`);
       const done = await createMigrated(ctx, ctx.kube.drives, target, legacyName, "drive");
       if (done) byLegacyName.set(legacyName, done);
+      ctx.options.checkpoint?.("drive-migrated");
     } catch (err) {
       ctx.errors.push(errorMessage(err));
     }
@@ -206,6 +234,7 @@ async function migrateVolumes(
         "volume",
       );
       if (done) out.push(done);
+      ctx.options.checkpoint?.("volume-migrated");
     } catch (err) {
       ctx.errors.push(errorMessage(err));
     }
@@ -227,6 +256,7 @@ export async function migrateLegacy(
     drives: [],
     volumes: [],
     errors: [],
+    skipped: [],
     legacyDrives: [],
     legacyVolumes: [],
   };
@@ -239,7 +269,7 @@ export async function migrateLegacy(
   result.legacyVolumes = volumeVersion === undefined
     ? []
     : await legacyClient(kube, "volume", volumeVersion).listAll(list);
-  const ctx: CreateContext = { kube, options, errors: result.errors };
+  const ctx: CreateContext = { kube, options, errors: result.errors, skipped: result.skipped };
   const drives = await migrateDrives(
     ctx,
     result.legacyDrives.map((d) => upgradeDrive(d, driveVersion)),
@@ -259,7 +289,11 @@ export async function migrateLegacy(
 export async function removeLegacyObjects(
   kube: KubeClient,
   result: MigrationResult,
-  options: { dryRun?: boolean; signal?: AbortSignal } = {},
+  options: {
+    dryRun?: boolean;
+    signal?: AbortSignal;
+    checkpoint?: (step: MigrationStep) => void;
+  } = {},
 ): Promise<number> {
   const write = {
     ...(options.dryRun ? { dryRun: true } : {}),
@@ -284,6 +318,7 @@ export async function removeLegacyObjects(
         }
         await client.delete(name, write);
         removed++;
+        options.checkpoint?.("legacy-removed");
       } catch (err) {
         if (!(err instanceof NotFoundError)) throw err;
       }

@@ -15,6 +15,8 @@ export {
   migrateLegacy,
   type MigrateLegacyOptions,
   type MigrationResult,
+  type MigrationStep,
   removeLegacyObjects,
   servedLegacyVersion,
+  type SkippedObject,
 } from "./migrate.ts";
