@@ -6,7 +6,7 @@
  * them (its own filesystem UUID, label `DIRECTCSI`, one directory per volume at the root).
  */
 import { createHash } from "node:crypto";
-import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
+import type { AnyObject, KubeClient, ResourceClient } from "../../lib/k8s/mod.ts";
 import { LEGACY_GROUP, LEGACY_IDENTITY } from "../../lib/types/mod.ts";
 import { run, waitFor } from "../lib/mod.ts";
 import type { LoopDrive } from "../loop/mod.ts";
@@ -120,7 +120,13 @@ const VOLUME_STATUS = {
   },
 };
 
-function crd(kind: string, plural: string, version: DirectCsiVersion, drive: boolean): AnyObject {
+function crd(
+  kind: string,
+  plural: string,
+  version: DirectCsiVersion,
+  holds: "drive" | "volume",
+): AnyObject {
+  const drive = holds === "drive";
   const properties: Record<string, unknown> = {
     apiVersion: str,
     kind: str,
@@ -150,13 +156,16 @@ function crd(kind: string, plural: string, version: DirectCsiVersion, drive: boo
 /** The DirectCSI CRDs of the release whose newest version is `version`. */
 export function directCsiCrds(version: DirectCsiVersion): AnyObject[] {
   return [
-    crd("DirectCSIDrive", "directcsidrives", version, true),
-    crd("DirectCSIVolume", "directcsivolumes", version, false),
+    crd("DirectCSIDrive", "directcsidrives", version, "drive"),
+    crd("DirectCSIVolume", "directcsivolumes", version, "volume"),
   ];
 }
 
 /** Creates the CRDs and waits until both kinds are served. */
-export async function installDirectCsiCrds(kube: KubeClient, version: DirectCsiVersion) {
+export async function installDirectCsiCrds(
+  kube: KubeClient,
+  version: DirectCsiVersion,
+): Promise<void> {
   for (const object of directCsiCrds(version)) await kube.customResourceDefinitions.create(object);
   for (const kind of ["drive", "volume"] as const) {
     const client = directCsiClient(kube, kind, version);
@@ -172,7 +181,11 @@ export async function installDirectCsiCrds(kube: KubeClient, version: DirectCsiV
 }
 
 /** The dynamic client of a DirectCSI kind. */
-export function directCsiClient(kube: KubeClient, kind: "drive" | "volume", version: string) {
+export function directCsiClient(
+  kube: KubeClient,
+  kind: "drive" | "volume",
+  version: string,
+): ResourceClient<AnyObject> {
   return kube.resource(
     `${LEGACY_GROUP}/${version}`,
     kind === "drive" ? "DirectCSIDrive" : "DirectCSIVolume",
@@ -182,6 +195,9 @@ export function directCsiClient(kube: KubeClient, kind: "drive" | "volume", vers
     },
   );
 }
+
+/** A condition DirectCSI always set true. */
+const ALWAYS = true;
 
 function condition(type: string, status: boolean, reason: string) {
   return {
@@ -214,9 +230,9 @@ export function directCsiDrive(spec: DirectCsiDriveSpec, version: DirectCsiVersi
     condition("Owned", formatted, formatted ? "Added" : "NotAdded"),
     condition("Mounted", formatted, formatted ? "Mounted" : "NotMounted"),
     condition("Formatted", formatted, formatted ? "Formatted" : "NotFormatted"),
-    condition("Initialized", true, "Initialized"),
+    condition("Initialized", ALWAYS, "Initialized"),
     // v1beta4 added the Ready condition.
-    ...(version === "v1beta3" ? [] : [condition("Ready", true, "Ready")]),
+    ...(version === "v1beta3" ? [] : [condition("Ready", ALWAYS, "Ready")]),
   ];
   const device = spec.loop.device.replace(/^\/dev\//, "");
   return {
@@ -306,7 +322,7 @@ export function directCsiVolume(spec: DirectCsiVolumeSpec, version: DirectCsiVer
       conditions: [
         condition("Staged", staged, staged ? "InUse" : "NotInUse"),
         condition("Published", published, published ? "InUse" : "NotInUse"),
-        condition("Ready", true, "Ready"),
+        condition("Ready", ALWAYS, "Ready"),
       ],
     },
   };
@@ -321,7 +337,10 @@ export async function sha256(path: string): Promise<string> {
  * Formats a drive as DirectCSI did and writes each volume's data (a file of pseudo-random
  * bytes named after the volume); returns volume name → checksum.
  */
-export async function layOutDrive(spec: DirectCsiDriveSpec, mountAt: string) {
+export async function layOutDrive(
+  spec: DirectCsiDriveSpec,
+  mountAt: string,
+): Promise<Record<string, string>> {
   if (spec.fsuuid === undefined) return {};
   await run("mkfs.xfs", [
     "-q",
@@ -352,7 +371,9 @@ export async function layOutDrive(spec: DirectCsiDriveSpec, mountAt: string) {
 }
 
 /** Every object of a kind, keyed by name, with its resourceVersion: a before/after dump. */
-export async function dumpObjects(client: { listAll(): Promise<AnyObject[]> }) {
+export async function dumpObjects(
+  client: { listAll(): Promise<AnyObject[]> },
+): Promise<Record<string, AnyObject>> {
   const out: Record<string, AnyObject> = {};
   for (const o of await client.listAll()) out[o.metadata.name ?? ""] = o;
   return out;

@@ -17,7 +17,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
-import { mountPodVolume, unmountPodVolume, volumePaths } from "../kubelet/mod.ts";
+import {
+  connectCsi,
+  mountPodVolume,
+  unary,
+  unmountPodVolume,
+  volumePaths,
+} from "../kubelet/mod.ts";
 import {
   freeLoopbackPorts,
   pathExists,
@@ -79,8 +85,12 @@ async function ok(w: World, args: string[]): Promise<string> {
 /** What a run printed about each object: migrated, skipped (with reason), failed. */
 function report(scenario: string, out: string): void {
   const lines = out.split("\n");
-  const migrated = lines.flatMap((l) => /Migrating (\S+ \S+) to/.exec(l)?.[1] ?? []);
   const skipped = lines.flatMap((l) => /Skipped (\S+: .*)$/.exec(l)?.[1] ?? []);
+  const done = new Set(skipped.map((s) => s.split(":")[0]));
+  const migrated = lines.flatMap((l) => {
+    const m = /Migrating (directcsi\w+) (\S+) to/.exec(l);
+    return m && !done.has(`${m[1]}/${m[2]}`) ? [`${m[1]}/${m[2]}`] : [];
+  });
   const failed = lines.flatMap((l) =>
     /(Duplicate filesystem UUID.*|Referring drive .*|Unable to migrate.*|Invalid filesystem.*)$/
       .exec(l)?.[1] ?? []
@@ -227,11 +237,20 @@ async function startLegacyNodeServer(w: World): Promise<string> {
   });
   w.env.processes.push(proc);
   await saveState(w.env);
-  await waitFor(() => pathExists(socket), {
-    timeoutMs: 60_000,
-    intervalMs: 100,
-    description: "the legacy socket",
-  });
+  // The socket file exists from bind(); calls succeed once the server listens.
+  const csi = connectCsi(`unix://${socket}`);
+  try {
+    await waitFor(
+      () =>
+        unary("Probe", csi.identity.probe.bind(csi.identity), {}, 2_000).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 60_000, intervalMs: 200, description: "the legacy node server serving" },
+    );
+  } finally {
+    csi.close();
+  }
   return socket;
 }
 
@@ -379,19 +398,122 @@ async function servedAgain(w: World): Promise<void> {
   }
 }
 
-for (const version of ["v1beta3", "v1beta4", "v1beta5"] as const) {
+/** A scenario on its own DirectCSI world of `version`. */
+function scenario(name: string, version: DirectCsiVersion, fn: (w: World) => Promise<void>): void {
   Deno.test({
-    name:
-      `DirectCSI ${version}: install migrates; dry run, re-run and restored backups change nothing; data served`,
+    name,
     ignore: gate.ignore,
     sanitizeOps: false,
     sanitizeResources: false,
     async fn() {
       gate.assert();
-      await withWorld(version, async (w) => {
-        await migrationScenario(w, version);
-        await servedAgain(w);
-      });
+      await withWorld(version, fn);
     },
   });
 }
+
+for (const version of ["v1beta3", "v1beta4", "v1beta5"] as const) {
+  scenario(
+    `DirectCSI ${version}: install migrates; dry run, re-run and restored backups change nothing; data served`,
+    version,
+    async (w) => {
+      await migrationScenario(w, version);
+      await servedAgain(w);
+    },
+  );
+}
+
+scenario(
+  "DirectCSI migration killed midway (during install, then during removal) completes when run again",
+  "v1beta5",
+  async (w) => {
+    const version = "v1beta5";
+    const before = await snapshot(w, version);
+    const killed = await directpv(w, ["install", "--allow-loop-devices", "--quota=best-effort"], {
+      DIRECTPV_FAILPOINT: "volume-migrated@1",
+    });
+    assert.notEqual(killed.code, 0, killed.out);
+    report("interrupted install", killed.out);
+    const half = await snapshot(w, version);
+    assert.equal(Object.keys(half.drives).length, 2, "both drives migrated before the kill");
+    assert.equal(
+      Object.keys(half.volumes).length,
+      1,
+      "one volume of two: a half-migrated cluster",
+    );
+
+    const cut = await directpv(w, ["migrate"], { DIRECTPV_FAILPOINT: "legacy-removed@2" });
+    assert.notEqual(cut.code, 0, cut.out);
+    report("migrate killed while removing", cut.out);
+    const mid = await snapshot(w, version);
+    assert.equal(Object.keys(mid.volumes).length, 2);
+    assert.equal(Object.keys(mid.legacyVolumes).length, 0, "both legacy volumes removed");
+    assert.equal(Object.keys(mid.legacyDrives).length, 3, "no legacy drive removed yet");
+    assert.equal((await backupFiles(w.dir)).length, 2, "backed up before anything was removed");
+
+    await new Promise((r) => setTimeout(r, 1100)); // a new second: new backup file names
+    const done = await ok(w, ["migrate"]);
+    report("migrate re-run", done);
+    const after = await snapshot(w, version);
+    assert.deepEqual([after.legacyDrives, after.legacyVolumes], [{}, {}]);
+    assert.deepEqual(after.drives, mid.drives, "the re-run changed no migrated drive");
+    assert.deepEqual(after.volumes, mid.volumes);
+    // Every legacy object is in some backup.
+    const text = (await Promise.all((await backupFiles(w.dir)).map((f) => Deno.readTextFile(f))))
+      .join("\n");
+    for (
+      const name of [...Object.keys(before.legacyDrives), ...Object.keys(before.legacyVolumes)]
+    ) {
+      assert.match(text, new RegExp(`name: ${name}\\b`), `${name} backed up`);
+    }
+    await servedAgain(w);
+  },
+);
+
+scenario(
+  "DirectCSI bad input: duplicate filesystem UUID and a volume on an unmigrated drive are named, the rest migrates, nothing is deleted",
+  "v1beta5",
+  async (w) => {
+    const version = "v1beta5";
+    const [ready, used, avail] = w.drives as [
+      DirectCsiDriveSpec,
+      DirectCsiDriveSpec,
+      DirectCsiDriveSpec,
+    ];
+    const dup: DirectCsiDriveSpec = { ...ready, name: "d-dup", loop: avail.loop, volumes: {} };
+    await directCsiClient(w.kube, "drive", version).create(directCsiDrive(dup, version));
+    const orphan: DirectCsiVolumeSpec = { name: "pvc-orphan", drive: avail, size: 8 * MIB };
+    await directCsiClient(w.kube, "volume", version).create(directCsiVolume(orphan, version));
+    const before = await snapshot(w, version);
+
+    const res = await directpv(w, ["migrate"]);
+    report("bad input", res.out);
+    assert.equal(res.code, 1, res.out);
+    assert.match(
+      res.out,
+      new RegExp(
+        `Duplicate filesystem UUID "${ready.fsuuid}" in legacy drives (d-dup and ${ready.name}|${ready.name} and d-dup)`,
+      ),
+    );
+    assert.match(
+      res.out,
+      new RegExp(`Referring drive ${avail.name} of volume pvc-orphan not found`),
+    );
+    assert.match(res.out, /Migration failed: 2 object\(s\) could not be migrated/);
+    const after = await snapshot(w, version);
+    assert.deepEqual(Object.keys(after.drives), [used.fsuuid], "the unambiguous drive migrated");
+    assert.deepEqual(Object.keys(after.volumes).sort(), w.volumes.map((v) => v.name).sort());
+    assert.deepEqual(after.legacyDrives, before.legacyDrives, "no legacy object deleted");
+    assert.deepEqual(after.legacyVolumes, before.legacyVolumes);
+    assert.deepEqual(await backupFiles(w.dir), [], "nothing removed, so nothing to back up");
+
+    const installed = await directpv(w, [
+      "install",
+      "--allow-loop-devices",
+      "--quota=best-effort",
+    ]);
+    report("bad input install", installed.out);
+    assert.match(installed.out, /pvc-orphan/);
+    assert.deepEqual((await snapshot(w, version)).legacyVolumes, before.legacyVolumes);
+  },
+);

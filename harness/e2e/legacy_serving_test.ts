@@ -252,11 +252,19 @@ Deno.test({
         async () =>
           await isMounted(driveRoot) && await pathExists(`${driveRoot}/.FSUUID.${fsuuid}`),
       );
-      for (const role of ["legacy-node-server", "legacy-controller"]) {
-        await until(`the ${role} socket`, () => pathExists(node.socket(role)));
-      }
       const nodeCsi = connectCsi(node.socket("legacy-node-server"));
       const controller = connectCsi(node.socket("legacy-controller"));
+      for (const csi of [nodeCsi, controller]) {
+        // The socket file exists from bind(); calls succeed once the server listens.
+        await until(
+          "the legacy servers answering",
+          () =>
+            unary("Probe", csi.identity.probe.bind(csi.identity), {}, 2_000).then(
+              () => true,
+              () => false,
+            ),
+        );
+      }
       const use = podVolume(node.socket("legacy-node-server"), node.dir, name);
       try {
         await t.step("both plugins name the legacy identity and its topology keys", async () => {

@@ -176,12 +176,26 @@ async function createMigrated<T extends KubeObject>(
   return undefined;
 }
 
+/** Legacy drive names by the filesystem UUID they claim (migratable drives only). */
+function drivesByFsuuid(legacy: readonly DirectCSIDrive[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const drive of legacy.filter(isMigratableDrive)) {
+    const fsuuid = drive.status?.filesystemUUID ?? "";
+    out.set(fsuuid, [...out.get(fsuuid) ?? [], drive.metadata.name ?? ""]);
+  }
+  return out;
+}
+
+/**
+ * Migrates the Ready/InUse legacy drives. Drives that claim the same filesystem UUID are
+ * ambiguous: none of them is migrated (nor their volumes), and one error names them all.
+ */
 async function migrateDrives(
   ctx: CreateContext,
   legacy: readonly DirectCSIDrive[],
 ): Promise<Map<string, DirectPVDrive>> {
   const byLegacyName = new Map<string, DirectPVDrive>();
-  const seen = new Map<string, string>();
+  const claims = drivesByFsuuid(legacy);
   for (const drive of legacy) {
     const legacyName = drive.metadata.name ?? "";
     if (!isMigratableDrive(drive)) {
@@ -189,17 +203,19 @@ async function migrateDrives(
       ctx.skipped.push({ object: `directcsidrive/${legacyName}`, reason: `status ${status}` });
       continue;
     }
+    const fsuuid = drive.status?.filesystemUUID ?? "";
+    const sharing = claims.get(fsuuid) ?? [];
+    if (sharing.length > 1) {
+      if (sharing[0] === legacyName) {
+        ctx.errors.push(
+          `Duplicate filesystem UUID "${fsuuid}" in legacy drives ${sharing.join(" and ")}; ` +
+            "none of them is migrated",
+        );
+      }
+      continue;
+    }
     try {
       const target = toDirectPVDrive(drive);
-      const fsuuid = target.status.fsuuid;
-      const other = seen.get(fsuuid);
-      if (other !== undefined) {
-        ctx.errors.push(
-          `Duplicate filesystem UUID "${fsuuid}" in legacy drives ${other} and ${legacyName}`,
-        );
-        continue;
-      }
-      seen.set(fsuuid, legacyName);
       ctx.options.log?.(`Migrating directcsidrive ${legacyName} to directpvdrive ${fsuuid}`);
       const done = await createMigrated(ctx, ctx.kube.drives, target, legacyName, "drive");
       if (done) byLegacyName.set(legacyName, done);
