@@ -51,6 +51,8 @@ export interface EnvState {
   nodeServerArgs?: string[];
   /** Whether csi-provisioner publishes CSIStorageCapacity (absent: yes, like install). */
   capacityTracking?: boolean;
+  /** The checkout whose CLI and driver run (another release's, for upgrades); this one when unset. */
+  repo?: string;
 }
 
 export interface EnvOptions {
@@ -68,6 +70,8 @@ export interface EnvOptions {
   workloads?: boolean;
   /** Capacity tracking, installed and run like `install` does it. Default true. */
   capacityTracking?: boolean;
+  /** Run the CLI and driver of this checkout instead (another release's, for upgrades). */
+  repo?: string;
 }
 
 /** How often the host-process provisioner polls GetCapacity (short: scenarios wait on it). */
@@ -89,11 +93,12 @@ function denoBin(): string {
 
 /** Runs the CLI and returns stdout; throws with stderr on failure. */
 export async function cli(
-  env: Pick<EnvState, "kubeconfig">,
+  env: Pick<EnvState, "kubeconfig" | "repo">,
   args: readonly string[],
   options: { allowFailure?: boolean } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
-  const res = await run(CLI, ["--kubeconfig", env.kubeconfig, ...args], {
+  const command = env.repo ? join(env.repo, "tools/kubectl-directpv") : CLI;
+  const res = await run(command, ["--kubeconfig", env.kubeconfig, ...args], {
     allowFailure: true,
     env: { DIRECTPV_DENO: denoBin(), NO_COLOR: "1" },
   });
@@ -117,8 +122,8 @@ function driverArgs(
     "--frozen",
     "-A",
     "--config",
-    join(REPO, "deno.json"),
-    join(REPO, "driver/main.ts"),
+    join(env.repo ?? REPO, "deno.json"),
+    join(env.repo ?? REPO, "driver/main.ts"),
     role,
     "--kubeconfig",
     env.kubeconfig,
@@ -214,7 +219,7 @@ async function startNode(env: EnvState, node: SimNode, kube: KubeClient): Promis
   await startDriver(env, "node-controller", node);
 }
 
-async function startSidecars(env: EnvState, cluster: Cluster): Promise<void> {
+async function startSidecars(env: EnvState, binDir: string): Promise<void> {
   const common = [
     "--kubeconfig",
     env.kubeconfig,
@@ -238,7 +243,7 @@ async function startSidecars(env: EnvState, cluster: Cluster): Promise<void> {
     env.processes.push(
       await spawnDaemon({
         name,
-        command: join(cluster.binDir, name),
+        command: join(binDir, name),
         args,
         logFile: join(env.dir, "logs", `${name}.log`),
         // The namespace the provisioner writes CSIStorageCapacity objects into.
@@ -269,6 +274,7 @@ export async function startEnv(
     processes: [],
     ...(options.nodeServerArgs ? { nodeServerArgs: options.nodeServerArgs } : {}),
     ...(options.capacityTracking === false ? { capacityTracking: false } : {}),
+    ...(options.repo ? { repo: options.repo } : {}),
   };
   await saveState(env);
   log("Starting the control plane (etcd, kube-apiserver, kube-controller-manager)");
@@ -311,9 +317,34 @@ export async function startEnv(
   if (options.controller ?? true) {
     await startDriver(env, "controller");
     await waitForSocket(env.controllerEndpoint, "the controller");
-    if (options.sidecars ?? true) await startSidecars(env, cluster);
+    if (options.sidecars ?? true) await startSidecars(env, cluster.binDir);
   }
   return { env, cluster, kube };
+}
+
+/**
+ * Restarts every recorded process (driver roles and sidecars) with the CLI and driver of `repo`
+ * (this checkout when undefined): what rolling out another release does to the pods.
+ */
+export async function restartWith(
+  env: EnvState,
+  kube: KubeClient,
+  binDir: string,
+  repo: string | undefined,
+): Promise<void> {
+  const sidecars = env.processes.some((p) => p.name === "csi-provisioner");
+  const controller = env.processes.some((p) => p.name === "controller");
+  for (const proc of [...env.processes].reverse()) await stopProcess(proc, { graceMs: 10_000 });
+  env.processes = [];
+  if (repo) env.repo = repo;
+  else delete env.repo;
+  await saveState(env);
+  for (const node of env.nodes) await startNode(env, node, kube);
+  if (controller) {
+    await startDriver(env, "controller");
+    await waitForSocket(env.controllerEndpoint, "the controller");
+    if (sidecars) await startSidecars(env, binDir);
+  }
 }
 
 /** Stops every recorded process, unmounts, detaches loop devices, stops the cluster. */
