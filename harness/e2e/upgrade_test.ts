@@ -146,7 +146,7 @@ Deno.test({
             );
             assert.ok(
               stats.volumeCondition && !stats.volumeCondition.abnormal,
-              stats.volumeCondition?.message,
+              stats.volumeCondition?.message ?? "no volume condition",
             );
           } finally {
             csi.close();
