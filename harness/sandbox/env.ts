@@ -322,6 +322,26 @@ export async function startEnv(
   return { env, cluster, kube };
 }
 
+/** Stops every recorded process (newest first) and forgets them. */
+export async function stopAll(env: EnvState): Promise<void> {
+  for (const proc of [...env.processes].reverse()) await stopProcess(proc, { graceMs: 10_000 });
+  env.processes = [];
+  await saveState(env);
+}
+
+/** Starts the node roles of every node, and the controller with its sidecars when asked. */
+export async function startAll(
+  env: EnvState,
+  kube: KubeClient,
+  options: { binDir: string; controller: boolean; sidecars: boolean },
+): Promise<void> {
+  for (const node of env.nodes) await startNode(env, node, kube);
+  if (!options.controller) return;
+  await startDriver(env, "controller");
+  await waitForSocket(env.controllerEndpoint, "the controller");
+  if (options.sidecars) await startSidecars(env, options.binDir);
+}
+
 /**
  * Restarts every recorded process (driver roles and sidecars) with the CLI and driver of `repo`
  * (this checkout when undefined): what rolling out another release does to the pods.
@@ -334,17 +354,11 @@ export async function restartWith(
 ): Promise<void> {
   const sidecars = env.processes.some((p) => p.name === "csi-provisioner");
   const controller = env.processes.some((p) => p.name === "controller");
-  for (const proc of [...env.processes].reverse()) await stopProcess(proc, { graceMs: 10_000 });
-  env.processes = [];
+  await stopAll(env);
   if (repo) env.repo = repo;
   else delete env.repo;
   await saveState(env);
-  for (const node of env.nodes) await startNode(env, node, kube);
-  if (controller) {
-    await startDriver(env, "controller");
-    await waitForSocket(env.controllerEndpoint, "the controller");
-    if (sidecars) await startSidecars(env, binDir);
-  }
+  await startAll(env, kube, { binDir, controller, sidecars });
 }
 
 /** Stops every recorded process, unmounts, detaches loop devices, stops the cluster. */
