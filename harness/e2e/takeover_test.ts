@@ -5,7 +5,8 @@
  * at `<app>/mnt/<fsuuid>` with the `.FSUUID.<fsuuid>` link and `.directpv/meta.info`, volume
  * directories with data, one volume still staged and published (the pod kept running), and its
  * DirectPVDrive, DirectPVVolume and DirectPVNode objects with DirectPV's labels, finalizers and
- * status (written here as literal values, not from our constants). The namespace, RBAC,
+ * status (written here as literal values, not from our constants). A second drive is left
+ * unmounted, as after a reboot. The namespace, RBAC,
  * CSIDriver, StorageClass and workloads are gone (our own `uninstall`, which deletes the same
  * set). Then `install` of ours and our driver processes: every drive is mounted and Ready, every
  * object keeps its fields, every volume is served (data by SHA-256), and a new claim is placed.
@@ -222,6 +223,10 @@ Deno.test({
       // What DirectPV's uninstall leaves: no workloads, CRDs and objects kept, mounts in place.
       await stopAll(env);
       await cli(env, ["uninstall"]);
+      await waitFor(
+        () => kube.namespaces.get("directpv").then(() => undefined, () => true),
+        { timeoutMs: 120_000, intervalMs: 500, description: "the directpv namespace gone" },
+      );
       const [a, b] = node.drives;
       assert.ok(a && b);
       const drives: V4Drive[] = [
@@ -237,6 +242,8 @@ Deno.test({
       for (const d of drives) Object.assign(sums, await layOut(node, d));
       const [first, second] = drives as [V4Drive, V4Drive];
       const published = await publishedByDirectPV(node, first, "pvc-v4-published");
+      // The second drive as after a reboot: not mounted; our node server must mount it.
+      await run("umount", [join(node.appDir, "mnt", second.fsuuid)]);
       for (const d of drives) await kube.drives.create(driveObject(node.name, d) as never);
       await kube.volumes.create(
         volumeObject(node.name, first, "pvc-v4-published", published) as never,
