@@ -22,6 +22,7 @@ import {
   CsiCallError,
   expandPodVolume,
   mountPodVolume,
+  podVolumeOf,
   unary,
   unmountPodVolume,
 } from "../kubelet/mod.ts";
@@ -185,24 +186,6 @@ async function isMounted(path: string): Promise<boolean> {
   return text.split("\n").some((l) => l.split(" ")[4] === path);
 }
 
-function podVolume(endpoint: string, dir: string, handle: string) {
-  return {
-    endpoint,
-    kubeletDir: `${dir}/kubelet`,
-    pv: {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: handle },
-      spec: { csi: { driver: LEGACY_IDENTITY, volumeHandle: handle } },
-    } as AnyObject,
-    pod: {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: "app", namespace: "default", uid: `uid-${RUN}` },
-    } as AnyObject,
-  };
-}
-
 async function cleanup(kube: KubeClient, node: LegacyNode, loops: LoopDrive[], fsuuid: string) {
   for (const proc of node.procs) await stopProcess(proc, { graceMs: 10_000 });
   for (const client of [kube.volumes, kube.drives]) {
@@ -265,7 +248,12 @@ Deno.test({
             ),
         );
       }
-      const use = podVolume(node.socket("legacy-node-server"), node.dir, name);
+      const use = podVolumeOf({
+        endpoint: node.socket("legacy-node-server"),
+        kubeletDir: `${node.dir}/kubelet`,
+        driver: LEGACY_IDENTITY,
+        volume: name,
+      });
       try {
         await t.step("both plugins name the legacy identity and its topology keys", async () => {
           for (const csi of [nodeCsi, controller]) {

@@ -18,6 +18,7 @@ import { NodeGetVolumeStatsRequest } from "../../proto/mod.ts";
 import {
   connectCsi,
   mountPodVolume,
+  podVolumeOf,
   unary,
   unmountPodVolume,
   volumePaths,
@@ -149,24 +150,6 @@ function volumeObject(
       usedCapacity: 0,
       status: paths ? "Ready" : "Pending",
     },
-  };
-}
-
-function podUse(node: SimNode, volume: string) {
-  return {
-    endpoint: `unix://${node.endpoint}`,
-    kubeletDir: node.kubeletDir,
-    pv: {
-      apiVersion: "v1",
-      kind: "PersistentVolume",
-      metadata: { name: volume },
-      spec: { csi: { driver: "directpv-min-io", volumeHandle: volume } },
-    } as AnyObject,
-    pod: {
-      apiVersion: "v1",
-      kind: "Pod",
-      metadata: { name: `pod-${volume}`, namespace: "default", uid: `uid-${volume}` },
-    } as AnyObject,
   };
 }
 
@@ -302,7 +285,12 @@ Deno.test({
           csi.close();
         }
         for (const name of ["pvc-v4-published", "pvc-v4-pending"]) {
-          const use = podUse(node, name);
+          const use = podVolumeOf({
+            endpoint: `unix://${node.endpoint}`,
+            kubeletDir: node.kubeletDir,
+            driver: "directpv-min-io",
+            volume: name,
+          });
           if (name === "pvc-v4-published") await unmountPodVolume(use);
           const paths = await mountPodVolume(use);
           assert.equal(await sha256(join(paths.target, "data.bin")), sums[name], `${name} data`);

@@ -131,6 +131,31 @@ export interface PodVolume {
   readOnly?: boolean;
 }
 
+/**
+ * A pod `pod-<volume>` (uid `uid-<volume>`) using the PV `<volume>` of `driver` whose volume
+ * handle is the volume's name, as a pod on a simulated node (no objects are created).
+ */
+export function podVolumeOf(
+  options: { endpoint: string; kubeletDir: string; driver: string; volume: string },
+): PodVolume {
+  const { volume } = options;
+  return {
+    endpoint: options.endpoint,
+    kubeletDir: options.kubeletDir,
+    pv: {
+      apiVersion: "v1",
+      kind: "PersistentVolume",
+      metadata: { name: volume },
+      spec: { csi: { driver: options.driver, volumeHandle: volume } },
+    },
+    pod: {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: `pod-${volume}`, namespace: "default", uid: `uid-${volume}` },
+    },
+  };
+}
+
 function podUidOf(use: PodVolume): string {
   return use.pod.metadata.uid ?? use.pod.metadata.name ?? "pod";
 }
