@@ -135,10 +135,38 @@ export async function nodeGetVolumeStats(
     if (!condition.abnormal) throw err;
     used = volume.status.usedCapacity;
   }
+  await recordUsage(deps, volume, used, ctx);
   return {
     usage: [{ unit: VolumeUsage_Unit.BYTES, total, used, available: Math.max(0, total - used) }],
     volumeCondition: condition,
   };
+}
+
+/**
+ * Keeps the volume's `usedCapacity` and `availableCapacity` at what the kubelet was just told
+ * (as DirectPV does), so `list volumes` and the dashboard show real usage. Written only when
+ * it changed; a failed write is logged and the stats are still returned.
+ */
+async function recordUsage(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  used: number,
+  ctx: CallContext,
+): Promise<void> {
+  if (volume.status.usedCapacity === used) return;
+  try {
+    await updateWithRetry(deps.kube.volumes, volume.metadata.name ?? "", (v) => {
+      if (v.status.usedCapacity === used) return false;
+      v.status.usedCapacity = used;
+      v.status.availableCapacity = Math.max(0, v.status.totalCapacity - used);
+      return undefined;
+    }, ctx.signal ? { signal: ctx.signal } : {});
+  } catch (err) {
+    ctx.logger.warn("Cannot record the usage of a volume", {
+      volume: volume.metadata.name,
+      error: errorMessage(err),
+    });
+  }
 }
 
 /** The size asked for, or undefined when the request has no capacity range. */

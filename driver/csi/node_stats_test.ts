@@ -70,6 +70,22 @@ Deno.test("nodeGetVolumeStats() reports quota usage and a normal condition", asy
   }
 });
 
+Deno.test("nodeGetVolumeStats() records the usage on the volume, writing only changes", async () => {
+  const { host, deps, kube } = await published();
+  try {
+    host.onExec(/quota -p/, { stdout: `/dev/sdb 1048576 4194304 4194304 00 [--------]\n` });
+    await nodeGetVolumeStats(deps, statsReq(), callCtx());
+    const stored = await kube.volumes.get("pvc-1");
+    assert.equal(stored.status.usedCapacity, GiB);
+    assert.equal(stored.status.availableCapacity, 3 * GiB);
+    const writes = kube.callsOf("patch", "directpvvolumes").length;
+    await nodeGetVolumeStats(deps, statsReq(), callCtx());
+    assert.equal(kube.callsOf("patch", "directpvvolumes").length, writes, "unchanged: no write");
+  } finally {
+    await host.dispose();
+  }
+});
+
 Deno.test("nodeGetVolumeStats() falls back to the filesystem without quota", async () => {
   const { host, deps, mountPoint } = await published({ quotaMount: false, policy: "best-effort" });
   try {
