@@ -111,11 +111,11 @@ Deno.test("controllerExpandVolume() error rows", async (t) => {
       /Capacity range is missing/,
     ],
     [
-      "block capability",
-      { ...expandReq("pvc-1", 2 * GiB), volumeCapability: blockCap() },
+      "multi-node block capability",
+      { ...expandReq("pvc-1", 2 * GiB), volumeCapability: blockCap(Mode.MULTI_NODE_MULTI_WRITER) },
       InvalidArgumentError,
       Status.INVALID_ARGUMENT,
-      /block device/,
+      "unsupported access mode MULTI_NODE_MULTI_WRITER for volume pvc-1",
     ],
     ["missing volume", expandReq("pvc-x", GiB), NotFoundError, Status.NOT_FOUND, /pvc-x/],
     [
@@ -166,7 +166,11 @@ Deno.test("validateVolumeCapabilities() explains unsupported capabilities", asyn
       mountCap(Mode.MULTI_NODE_SINGLE_WRITER),
       "unsupported access mode MULTI_NODE_SINGLE_WRITER for volume pvc-1",
     ],
-    ["block", blockCap(), /block device/],
+    [
+      "multi-node block",
+      blockCap(Mode.MULTI_NODE_READER_ONLY),
+      "unsupported access mode MULTI_NODE_READER_ONLY for volume pvc-1",
+    ],
     [
       "ext4",
       mountCap(Mode.SINGLE_NODE_WRITER, "ext4"),
@@ -236,8 +240,10 @@ Deno.test("getCapacity() sums matching Ready, schedulable drives", async (t) => 
     assert.equal(getCapacity(deps, req).availableCapacity, GiB);
   });
   await t.step("unsupported capability gives zero", () => {
-    const req = { ...base, volumeCapabilities: [blockCap()] };
+    const req = { ...base, volumeCapabilities: [blockCap(Mode.MULTI_NODE_MULTI_WRITER)] };
     assert.equal(getCapacity(deps, req).availableCapacity, 0);
+    const block = { ...base, volumeCapabilities: [blockCap()] };
+    assert.equal(getCapacity(deps, block).availableCapacity, 16 * GiB, "block counts like xfs");
   });
   await t.step("bad parameter: INVALID_ARGUMENT", async () => {
     const handlers = controllerHandlers(deps);

@@ -165,7 +165,11 @@ Deno.test("createVolume() rejects bad requests with DirectPV's messages", async 
       { volumeCapabilities: [mountCap(Mode.SINGLE_NODE_WRITER, "ext4")] },
       "unsupported filesystem type ext4 for volume pvc-1",
     ],
-    ["block access", { volumeCapabilities: [blockCap()] }, /as a block device: only filesystem/],
+    [
+      "multi-node block access",
+      { volumeCapabilities: [blockCap(Mode.MULTI_NODE_MULTI_WRITER)] },
+      "unsupported access mode MULTI_NODE_MULTI_WRITER for volume pvc-1",
+    ],
     [
       "no access type",
       { volumeCapabilities: [{ accessMode: { mode: Mode.SINGLE_NODE_WRITER } }] },

@@ -26,18 +26,16 @@ export function accessModeName(mode: Mode | undefined): string {
 }
 
 /**
- * Why a capability cannot be served, or undefined when it can. Wording follows DirectPV for
- * the access mode and filesystem type.
+ * Why a capability cannot be served, or undefined when it can: a single-node access mode with
+ * a block access type, or a mount access type of xfs. Wording follows DirectPV for the access
+ * mode and filesystem type.
  */
 export function capabilityProblem(volumeId: string, cap: VolumeCapability): string | undefined {
   const mode = cap.accessMode?.mode;
   if (mode === undefined || !SINGLE_NODE_MODES.has(mode)) {
     return `unsupported access mode ${accessModeName(mode)} for volume ${volumeId}`;
   }
-  if (cap.block !== undefined) {
-    return `Cannot serve volume "${volumeId}" as a block device: only filesystem volumes ` +
-      `(${FS_TYPE}) are supported`;
-  }
+  if (cap.block !== undefined) return undefined;
   if (cap.mount === undefined) {
     return `Cannot serve volume "${volumeId}": the volume capability has no access type`;
   }

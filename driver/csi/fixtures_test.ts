@@ -164,8 +164,8 @@ export function mountCap(
 }
 
 /** A block capability. */
-export function blockCap(): VolumeCapability {
-  return { block: {}, accessMode: { mode: Mode.SINGLE_NODE_WRITER } };
+export function blockCap(mode: Mode = Mode.SINGLE_NODE_WRITER): VolumeCapability {
+  return { block: {}, accessMode: { mode } };
 }
 
 /** What {@linkcode controllerSetup} returns. */

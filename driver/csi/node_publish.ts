@@ -18,6 +18,7 @@ import {
 } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { requireCapability } from "./controller_validate.ts";
+import { publishBlock } from "./node_block.ts";
 import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
 import { clearPath } from "./node_stage.ts";
 import { requireHostPath, requireVolumeId } from "./node_validate.ts";
@@ -119,6 +120,10 @@ export async function nodePublishVolume(
   const drive = await getVolumeDrive(deps, volume, ctx.signal);
   if (isSuspended(volume) || isSuspended(drive)) {
     await publishSuspended(deps, paths.host(target));
+  } else if (req.volumeCapability?.block !== undefined) {
+    requireStaged(volume, staging);
+    const input = { volume, target: paths.host(target), readOnly: req.readonly };
+    await publishBlock(deps, { ...input, signal: ctx.signal });
   } else {
     requireStaged(volume, staging);
     await publishStaged(deps, {
@@ -139,7 +144,8 @@ export async function nodePublishVolume(
 
 /**
  * Handles NodeUnpublishVolume: unmounts the target (a no-op when not mounted), removes the
- * empty target directory and clears `targetPath`. A missing volume counts as unpublished.
+ * empty target directory (or the empty file a block volume was bound onto) and clears
+ * `targetPath`. A missing volume counts as unpublished.
  *
  * @throws {InvalidArgumentError} for a bad id or path
  */
@@ -156,7 +162,8 @@ export async function nodeUnpublishVolume(
     await deps.host.mounter.unmount(mapped, { force: true, detach: true });
   }
   stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
-  if (stacked === 0 && (await deps.host.fs.stat(mapped))?.isDirectory) {
+  const left = stacked === 0 ? await deps.host.fs.stat(mapped) : undefined;
+  if (left?.isDirectory || (left?.isFile && left.size === 0)) {
     await deps.host.fs.remove(mapped).catch(() => {});
   }
   await clearPath(deps, id, "targetPath", target);

@@ -1,7 +1,7 @@
 /**
  * NodeStageVolume and NodeUnstageVolume (reference §4.4): the volume directory on the
  * drive mount (`<app>/mnt/<fsuuid>/.FSUUID.<fsuuid>/<volume>`), its project quota, and a bind
- * mount of it on the staging path.
+ * mount of it on the staging path; for a block volume its file on a loop device instead.
  */
 import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
@@ -14,6 +14,7 @@ import { EVENT_REASONS } from "../events.ts";
 import { setDriveCondition } from "../reconcile/drive_object.ts";
 import { requireCapability } from "./controller_validate.ts";
 import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { stageBlock, unstageBlock } from "./node_block.ts";
 import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
 import { requireHostPath, requireVolumeId } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
@@ -104,9 +105,14 @@ export async function nodeStageVolume(
   const fsuuid = drive.status.fsuuid;
   const mount = await ensureDriveMounted(deps, drive, ctx.logger);
   const dir = await volumeDir(deps, drive, id, ctx.logger);
-  const size = volume.status.totalCapacity;
-  await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
-  await bindStaging(deps, { dir, staging, mount, fsuuid, volume: id });
+  if (req.volumeCapability?.block !== undefined) {
+    await stageBlock(deps, { volume, mount, dir, signal: ctx.signal }, ctx.logger);
+  } else {
+    const size = volume.status.totalCapacity;
+    const quota = { mount, dir, volume: id, size, signal: ctx.signal };
+    await applyVolumeQuota(deps, quota, ctx.logger);
+    await bindStaging(deps, { dir, staging, mount, fsuuid, volume: id });
+  }
   await updateWithRetry(deps.kube.volumes, id, (v) => {
     v.status.dataPath = volumeDataPath(fsuuid, id);
     v.status.stagingTargetPath = staging;
@@ -117,19 +123,21 @@ export async function nodeStageVolume(
 }
 
 /**
- * Handles NodeUnstageVolume: unmounts the staging path (a no-op when not mounted) and clears
- * `stagingTargetPath`. A volume that does not exist counts as unstaged.
+ * Handles NodeUnstageVolume: unmounts the staging path (a no-op when not mounted), detaches
+ * the loop device of a block volume and clears `stagingTargetPath`. A volume that does not
+ * exist counts as unstaged.
  *
  * @throws {InvalidArgumentError} for a bad id or path
  */
 export async function nodeUnstageVolume(
   deps: NodeServiceDeps,
   req: csi.NodeUnstageVolumeRequest,
-  _ctx: CallContext,
+  ctx: CallContext,
 ): Promise<Reply<csi.NodeUnstageVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
   const staging = requireHostPath(deps.host.paths, req.stagingTargetPath, "staging target path");
   await deps.host.mounter.unmount(deps.host.paths.host(staging), { force: true, detach: true });
+  await unstageBlock(deps, id, ctx.signal);
   await clearPath(deps, id, "stagingTargetPath", staging);
   return {};
 }

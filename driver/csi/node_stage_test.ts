@@ -7,7 +7,10 @@ import {
 } from "../../lib/errors/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import { projectId } from "../../lib/xfs/mod.ts";
-import type { NodeStageVolumeRequest } from "../../proto/mod.ts";
+import {
+  type NodeStageVolumeRequest,
+  VolumeCapability_AccessMode_Mode as Mode,
+} from "../../proto/mod.ts";
 import { nodeStageVolume, nodeUnstageVolume } from "./node_stage.ts";
 import {
   blockCap,
@@ -204,11 +207,11 @@ Deno.test("nodeStageVolume() error rows", async (t) => {
         /capability is missing/,
       ],
       [
-        "block",
-        { volumeCapability: blockCap() },
+        "multi-node block",
+        { volumeCapability: blockCap(Mode.MULTI_NODE_MULTI_WRITER) },
         InvalidArgumentError,
         Status.INVALID_ARGUMENT,
-        /block/,
+        /unsupported access mode MULTI_NODE_MULTI_WRITER for volume/,
       ],
       [
         "missing volume",

@@ -15,6 +15,7 @@ import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.
 import type * as csi from "../../proto/mod.ts";
 import { sizeRange } from "./controller_validate.ts";
 import { driveNameOf, getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
 import { requireVolumeId } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
@@ -128,6 +129,13 @@ export async function nodeGetVolumeStats(
     await driveOrUndefined(deps, volume, ctx.signal),
   );
   const total = volume.status.totalCapacity;
+  if (await isBlockVolume(deps, volume)) {
+    // A block device has no filesystem of ours to measure: the spec asks for its size only.
+    return {
+      usage: [{ unit: VolumeUsage_Unit.BYTES, total, used: 0, available: 0 }],
+      volumeCondition: condition,
+    };
+  }
   let used: number;
   try {
     used = await usedBytes(deps, volume, ctx);
@@ -181,8 +189,8 @@ function expandSize(req: NodeExpandVolumeRequest): number | undefined {
 
 /**
  * Handles NodeExpandVolume: the volume must be staged; its quota is set to the new size
- * (without a capacity range: its recorded size) and its `totalCapacity`/`availableCapacity`
- * follow.
+ * (without a capacity range: its recorded size), a block volume's file and loop device grow
+ * online, and its `totalCapacity`/`availableCapacity` follow.
  *
  * @throws {InvalidArgumentError} for a missing id or path, or a bad range
  * @throws {NotFoundError} when the volume does not exist
@@ -203,7 +211,11 @@ export async function nodeExpandVolume(
   const mount = await findDriveMount(deps, volume.status.fsuuid);
   if (!mount) throw new FailedPreconditionError(`Drive of volume "${id}" is not mounted`);
   const dir = dataDir(deps, volume);
-  await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
+  if (await isBlockVolume(deps, volume)) {
+    await expandBlock(deps, { volume, mount, dir, size }, ctx);
+  } else {
+    await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
+  }
   await updateWithRetry(deps.kube.volumes, id, (v) => {
     if (v.status.totalCapacity >= size) return false;
     v.status.totalCapacity = size;

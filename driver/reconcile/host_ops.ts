@@ -9,8 +9,10 @@ import {
 import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { Host } from "../../lib/sys/mod.ts";
+import { BLOCK_VOLUME_FILE } from "../../lib/types/mod.ts";
 import {
   createVolumeDir,
+  detachBlockFile,
   detectQuotaSupport,
   type DeviceState,
   drivePaths,
@@ -246,6 +248,8 @@ class HostNodeOps implements NodeOps {
     const fs = this.#host.fs;
     const dir = this.#host.paths.host(dataPath);
     const deleted = `${dir}.deleted`;
+    // A block volume's loop device would keep its file (and the space) alive after removal.
+    await detachBlockFile(this.#host, `${dir}/${BLOCK_VOLUME_FILE}`);
     if (await fs.stat(dir)) {
       if (await fs.stat(deleted)) await fs.remove(deleted, { recursive: true });
       await fs.rename(dir, deleted);

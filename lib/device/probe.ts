@@ -8,6 +8,7 @@
 import { errorMessage, NotFoundError } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Host, MountInfoEntry } from "../sys/mod.ts";
+import { isBlockVolumeBackingFile } from "../types/mod.ts";
 import { computeDeviceId, denyReasons, type Device } from "./device.ts";
 import { type DeviceContent, identifyContent, ScratchBuffers } from "./content.ts";
 import { probeContent } from "./fs_probe.ts";
@@ -171,7 +172,7 @@ async function buildDevice(
 ): Promise<Device> {
   const udevFile = `b${facts.majorMinor}`;
   const path = `/dev/${facts.name}`;
-  const { isLoop: _l, entry: _e, ...sysfs } = facts;
+  const { isLoop: _l, entry: _e, backingFile: _b, ...sysfs } = facts;
   const base: Omit<Device, "id" | "deniedReasons"> = {
     ...sysfs,
     path,
@@ -205,9 +206,14 @@ async function buildDevice(
   return { ...base, id: computeDeviceId(options.nodeId, base), deniedReasons };
 }
 
+/** Whether a loop device serves one of our block volumes (its backing file is on a drive). */
+function isBlockVolumeLoop(facts: SysfsFacts): boolean {
+  return facts.backingFile !== undefined && isBlockVolumeBackingFile(facts.backingFile);
+}
+
 /**
  * Probes every block device of the host (disks and partitions), in name order. Unattached
- * loop devices (size 0) are left out. sysfs is read first, in batches (it answers from
+ * loop devices (size 0) and the loop devices of our own block volumes are left out. sysfs is read first, in batches (it answers from
  * memory); then the devices' content is read with bounded concurrency.
  *
  * @example const devices = await probeDevices(host, { nodeId: "node1", allowLoop: true })
@@ -220,7 +226,7 @@ export async function probeDevices(host: Host, options: ProbeOptions): Promise<D
   const all = await readSysfsEntries(host, entries.sort());
   const chosen = all.filter((e) => wanted(e, options.only));
   const facts = await readSysfsDevices(host, chosen, partitionedDisks(all));
-  const attached = facts.filter((f) => !f.isLoop || f.size > 0);
+  const attached = facts.filter((f) => !f.isLoop || (f.size > 0 && !isBlockVolumeLoop(f)));
   const limit = options.concurrency ?? 32;
   return await mapPool(attached, limit, (f) => buildDevice(host, f, ctx, options));
 }

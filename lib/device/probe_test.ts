@@ -127,6 +127,19 @@ Deno.test("probeDevices() admits loop devices only when allowed", async () => {
   });
 });
 
+Deno.test("probeDevices() never lists the loop devices of block volumes", async () => {
+  await withHost(async (host) => {
+    const volumeFile = "/var/lib/directpv/mnt/u1/pvc-a/block.img";
+    await host.addBlockDevice({ name: "loop4", majorMinor: "7:4", backingFile: volumeFile });
+    const viaLink = "/var/lib/directpv/mnt/u1/.FSUUID.u1/pvc-b/block.img (deleted)";
+    await host.addBlockDevice({ name: "loop5", majorMinor: "7:5", backingFile: viaLink });
+    const elsewhere = "/var/lib/directpv/tmp/block.img";
+    await host.addBlockDevice({ name: "loop6", majorMinor: "7:6", backingFile: elsewhere });
+    const devices = await probeDevices(host, { nodeId: "n", allowLoop: true });
+    assert.deepEqual(devices.map((d) => d.name), ["loop6"]);
+  });
+});
+
 Deno.test("probeDevices() reads device-mapper and md devices", async () => {
   await withHost(async (host) => {
     await host.addBlockDevice({ name: "sdb", majorMinor: "8:16", holders: ["dm-0"] });

@@ -32,6 +32,8 @@ export interface SysfsFacts extends SysfsEntry {
   model?: string;
   serial?: string;
   isLoop: boolean;
+  /** For a loop device: its backing file (`loop/backing_file`). */
+  backingFile?: string;
 }
 
 const ABSENT = /no such device|invalid argument|os error (6|19|22)\b|ENXIO|ENODEV|EINVAL/i;
@@ -181,6 +183,7 @@ function attributeNames(e: SysfsEntry): string[] {
   if (e.entry.startsWith("dm-")) names.push("dm/name");
   if (e.isPartition) return names;
   names.push("removable", "hidden");
+  if (isLoopName(e.entry)) names.push("loop/backing_file");
   if (VIRTUAL.test(e.entry)) return names;
   if (e.entry.startsWith("nvme")) names.push("device/model", "device/serial");
   else names.push("device/vendor", "device/model");
@@ -207,6 +210,7 @@ function factsOf(
     ...optional("vendor", attr["device/vendor"]),
     ...optional("model", attr["device/model"]),
     ...optional("serial", attr["device/serial"]),
+    ...optional("backingFile", attr["loop/backing_file"]),
   };
 }
 

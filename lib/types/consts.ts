@@ -48,3 +48,20 @@ export const RESOURCES = {
   node: "directpvnodes",
   initRequest: "directpvinitrequests",
 } as const;
+
+/** The file in a volume's directory that backs a raw block volume (attached as a loop device). */
+export const BLOCK_VOLUME_FILE = "block.img";
+
+const BLOCK_BACKING = new RegExp(
+  `${MOUNT_ROOT_DIR.replaceAll("/", "\\/")}\\/[^/]+\\/(?:\\.FSUUID\\.[^/]+\\/)?[^/]+\\/` +
+    `${BLOCK_VOLUME_FILE.replace(".", "\\.")}(?: \\(deleted\\))?$`,
+);
+
+/**
+ * Whether a loop device's backing file (sysfs `loop/backing_file`, resolved by losetup and
+ * possibly under a test root) is the file of one of our block volumes: such a loop device is a
+ * volume, never a drive.
+ */
+export function isBlockVolumeBackingFile(path: string): boolean {
+  return BLOCK_BACKING.test(path.trim());
+}

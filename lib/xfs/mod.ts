@@ -1,7 +1,8 @@
 /**
  * XFS for drives: `mkfs`/`formatDrive` (with safety checks), the superblock reader, mounting
  * at `<app>/mnt/<fsuuid>` under a quota policy, the drive layout and volume directories,
- * project quotas through `xfs_quota`, reflink detection and `xfs_repair`.
+ * project quotas through `xfs_quota`, block-volume files on loop devices, reflink detection and
+ * `xfs_repair`.
  *
  * May import: lib/sys, lib/types, lib/errors, lib/log.
  * @module
@@ -57,3 +58,11 @@ export {
 export { detectReflinkSupport, REFLINK_TEST_IMAGE_SIZE, type ReflinkOptions } from "./reflink.ts";
 export { growXfs, parseGrowfsOutput, type XfsDataSize, xfsDataSize } from "./growfs.ts";
 export { repairArgs, repairDrive, type RepairOptions, xfsRepair } from "./repair.ts";
+export {
+  attachBlockFile,
+  blockFilePath,
+  blockQuotaSize,
+  detachBlockFile,
+  growBlockFile,
+  loopDevicesOf,
+} from "./block.ts";
