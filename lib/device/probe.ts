@@ -207,8 +207,12 @@ async function buildDevice(
 }
 
 /** Whether a loop device serves one of our block volumes (its backing file is on a drive). */
-function isBlockVolumeLoop(facts: SysfsFacts): boolean {
-  return facts.backingFile !== undefined && isBlockVolumeBackingFile(facts.backingFile);
+function isBlockVolumeLoop(host: Host, facts: SysfsFacts): boolean {
+  const file = facts.backingFile;
+  if (file === undefined) return false;
+  const mountRoot = host.paths.app("mnt");
+  return isBlockVolumeBackingFile(file, mountRoot) ||
+    isBlockVolumeBackingFile(file, host.paths.unmap(mountRoot));
 }
 
 /**
@@ -226,7 +230,7 @@ export async function probeDevices(host: Host, options: ProbeOptions): Promise<D
   const all = await readSysfsEntries(host, entries.sort());
   const chosen = all.filter((e) => wanted(e, options.only));
   const facts = await readSysfsDevices(host, chosen, partitionedDisks(all));
-  const attached = facts.filter((f) => !f.isLoop || (f.size > 0 && !isBlockVolumeLoop(f)));
+  const attached = facts.filter((f) => !f.isLoop || (f.size > 0 && !isBlockVolumeLoop(host, f)));
   const limit = options.concurrency ?? 32;
   return await mapPool(attached, limit, (f) => buildDevice(host, f, ctx, options));
 }

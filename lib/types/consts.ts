@@ -52,16 +52,21 @@ export const RESOURCES = {
 /** The file in a volume's directory that backs a raw block volume (attached as a loop device). */
 export const BLOCK_VOLUME_FILE = "block.img";
 
-const BLOCK_BACKING = new RegExp(
-  `${MOUNT_ROOT_DIR.replaceAll("/", "\\/")}\\/[^/]+\\/(?:\\.FSUUID\\.[^/]+\\/)?[^/]+\\/` +
-    `${BLOCK_VOLUME_FILE.replace(".", "\\.")}(?: \\(deleted\\))?$`,
-);
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
 
 /**
- * Whether a loop device's backing file (sysfs `loop/backing_file`, resolved by losetup and
- * possibly under a test root) is the file of one of our block volumes: such a loop device is a
- * volume, never a drive.
+ * Whether a loop device's backing file (sysfs `loop/backing_file`, resolved by losetup) is the
+ * file of one of our block volumes on a drive mounted under `mountRoot` (`/var/lib/directpv/mnt`
+ * unless the node server runs with another app directory): such a loop device is a volume,
+ * never a drive.
  */
-export function isBlockVolumeBackingFile(path: string): boolean {
-  return BLOCK_BACKING.test(path.trim());
+export function isBlockVolumeBackingFile(path: string, mountRoot = MOUNT_ROOT_DIR): boolean {
+  const root = escapeRegExp(mountRoot.replace(/\/+$/, ""));
+  const file = escapeRegExp(BLOCK_VOLUME_FILE);
+  const pattern = new RegExp(
+    `^${root}/[^/]+/(?:\\.FSUUID\\.[^/]+/)?[^/]+/${file}(?: \\(deleted\\))?$`,
+  );
+  return pattern.test(path.trim());
 }
