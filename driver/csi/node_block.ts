@@ -75,7 +75,8 @@ export async function publishBlock(
   const device = await stagedDevice(deps, input.volume, input.signal);
   const name = device.slice("/dev/".length);
   const mounts = (await deps.host.mounter.mountInfo()).filter((m) => m.mountPoint === input.target);
-  if (mounts.some((m) => m.root === `/${name}` || m.source === device)) return;
+  // A bind of a device node shows its path within /dev's filesystem as the root (`/loop3`).
+  if (mounts.some((m) => m.root.endsWith(`/${name}`) || m.source === device)) return;
   const parent = input.target.slice(0, input.target.lastIndexOf("/"));
   await deps.host.fs.mkdir(parent, { recursive: true });
   if (!(await deps.host.fs.stat(input.target))) await deps.host.fs.writeText(input.target, "");

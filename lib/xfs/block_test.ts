@@ -8,30 +8,11 @@ import {
   growBlockFile,
   loopDevicesOf,
 } from "./block.ts";
+import { scriptLoopDevices } from "./testing.ts";
 
-/** A fake host whose losetup/fallocate act on an in-memory loop table and real files. */
 async function loopHost(): Promise<{ host: FakeHost; loops: Map<string, string> }> {
   const host = await FakeHost.create();
-  const loops = new Map<string, string>();
-  host.onExec("fallocate", async (call) => {
-    const file = await Deno.open(call.args[2] ?? "", { write: true, create: true });
-    await file.truncate(Number(call.args[1]));
-    file.close();
-    return {};
-  });
-  host.onExec("losetup", (call) => {
-    const [flag, arg] = call.args;
-    if (flag === "-j") {
-      const lines = [...loops].filter(([, f]) => f === arg).map(([d, f]) => `${d}: []: (${f})`);
-      return { stdout: lines.map((l) => `${l}\n`).join("") };
-    }
-    if (flag === "-d") return loops.delete(arg ?? "") ? {} : { code: 1, stderr: "no device" };
-    if (flag === "-c") return loops.has(arg ?? "") ? {} : { code: 1, stderr: "no device" };
-    const device = `/dev/loop${loops.size + 7}`;
-    loops.set(device, call.args.at(-1) ?? "");
-    return { stdout: `${device}\n` };
-  });
-  return { host, loops };
+  return { host, loops: scriptLoopDevices(host) };
 }
 
 Deno.test("blockFilePath() is block.img in the volume directory", async () => {

@@ -1,7 +1,9 @@
 /**
  * Test helpers: a well-formed XFS v5 superblock, as mkfs.xfs writes it, that both our
- * superblock reader and libblkid accept (fake `mkfs.xfs` answers write it onto fake devices).
+ * superblock reader and libblkid accept (fake `mkfs.xfs` answers write it onto fake devices),
+ * and scripted `fallocate`/`losetup` for block-volume files.
  */
+import type { FakeHost } from "../sys/testing.ts";
 
 /** Fields of an XFS superblock image. */
 export interface XfsImageSpec {
@@ -84,4 +86,31 @@ export function xfsSuperblockImage(spec: XfsImageSpec): Uint8Array {
   dv.setUint32(228, 4); // sparse inode alignment
   dv.setUint32(224, crc32c(sb), LITTLE_ENDIAN); // the one little-endian field
   return sb;
+}
+
+/**
+ * Scripts `fallocate` (sizes the real file) and `losetup` (`--find --show`, `-j`, `-c`, `-d`
+ * over an in-memory table) on a fake host; returns the table of device → backing file.
+ */
+export function scriptLoopDevices(host: FakeHost): Map<string, string> {
+  const loops = new Map<string, string>();
+  host.onExec("fallocate", async (call) => {
+    const file = await Deno.open(call.args[2] ?? "", { write: true, create: true });
+    await file.truncate(Number(call.args[1]));
+    file.close();
+    return {};
+  });
+  host.onExec("losetup", (call) => {
+    const [flag, arg] = call.args;
+    if (flag === "-j") {
+      const lines = [...loops].filter(([, f]) => f === arg).map(([d, f]) => `${d}: []: (${f})`);
+      return { stdout: lines.map((l) => `${l}\n`).join("") };
+    }
+    if (flag === "-d") return loops.delete(arg ?? "") ? {} : { code: 1, stderr: "no device" };
+    if (flag === "-c") return loops.has(arg ?? "") ? {} : { code: 1, stderr: "no device" };
+    const device = `/dev/loop${loops.size + 7}`;
+    loops.set(device, call.args.at(-1) ?? "");
+    return { stdout: `${device}\n` };
+  });
+  return loops;
 }
