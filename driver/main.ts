@@ -65,6 +65,8 @@ export interface DriverOptions {
   allowLoopDevices: boolean;
   quota: QuotaPolicy;
   appDir: string;
+  /** The kubelet's root directory (node server). */
+  kubeletDir: string;
   loopBackingDir?: string;
   /** Seconds between drive health checks (node server). */
   healthInterval: number;
@@ -137,6 +139,11 @@ function rootCommand(io: ProgramIo) {
       ),
     )
     .option("--app-dir <dir>", "Directory of drive mounts and the tmpfs", APP_ROOT_DIR)
+    .option(
+      "--kubelet-dir <dir>",
+      "The kubelet's root directory; the node server mounts only below it",
+      KUBELET_DIR,
+    )
     .option("--loop-backing-dir <dir>", "Only loop devices backed by files under this directory")
     .option("--health-interval <seconds>", "Seconds between drive health checks", seconds, 30)
     .option(
@@ -304,6 +311,7 @@ function nodeRole(options: DriverOptions, kube: KubeClient, host: Host, logger: 
     region: options.region,
     quota: options.quota,
     allowLoop: options.allowLoopDevices,
+    kubeletDir: options.kubeletDir,
     ...(options.loopBackingDir ? { loopBackingDir: options.loopBackingDir } : {}),
   };
 }

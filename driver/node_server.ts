@@ -60,6 +60,8 @@ export interface NodeRoleOptions {
   region: string;
   quota: QuotaPolicy;
   allowLoop: boolean;
+  /** The kubelet's root directory; staging and target paths must be below it. */
+  kubeletDir: string;
   /** Only loop devices backed by files under this directory are visible (test clusters). */
   loopBackingDir?: string;
 }
@@ -181,6 +183,7 @@ export function serviceDeps(
     },
     kube: o.kube,
     host: o.host,
+    kubeletDir: o.kubeletDir,
     quota: o.quota,
     allowLoop: o.allowLoop,
     ...(o.loopBackingDir ? { deviceFilter: loopBackingDirFilter(o.host, o.loopBackingDir) } : {}),

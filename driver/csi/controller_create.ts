@@ -8,6 +8,7 @@ import {
   AlreadyExistsError,
   errorMessage,
   InvalidArgumentError,
+  OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduling/mod.ts";
@@ -19,6 +20,7 @@ import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
 import { type Placement, releaseReservation, reserveDrive } from "./controller_reserve.ts";
 import {
   fitsRange,
+  MIN_VOLUME_SIZE,
   requireCapabilities,
   type SizeRange,
   sizeRange,
@@ -53,9 +55,47 @@ export function volumeRequestOf(
 export function validateCreateVolume(req: csi.CreateVolumeRequest): SizeRange {
   if (req.name === "") throw new InvalidArgumentError("empty volume name in the request");
   requireCapabilities(req.name, req.volumeCapabilities);
-  const range = sizeRange(req.name, req.capacityRange);
+  const range = withMinimumSize(req.name, sizeRange(req.name, req.capacityRange));
   validateVolumeParameters(req.name, req.parameters);
+  requireNoContentSource(req);
   return range;
+}
+
+/**
+ * Refuses a volume content source: this plugin does not advertise CLONE_VOLUME or
+ * CREATE_DELETE_SNAPSHOT, so a request naming a snapshot or a volume to copy is not served
+ * (answering OK would hand back an empty volume in place of the data asked for).
+ *
+ * @throws {InvalidArgumentError} naming the source
+ */
+function requireNoContentSource(req: csi.CreateVolumeRequest): void {
+  const source = req.volumeContentSource;
+  if (source === undefined) return;
+  const what = source.snapshot
+    ? `snapshot "${source.snapshot.snapshotId}"`
+    : source.volume
+    ? `volume "${source.volume.volumeId}"`
+    : "an empty content source";
+  throw new InvalidArgumentError(
+    `Cannot create volume "${req.name}" from ${what}: volume content sources are not supported`,
+  );
+}
+
+/**
+ * Raises a required size below {@linkcode MIN_VOLUME_SIZE} to it (CSI lets a volume be
+ * larger than required, up to the limit).
+ *
+ * @throws {OutOfRangeError} when the limit is below the minimum
+ */
+export function withMinimumSize(volumeId: string, range: SizeRange): SizeRange {
+  if (range.limitBytes !== undefined && range.limitBytes < MIN_VOLUME_SIZE) {
+    throw new OutOfRangeError(
+      `Limit bytes ${range.limitBytes} of volume "${volumeId}" are below the smallest volume ` +
+        `size, ${MIN_VOLUME_SIZE} bytes`,
+    );
+  }
+  if (range.requiredBytes === undefined || range.requiredBytes >= MIN_VOLUME_SIZE) return range;
+  return { ...range, requiredBytes: MIN_VOLUME_SIZE };
 }
 
 interface Written {
@@ -150,7 +190,6 @@ function response(
       volumeId: id,
       capacityBytes: size,
       volumeContext: { ...req.parameters },
-      ...(req.volumeContentSource ? { contentSource: req.volumeContentSource } : {}),
       accessibleTopology: [{ segments: { ...drive.status.topology } }],
     },
   };

@@ -13,6 +13,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
@@ -20,7 +21,7 @@ import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
 import { reserveMore } from "./controller_reserve.ts";
-import { capabilityProblem, sizeRange } from "./controller_validate.ts";
+import { capabilityProblem, type SizeRange, sizeRange } from "./controller_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /**
@@ -55,7 +56,7 @@ export async function deleteVolume(
   return {};
 }
 
-function requiredSize(req: csi.ControllerExpandVolumeRequest): number {
+function requiredSize(req: csi.ControllerExpandVolumeRequest): SizeRange & { size: number } {
   const id = req.volumeId;
   if (id === "") throw new InvalidArgumentError("Volume ID is missing in the request");
   if (req.capacityRange === undefined) {
@@ -68,7 +69,7 @@ function requiredSize(req: csi.ControllerExpandVolumeRequest): number {
   }
   const problem = req.volumeCapability && capabilityProblem(id, req.volumeCapability);
   if (problem) throw new InvalidArgumentError(problem);
-  return required;
+  return { ...range, size: required };
 }
 
 /**
@@ -77,17 +78,25 @@ function requiredSize(req: csi.ControllerExpandVolumeRequest): number {
  *
  * @throws {InvalidArgumentError} for an empty id, a missing range or a bad capability
  * @throws {NotFoundError} when the volume does not exist
- * @throws {OutOfRangeError} when the drive lacks the extra bytes
+ * @throws {OutOfRangeError} when the drive lacks the extra bytes, or the volume is already
+ *   larger than the limit
  */
 export async function controllerExpandVolume(
   deps: ControllerDeps,
   req: csi.ControllerExpandVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.ControllerExpandVolumeResponse>> {
-  const required = requiredSize(req);
+  const range = requiredSize(req);
+  const required = range.size;
   const id = req.volumeId;
   const volume = await deps.kube.volumes.get(id, { signal: ctx.signal });
   const total = volume.status.totalCapacity;
+  if (range.limitBytes !== undefined && total > range.limitBytes) {
+    throw new OutOfRangeError(
+      `Volume "${id}" has ${total} bytes, more than the limit bytes ${range.limitBytes}; ` +
+        `volumes cannot shrink`,
+    );
+  }
   if (total >= required) return { capacityBytes: total, nodeExpansionRequired: true };
   const driveName = volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
   const delta = required - total;

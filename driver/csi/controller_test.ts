@@ -33,26 +33,10 @@ import {
   rejects,
   volume,
 } from "./fixtures_test.ts";
+import { createReq } from "./requests_test.ts";
 import { Status } from "./status.ts";
 
 const CLAIM = "0f6c1a52-3c1e-4f3e-9d5a-8a7b2c1d0e9f";
-
-function createReq(partial: Partial<CreateVolumeRequest> = {}): CreateVolumeRequest {
-  return {
-    name: "pvc-1",
-    capacityRange: { requiredBytes: GiB, limitBytes: 0 },
-    volumeCapabilities: [mountCap()],
-    parameters: {},
-    secrets: {},
-    volumeContentSource: undefined,
-    accessibilityRequirements: {
-      requisite: [],
-      preferred: [{ segments: { [LABELS.node]: "node-1" } }],
-    },
-    mutableParameters: {},
-    ...partial,
-  };
-}
 
 Deno.test("createVolume() reserves capacity, then writes a Pending volume", async () => {
   const { kube, deps, events, cache } = controllerSetup([drive("d1")]);
@@ -315,13 +299,6 @@ Deno.test("createVolume() overwrites a stale volume of the same name", async () 
   assert.equal(v.metadata.labels?.custom, "x");
   assert.equal(v.status.totalCapacity, GiB);
   assert.equal(events.events[0]?.message, "volume is reused");
-});
-
-Deno.test("createVolume() echoes the content source", async () => {
-  const { deps } = controllerSetup([drive("d1")]);
-  const source = { volume: { volumeId: "pvc-0" } };
-  const res = await createVolume(deps, createReq({ volumeContentSource: source }), callCtx());
-  assert.deepEqual(res.volume?.contentSource, source);
 });
 
 Deno.test("createVolume() prefers the drive with the most free space", async () => {

@@ -74,6 +74,12 @@ export function requireCapability(volumeId: string, cap: VolumeCapability | unde
   if (problem !== undefined) throw new InvalidArgumentError(problem);
 }
 
+/**
+ * The smallest volume served, 1 MiB: an XFS project quota is counted in filesystem blocks,
+ * and a volume of a few bytes could not hold a single file.
+ */
+export const MIN_VOLUME_SIZE = 1024 * 1024;
+
 /** A capacity range reduced to what we use; a zero bound means "no bound". */
 export interface SizeRange {
   /** Bytes the volume needs at least; undefined when not given. */

@@ -9,6 +9,7 @@ import {
   type DirectPVVolume,
   FINALIZERS,
   KINDS,
+  KUBELET_DIR,
   LABELS,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -269,6 +270,7 @@ export async function nodeSetup(o: NodeSetupOptions = {}): Promise<NodeSetup> {
     topology: { identity: "directpv-min-io", rack: "default", zone: "default", region: "default" },
     kube,
     host,
+    kubeletDir: KUBELET_DIR,
     quota: o.policy ?? "required",
     allowLoop: false,
     events,

@@ -82,7 +82,8 @@ export function parseEndpoint(endpoint: string): string {
   return path;
 }
 
-interface GenericMethod {
+/** One RPC of a generated service definition. */
+export interface GenericMethod {
   name: string;
   requestType: MessageFns<object>;
   responseType: MessageFns<object>;
@@ -109,7 +110,7 @@ function grpcDefinition(service: GenericService): grpc.ServiceDefinition {
       requestStream: false,
       responseStream: false,
       requestSerialize: (v: object) => Buffer.from(method.requestType.encode(v).finish()),
-      requestDeserialize: (b: Buffer) => method.requestType.decode(b),
+      requestDeserialize: (b: Buffer) => decodeRequest(method, b),
       responseSerialize: (v: object) =>
         Buffer.from(method.responseType.encode(method.responseType.fromPartial(v)).finish()),
       responseDeserialize: (b: Buffer) => method.responseType.decode(b),
@@ -119,12 +120,41 @@ function grpcDefinition(service: GenericService): grpc.ServiceDefinition {
   return out;
 }
 
+/**
+ * A request that could not be decoded. grpc-js answers INTERNAL when the deserializer throws,
+ * so the failure travels to the handler as this value and is answered there.
+ */
+export class UndecodableRequest {
+  constructor(readonly status: { code: grpc.status; details: string }) {}
+}
+
+/**
+ * Decodes a request; a bad message becomes an {@linkcode UndecodableRequest}: OUT_OF_RANGE for
+ * a 64-bit integer beyond what a JavaScript number holds exactly (2^53), INVALID_ARGUMENT for
+ * anything else.
+ */
+export function decodeRequest(method: GenericMethod, bytes: Uint8Array): object {
+  try {
+    return method.requestType.decode(bytes);
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    const unsafe = /SAFE_INTEGER/.test(message);
+    return new UndecodableRequest({
+      code: unsafe ? grpc.status.OUT_OF_RANGE : grpc.status.INVALID_ARGUMENT,
+      details: unsafe
+        ? `Invalid ${method.name} request: a number in it is out of range (${message})`
+        : `Invalid ${method.name} request: it cannot be decoded (${message})`,
+    });
+  }
+}
+
 function unaryCall(
   calls: CallWrapper,
   method: GenericMethod,
   handler: AnyHandler | undefined,
 ): grpc.handleUnaryCall<object, object> {
   return (call, callback) => {
+    if (call.request instanceof UndecodableRequest) return callback(call.request.status);
     const controller = new AbortController();
     const cancel = () =>
       controller.abort(

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { EventEmitter } from "node:events";
 import type * as grpc from "@grpc/grpc-js";
+import { BinaryWriter } from "@bufbuild/protobuf/wire";
 import { InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
 import { captureLogger } from "../../lib/log/testing.ts";
 import {
@@ -187,4 +188,46 @@ Deno.test("grpcService() aborts the handler's signal when the call is cancelled"
   assert.match(String(aborted), /Call "ControllerExpandVolume" was cancelled or timed out/);
   assert.equal(calls.locks.size, 0);
   assert.equal(call.listenerCount("cancelled"), 0);
+});
+
+/** A CreateVolumeRequest whose required bytes are the 64-bit integer `required`. */
+function createWithRequired(required: string): Buffer {
+  const range = new BinaryWriter().uint32(8).int64(required).finish();
+  return Buffer.from(
+    new BinaryWriter().uint32(10).string("pvc-1").uint32(18).bytes(range).finish(),
+  );
+}
+
+Deno.test("grpcService() answers undecodable requests OUT_OF_RANGE or INVALID_ARGUMENT", async (t) => {
+  const calls = new CallWrapper({ logger: captureLogger().logger });
+  let handled = 0;
+  const controller: ControllerHandlers = {
+    createVolume: () => {
+      handled++;
+      return Promise.resolve({});
+    },
+  };
+  const { definition, implementation } = grpcService(calls, ControllerDefinition, controller);
+  const method = definition.createVolume as grpc.MethodDefinition<object, object>;
+  const cases: Array<[string, Buffer, Status, RegExp]> = [
+    ["2^53+1", createWithRequired("9007199254740993"), Status.OUT_OF_RANGE, /out of range/],
+    ["2^63-1", createWithRequired("9223372036854775807"), Status.OUT_OF_RANGE, /out of range/],
+    ["-2^63", createWithRequired("-9223372036854775808"), Status.OUT_OF_RANGE, /out of range/],
+    ["truncated", Buffer.from([0x0a, 0x05, 0x61]), Status.INVALID_ARGUMENT, /cannot be decoded/],
+  ];
+  for (const [name, bytes, code, details] of cases) {
+    await t.step(name, async () => {
+      const request = method.requestDeserialize(bytes);
+      const { err } = await callUnary(implementation, "createVolume", new FakeCall(request));
+      assert.equal(err?.code, code);
+      assert.match(err?.details ?? "", details);
+      assert.match(err?.details ?? "", /^Invalid CreateVolume request/);
+    });
+  }
+  assert.equal(handled, 0);
+  const fine = method.requestDeserialize(createWithRequired("9007199254740991"));
+  assert.equal(
+    (fine as { capacityRange?: { requiredBytes: number } }).capacityRange?.requiredBytes,
+    2 ** 53 - 1,
+  );
 });

@@ -30,6 +30,8 @@ export interface NodeServiceDeps {
   topology: NodeTopologyOptions;
   kube: KubeClient;
   host: Host;
+  /** The kubelet's root directory (`--kubelet-dir`); every staging and target path is below it. */
+  kubeletDir: string;
   /** How project quotas are treated (`--quota`). */
   quota: QuotaPolicy;
   /** Whether loop devices may back drives (`--allow-loop-devices`). */

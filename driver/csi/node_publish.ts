@@ -4,7 +4,11 @@
  * `<app>/tmp` for a suspended volume or drive; the pod's name, namespace and
  * `directpv.min.io/` labels are copied onto the volume.
  */
-import { FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import type { MountInfoEntry } from "../../lib/sys/mod.ts";
@@ -20,8 +24,8 @@ import type * as csi from "../../proto/mod.ts";
 import { requireCapability } from "./controller_validate.ts";
 import { publishBlock } from "./node_block.ts";
 import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
-import { clearPath } from "./node_stage.ts";
-import { requireHostPath, requireVolumeId } from "./node_validate.ts";
+import { clearPath, unmountOwn } from "./node_stage.ts";
+import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /** Volume context keys kubelet sets when the CSIDriver has `podInfoOnMount`. */
@@ -102,7 +106,7 @@ function requireStaged(volume: DirectPVVolume, staging: string): void {
 /**
  * Handles NodePublishVolume.
  *
- * @throws {InvalidArgumentError} for a bad id, path or capability
+ * @throws {InvalidArgumentError} for a bad id, path or capability, or a symlink in the target
  * @throws {NotFoundError} when the volume does not exist
  * @throws {FailedPreconditionError} when the volume is not staged at the given path
  */
@@ -113,9 +117,20 @@ export async function nodePublishVolume(
 ): Promise<Reply<csi.NodePublishVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
   const paths = deps.host.paths;
-  const staging = requireHostPath(paths, req.stagingTargetPath, "staging target path");
-  const target = requireHostPath(paths, req.targetPath, "target path");
+  const staging = requireKubeletPath(
+    paths,
+    deps.kubeletDir,
+    req.stagingTargetPath,
+    "staging target path",
+  );
+  const target = requireKubeletPath(paths, deps.kubeletDir, req.targetPath, "target path");
+  if (target === staging) {
+    throw new InvalidArgumentError(
+      `Cannot publish volume "${id}" on "${shown(target)}": it is the staging target path`,
+    );
+  }
   requireCapability(id, req.volumeCapability);
+  await requireNoSymlink(deps.host, deps.kubeletDir, target, "target path");
   const volume = await getVolume(deps, id, ctx.signal);
   const drive = await getVolumeDrive(deps, volume, ctx.signal);
   if (isSuspended(volume) || isSuspended(drive)) {
@@ -143,11 +158,12 @@ export async function nodePublishVolume(
 }
 
 /**
- * Handles NodeUnpublishVolume: unmounts the target (a no-op when not mounted), removes the
- * empty target directory (or the empty file a block volume was bound onto) and clears
- * `targetPath`. A missing volume counts as unpublished.
+ * Handles NodeUnpublishVolume: unmounts the volume's mounts at the target (a no-op when
+ * none), removes the empty target directory (or the empty file a block volume was bound onto)
+ * and clears `targetPath`. A missing volume counts as unpublished.
  *
  * @throws {InvalidArgumentError} for a bad id or path
+ * @throws {FailedPreconditionError} when something else is mounted there
  */
 export async function nodeUnpublishVolume(
   deps: NodeServiceDeps,
@@ -155,13 +171,15 @@ export async function nodeUnpublishVolume(
   _ctx: CallContext,
 ): Promise<Reply<csi.NodeUnpublishVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const target = requireHostPath(deps.host.paths, req.targetPath, "target path");
+  const target = requireKubeletPath(
+    deps.host.paths,
+    deps.kubeletDir,
+    req.targetPath,
+    "target path",
+  );
   const mapped = deps.host.paths.host(target);
-  let stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
-  for (let i = 0; i < Math.max(1, stacked); i++) {
-    await deps.host.mounter.unmount(mapped, { force: true, detach: true });
-  }
-  stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
+  await unmountOwn(deps, id, target, "target path");
+  const stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;
   const left = stacked === 0 ? await deps.host.fs.stat(mapped) : undefined;
   if (left?.isDirectory || (left?.isFile && left.size === 0)) {
     await deps.host.fs.remove(mapped).catch(() => {});

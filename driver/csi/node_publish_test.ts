@@ -17,7 +17,6 @@ import {
   callCtx,
   FSUUID,
   GiB,
-  mountCap,
   nodeSetup,
   type NodeSetupOptions,
   rejects,
@@ -25,21 +24,8 @@ import {
   TARGET,
   volume,
 } from "./fixtures_test.ts";
+import { publishReq, stageReq } from "./requests_test.ts";
 import { Status } from "./status.ts";
-
-function publishReq(partial: Partial<NodePublishVolumeRequest> = {}): NodePublishVolumeRequest {
-  return {
-    volumeId: "pvc-1",
-    publishContext: {},
-    stagingTargetPath: STAGING,
-    targetPath: TARGET,
-    volumeCapability: mountCap(),
-    readonly: false,
-    secrets: {},
-    volumeContext: {},
-    ...partial,
-  };
-}
 
 const vol = (o: Parameters<typeof volume>[1] = {}) =>
   volume("pvc-1", { drive: FSUUID, size: GiB, ...o });
@@ -47,14 +33,7 @@ const vol = (o: Parameters<typeof volume>[1] = {}) =>
 /** A node with pvc-1 staged. */
 async function staged(o: NodeSetupOptions = {}) {
   const setup = await nodeSetup({ volumes: [vol()], ...o });
-  await nodeStageVolume(setup.deps, {
-    volumeId: "pvc-1",
-    publishContext: {},
-    stagingTargetPath: STAGING,
-    volumeCapability: mountCap(),
-    secrets: {},
-    volumeContext: {},
-  }, callCtx());
+  await nodeStageVolume(setup.deps, stageReq(), callCtx());
   return setup;
 }
 
@@ -197,7 +176,28 @@ Deno.test("nodePublishVolume() error rows", async (t) => {
         { targetPath: `/var/lib/directpv/mnt/${FSUUID}` },
         InvalidArgumentError,
         Status.INVALID_ARGUMENT,
-        /inside the data directory/,
+        /not inside the kubelet directory "\/var\/lib\/kubelet"/,
+      ],
+      [
+        "target outside the kubelet dir",
+        { targetPath: "/tmp/elsewhere" },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /Invalid target path "\/tmp\/elsewhere": it is not inside the kubelet directory/,
+      ],
+      [
+        "target is the kubelet dir",
+        { targetPath: "/var/lib/kubelet" },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /not inside the kubelet directory/,
+      ],
+      [
+        "target is the staging path",
+        { targetPath: STAGING },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /it is the staging target path/,
       ],
       [
         "no capability",

@@ -3,11 +3,16 @@
  * drive mount (`<app>/mnt/<fsuuid>/.FSUUID.<fsuuid>/<volume>`), its project quota, and a bind
  * mount of it on the staging path; for a block volume its file on a loop device instead.
  */
-import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
+import {
+  errorMessage,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+} from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
-import type { DirectPVDrive } from "../../lib/types/mod.ts";
+import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
 import { createVolumeDir, fsuuidLinkName, volumeDataPath } from "../../lib/xfs/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
@@ -16,7 +21,8 @@ import { requireCapability } from "./controller_validate.ts";
 import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
 import { stageBlock, unstageBlock } from "./node_block.ts";
 import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
-import { requireHostPath, requireVolumeId } from "./node_validate.ts";
+import { mountsOfVolumeAt } from "./node_mounts.ts";
+import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /** Marks a drive `Error` with the IOError condition after an EIO (best effort). */
@@ -86,7 +92,8 @@ async function bindStaging(
  *
  * @throws {InvalidArgumentError} for a bad id, path or capability
  * @throws {NotFoundError} when the volume does not exist
- * @throws {FailedPreconditionError} when its drive is gone, elsewhere or cannot be mounted
+ * @throws {FailedPreconditionError} when its drive is gone, elsewhere or cannot be mounted, or
+ *   the volume is staged at another path
  */
 export async function nodeStageVolume(
   deps: NodeServiceDeps,
@@ -94,9 +101,11 @@ export async function nodeStageVolume(
   ctx: CallContext,
 ): Promise<Reply<csi.NodeStageVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const staging = requireHostPath(deps.host.paths, req.stagingTargetPath, "staging target path");
+  const staging = requireStagingPath(deps, req.stagingTargetPath);
   requireCapability(id, req.volumeCapability);
+  await requireNoSymlink(deps.host, deps.kubeletDir, staging, "staging target path");
   const volume = await getVolume(deps, id, ctx.signal);
+  await requireNotStagedElsewhere(deps, volume, staging);
   const drive = await getVolumeDrive(deps, volume, ctx.signal);
   if (isSuspended(volume) || isSuspended(drive)) {
     ctx.logger.info("Volume or drive is suspended; not staging", { drive: drive.metadata.name });
@@ -123,11 +132,12 @@ export async function nodeStageVolume(
 }
 
 /**
- * Handles NodeUnstageVolume: unmounts the staging path (a no-op when not mounted), detaches
- * the loop device of a block volume and clears `stagingTargetPath`. A volume that does not
- * exist counts as unstaged.
+ * Handles NodeUnstageVolume: unmounts the volume's mounts at the staging path (a no-op when
+ * none), detaches the loop device of a block volume and clears `stagingTargetPath`. A volume
+ * that does not exist counts as unstaged.
  *
  * @throws {InvalidArgumentError} for a bad id or path
+ * @throws {FailedPreconditionError} when something else is mounted there
  */
 export async function nodeUnstageVolume(
   deps: NodeServiceDeps,
@@ -135,11 +145,65 @@ export async function nodeUnstageVolume(
   ctx: CallContext,
 ): Promise<Reply<csi.NodeUnstageVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const staging = requireHostPath(deps.host.paths, req.stagingTargetPath, "staging target path");
-  await deps.host.mounter.unmount(deps.host.paths.host(staging), { force: true, detach: true });
+  const staging = requireStagingPath(deps, req.stagingTargetPath);
+  await unmountOwn(deps, id, staging, "staging target path");
   await unstageBlock(deps, id, ctx.signal);
   await clearPath(deps, id, "stagingTargetPath", staging);
   return {};
+}
+
+function requireStagingPath(deps: NodeServiceDeps, path: string): string {
+  return requireKubeletPath(deps.host.paths, deps.kubeletDir, path, "staging target path");
+}
+
+/**
+ * Refuses to stage a volume on its own target path, or at a second path while its recorded
+ * staging path still holds its mount (kubelet unstages first; a stale record is replaced).
+ */
+async function requireNotStagedElsewhere(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  staging: string,
+): Promise<void> {
+  const id = volume.metadata.name ?? "";
+  if (volume.status.targetPath !== "" && volume.status.targetPath === staging) {
+    throw new InvalidArgumentError(
+      `Cannot stage volume "${id}" on "${shown(staging)}": it is the volume's target path`,
+    );
+  }
+  const recorded = volume.status.stagingTargetPath;
+  if (recorded === "" || recorded === staging) return;
+  const { own } = await mountsOfVolumeAt(deps, deps.host.paths.host(recorded), id);
+  if (own.length === 0) return;
+  throw new FailedPreconditionError(
+    `Cannot stage volume "${id}" on "${shown(staging)}": it is staged on "${recorded}"; ` +
+      `unstage it there first`,
+  );
+}
+
+/**
+ * Unmounts every mount of volume `id` at kubelet path `path`.
+ *
+ * @throws {FailedPreconditionError} when a mount there is not the volume's (nothing unmounted)
+ */
+export async function unmountOwn(
+  deps: NodeServiceDeps,
+  id: string,
+  path: string,
+  what: "staging target path" | "target path",
+): Promise<void> {
+  const mapped = deps.host.paths.host(path);
+  const { own, foreign } = await mountsOfVolumeAt(deps, mapped, id);
+  if (foreign.length > 0) {
+    const what2 = foreign.map((m) => `${m.fsType} ${m.source}`).join(", ");
+    throw new FailedPreconditionError(
+      `Cannot unmount ${what} "${shown(path)}": it holds a mount that is not volume "${id}"'s ` +
+        `(${what2}); unmount it by hand`,
+    );
+  }
+  for (let i = 0; i < own.length; i++) {
+    await deps.host.mounter.unmount(mapped, { force: true, detach: true });
+  }
 }
 
 /** Clears a path field of a volume when it still names `path`; a missing volume is fine. */

@@ -17,26 +17,14 @@ import {
   callCtx,
   FSUUID,
   GiB,
-  mountCap,
   nodeSetup,
   quotaCalls,
   rejects,
   STAGING,
   volume,
 } from "./fixtures_test.ts";
+import { stageReq } from "./requests_test.ts";
 import { Status } from "./status.ts";
-
-function stageReq(partial: Partial<NodeStageVolumeRequest> = {}): NodeStageVolumeRequest {
-  return {
-    volumeId: "pvc-1",
-    publishContext: {},
-    stagingTargetPath: STAGING,
-    volumeCapability: mountCap(),
-    secrets: {},
-    volumeContext: {},
-    ...partial,
-  };
-}
 
 const vol = (o: Parameters<typeof volume>[1] = {}) =>
   volume("pvc-1", { drive: FSUUID, size: 2 * GiB, ...o });
@@ -197,7 +185,28 @@ Deno.test("nodeStageVolume() error rows", async (t) => {
         { stagingTargetPath: "/var/lib/directpv/mnt/x" },
         InvalidArgumentError,
         Status.INVALID_ARGUMENT,
-        /inside the data directory/,
+        /not inside the kubelet directory/,
+      ],
+      [
+        "staging path outside the kubelet dir",
+        { stagingTargetPath: "/tmp/stage" },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /Invalid staging target path "\/tmp\/stage": it is not inside the kubelet directory/,
+      ],
+      [
+        "staging path too long",
+        { stagingTargetPath: `/var/lib/kubelet/${"a/".repeat(3000)}x` },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /longer than 4095 bytes/,
+      ],
+      [
+        "staging path with a long name",
+        { stagingTargetPath: `/var/lib/kubelet/${"a".repeat(256)}` },
+        InvalidArgumentError,
+        Status.INVALID_ARGUMENT,
+        /a name in it is longer than 255 bytes/,
       ],
       [
         "no capability",

@@ -17,7 +17,7 @@ import { sizeRange } from "./controller_validate.ts";
 import { driveNameOf, getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
 import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
-import { requireVolumeId } from "./node_validate.ts";
+import { requireKubeletPath, requireVolumeId } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /** The health of a volume: abnormal with a reason, or normal. */
@@ -178,36 +178,61 @@ async function recordUsage(
 }
 
 /** The size asked for, or undefined when the request has no capacity range. */
-function expandSize(req: NodeExpandVolumeRequest): number | undefined {
+function expandSize(deps: NodeServiceDeps, req: NodeExpandVolumeRequest): number | undefined {
   const id = requireVolumeId(req.volumeId);
-  if (req.volumePath === "") {
-    throw new InvalidArgumentError("The volume path is missing in the request");
+  requireKubeletPath(deps.host.paths, deps.kubeletDir, req.volumePath, "volume path");
+  if (req.stagingTargetPath !== "") {
+    requireKubeletPath(
+      deps.host.paths,
+      deps.kubeletDir,
+      req.stagingTargetPath,
+      "staging target path",
+    );
   }
   const range = sizeRange(id, req.capacityRange);
   return range.requiredBytes ?? range.limitBytes;
 }
 
+/** Requires the request's paths to be where the volume is staged or published. */
+function requireVolumeAt(volume: DirectPVVolume, req: NodeExpandVolumeRequest): void {
+  const { targetPath, stagingTargetPath } = volume.status;
+  const id = req.volumeId;
+  if (stagingTargetPath === "") throw new FailedPreconditionError(`volume ${id} is not staged`);
+  if (req.volumePath !== targetPath && req.volumePath !== stagingTargetPath) {
+    throw new NotFoundError(`Volume "${id}" is not published or staged at "${req.volumePath}"`);
+  }
+  if (req.stagingTargetPath !== "" && req.stagingTargetPath !== stagingTargetPath) {
+    throw new NotFoundError(`Volume "${id}" is not staged at "${req.stagingTargetPath}"`);
+  }
+}
+
 /**
- * Handles NodeExpandVolume: the volume must be staged; its quota is set to the new size
- * (without a capacity range: its recorded size), a block volume's file and loop device grow
- * online, and its `totalCapacity`/`availableCapacity` follow.
+ * Handles NodeExpandVolume: the volume must be staged at the given paths; its quota is set to
+ * the size the controller recorded (and reserved on the drive), and a block volume's file and
+ * loop device grow online to it. The node never grows a volume by itself: a size above the
+ * recorded one waits for ControllerExpandVolume.
  *
- * @throws {InvalidArgumentError} for a missing id or path, or a bad range
- * @throws {NotFoundError} when the volume does not exist
- * @throws {FailedPreconditionError} when it is not staged or its drive is not mounted
+ * @throws {InvalidArgumentError} for a missing id, a bad path or range
+ * @throws {NotFoundError} when the volume does not exist or is not at the given paths
+ * @throws {FailedPreconditionError} when it is not staged, its drive is not mounted, or the
+ *   size asked for has not been reserved by the controller yet
  */
 export async function nodeExpandVolume(
   deps: NodeServiceDeps,
   req: NodeExpandVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeExpandVolumeResponse>> {
-  const required = expandSize(req);
+  const required = expandSize(deps, req);
   const id = req.volumeId;
   const volume = await getVolume(deps, id, ctx.signal);
-  if (volume.status.stagingTargetPath === "") {
-    throw new FailedPreconditionError(`volume ${id} is not staged`);
+  requireVolumeAt(volume, req);
+  const size = volume.status.totalCapacity;
+  if (required !== undefined && required > size) {
+    throw new FailedPreconditionError(
+      `Cannot expand volume "${id}" to ${required} bytes on the node: the controller has ` +
+        `reserved ${size} bytes; expand it with ControllerExpandVolume first`,
+    );
   }
-  const size = Math.max(required ?? 0, volume.status.totalCapacity);
   const mount = await findDriveMount(deps, volume.status.fsuuid);
   if (!mount) throw new FailedPreconditionError(`Drive of volume "${id}" is not mounted`);
   const dir = dataDir(deps, volume);
@@ -216,11 +241,5 @@ export async function nodeExpandVolume(
   } else {
     await applyVolumeQuota(deps, { mount, dir, volume: id, size, signal: ctx.signal }, ctx.logger);
   }
-  await updateWithRetry(deps.kube.volumes, id, (v) => {
-    if (v.status.totalCapacity >= size) return false;
-    v.status.totalCapacity = size;
-    v.status.availableCapacity = Math.max(0, size - v.status.usedCapacity);
-    return undefined;
-  });
   return { capacityBytes: size };
 }

@@ -4,6 +4,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import { projectId } from "../../lib/xfs/mod.ts";
 import {
@@ -201,9 +202,21 @@ function expandReq(partial: Partial<NodeExpandVolumeRequest> = {}): NodeExpandVo
   };
 }
 
-Deno.test("nodeExpandVolume() sets the quota and the volume's capacity", async () => {
+Deno.test("nodeExpandVolume() sets the quota to the size the controller recorded", async () => {
   const { host, kube, deps, mountPoint } = await published();
   try {
+    // The node never grows a volume by itself: 6 GiB waits for ControllerExpandVolume.
+    await rejects(
+      nodeExpandVolume(deps, expandReq(), callCtx()),
+      FailedPreconditionError,
+      Status.FAILED_PRECONDITION,
+      /controller has reserved/,
+    );
+    assert.equal((await kube.volumes.get("pvc-1")).status.totalCapacity, 4 * GiB);
+    await updateWithRetry(kube.volumes, "pvc-1", (v) => {
+      v.status.totalCapacity = 6 * GiB;
+      return undefined;
+    });
     assert.deepEqual(await nodeExpandVolume(deps, expandReq(), callCtx()), {
       capacityBytes: 6 * GiB,
     });
@@ -213,14 +226,13 @@ Deno.test("nodeExpandVolume() sets the quota and the volume's capacity", async (
         `-x -c limit -p bsoft=${6 * GiB} bhard=${6 * GiB} ${id} ${mountPoint}`,
       ),
     );
-    const v = await kube.volumes.get("pvc-1");
-    assert.equal(v.status.totalCapacity, 6 * GiB);
-    assert.equal(v.status.availableCapacity, 3 * GiB);
-    // Already at least that big (the controller recorded it): quota applied, size kept.
-    const again = await nodeExpandVolume(deps, expandReq(), callCtx());
-    assert.deepEqual(again, { capacityBytes: 6 * GiB });
-    // Without a capacity range the recorded size is applied.
-    const bare = await nodeExpandVolume(deps, expandReq({ capacityRange: undefined }), callCtx());
+    assert.equal((await kube.volumes.get("pvc-1")).status.totalCapacity, 6 * GiB);
+    // Without a capacity range the recorded size is applied; the staging path works too.
+    const bare = await nodeExpandVolume(
+      deps,
+      expandReq({ capacityRange: undefined, volumePath: STAGING }),
+      callCtx(),
+    );
     assert.deepEqual(bare, { capacityBytes: 6 * GiB });
   } finally {
     await host.dispose();
@@ -239,6 +251,30 @@ Deno.test("nodeExpandVolume() error rows", async (t) => {
       /negative/,
     ],
     ["missing volume", { volumeId: "pvc-x" }, NotFoundError, Status.NOT_FOUND, /not found/],
+    ["root path", { volumePath: "/" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],
+    ["/etc", { volumePath: "/etc" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],
+    ["relative", { volumePath: "a/b" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /absolute/],
+    [
+      "NUL",
+      { volumePath: `${TARGET}\0x` },
+      InvalidArgumentError,
+      Status.INVALID_ARGUMENT,
+      /normalised/,
+    ],
+    [
+      "another kubelet path",
+      { volumePath: "/var/lib/kubelet/pods/other/mount" },
+      NotFoundError,
+      Status.NOT_FOUND,
+      /not published or staged at/,
+    ],
+    [
+      "another staging path",
+      { stagingTargetPath: "/var/lib/kubelet/plugins/other" },
+      NotFoundError,
+      Status.NOT_FOUND,
+      /not staged at/,
+    ],
   ];
   const { host, deps } = await published();
   try {

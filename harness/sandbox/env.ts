@@ -155,6 +155,7 @@ function driverArgs(
     node.appDir,
     "--loop-backing-dir",
     node.loopDir,
+    ...(role === "node-server" ? ["--kubelet-dir", node.kubeletDir] : []),
     ...(role === "node-server" ? env.nodeServerArgs ?? [] : []),
   ];
 }

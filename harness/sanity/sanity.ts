@@ -52,13 +52,14 @@ export async function runSanity(dir: string, log: (m: string) => void): Promise<
     const node = env.nodes[0];
     if (!node) throw new Error("No node was started");
     const report = join(dir, "sanity-junit.xml");
-    await Deno.mkdir(join(dir, "sanity"), { recursive: true });
+    await Deno.mkdir(join(node.kubeletDir, "sanity"), { recursive: true });
     const bin = join(await toolsBinDir(), "csi-sanity");
     const args = [
       `--csi.endpoint=unix://${node.endpoint}`,
       `--csi.controllerendpoint=unix://${env.controllerEndpoint}`,
-      `--csi.mountdir=${join(dir, "sanity", "mount")}`,
-      `--csi.stagingdir=${join(dir, "sanity", "staging")}`,
+      // The node server mounts only below its kubelet directory.
+      `--csi.mountdir=${join(node.kubeletDir, "sanity", "mount")}`,
+      `--csi.stagingdir=${join(node.kubeletDir, "sanity", "staging")}`,
       `--csi.testvolumesize=${64 * 2 ** 20}`,
       `--csi.testvolumeexpandsize=${128 * 2 ** 20}`,
       `--ginkgo.junit-report=${report}`,

@@ -137,7 +137,8 @@ function nodeServerContainer(args: InstallArgs, kubeletDir: string, legacy: bool
   flags.push("--csi-endpoint=$(CSI_ENDPOINT)", "--kube-node-name=$(KUBE_NODE_NAME)");
   flags.push(`--readiness-port=${READINESS_PORT}`);
   if (!legacy) flags.push(`--metrics-port=${METRICS_PORT}`);
-  flags.push(...extraNodeFlags(args));
+  // Both roles run this driver: the node server mounts only below the kubelet directory.
+  flags.push(`--kubelet-dir=${kubeletDir}`, ...extraNodeFlags(args));
   if (!args.registrarSidecars) flags.push(...selfRegistrationFlags(kubeletDir, socketDir));
   if (!legacy && !separateNodeController(args)) flags.push("--with-node-controller");
   const registrationMount = volumeMount(

@@ -18,6 +18,7 @@ const NODE_SERVER_ARGS = [
   "--kube-node-name=$(KUBE_NODE_NAME)",
   "--readiness-port=30443",
   "--metrics-port=10443",
+  "--kubelet-dir=/var/lib/kubelet",
 ];
 
 function container(args: InstallArgs, name: string, options: { legacy?: boolean } = {}): Container {
@@ -257,6 +258,7 @@ Deno.test("nodeServerDaemonSet() puts every kubelet path under kubeletDir", asyn
         ),
       );
       assert.equal(ds.spec.template.spec.volumes[1]?.hostPath.path, "/data/kubelet/pods");
+      assert.ok(container(args, "node-server").args.includes("--kubelet-dir=/data/kubelet"));
     });
   }
   const args: InstallArgs = { ...ARGS, kubeletDir: "/data/kubelet/" };

@@ -4,6 +4,7 @@
  */
 import { groupOf, type KindInfo } from "./kinds.ts";
 import { applyJsonPatch, applyMergePatch, deepEqual } from "./patch.ts";
+import { pathSegmentProblem } from "./rest_paths.ts";
 import { matchesFieldSelector, matchesSelector } from "./selector.ts";
 import {
   conflictError,
@@ -350,6 +351,10 @@ export class FakeStore {
   #checkIdentity(info: KindInfo, obj: AnyObject, ctx: RequestContext): void {
     if (!obj?.metadata?.name) {
       throw invalidError(ctx, "metadata.name: Required value: name is required");
+    }
+    const problem = pathSegmentProblem(obj.metadata.name);
+    if (problem !== undefined) {
+      throw invalidError(ctx, `metadata.name: Invalid value: "${obj.metadata.name}": ${problem}`);
     }
     if (obj.kind !== undefined && obj.kind !== info.kind) {
       throw invalidError(ctx, `kind "${obj.kind}" does not match "${info.kind}"`);

@@ -17,6 +17,18 @@ export interface PathParts {
   subresource?: "status" | undefined;
 }
 
+/**
+ * Why a name or namespace cannot address an object, or undefined when it can. The API server
+ * refuses such names when objects are created (`may not be '.' or '..'`, `may not contain
+ * '/' or '%'`), so no object can have one; in a URL they would address another path.
+ */
+export function pathSegmentProblem(value: string): string | undefined {
+  if (value === "") return "it is empty";
+  if (value === "." || value === "..") return `it may not be "." or ".."`;
+  if (value.includes("/") || value.includes("%")) return `it may not contain "/" or "%"`;
+  return undefined;
+}
+
 /** `/api/v1` for the core group, `/apis/<group>/<version>` otherwise. */
 export function groupVersionPath(apiVersion: string): string {
   return groupOf(apiVersion) === "" ? `/api/${apiVersion}` : `/apis/${apiVersion}`;

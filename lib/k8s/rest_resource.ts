@@ -8,6 +8,7 @@ import {
   listQuery,
   PATCH_CONTENT_TYPES,
   type PathParts,
+  pathSegmentProblem,
   resourcePath,
   watchQuery,
   withQuery,
@@ -126,10 +127,26 @@ export class RestResource<T extends KubeObject> implements ResourceClient<T> {
     extra: { body?: unknown; contentType?: string; signal?: AbortSignal | undefined; verb: string },
   ): Promise<unknown> {
     const info = await this.#ready();
+    this.#requireAddressable(parts);
     const path = withQuery(resourcePath(info, parts), query);
     const ctx = this.#ctx(extra.verb, parts.name, parts.namespace);
     const { verb: _verb, ...rest } = extra;
     return await this.#transport.json({ method, path, ctx, ...rest });
+  }
+
+  /**
+   * Refuses a name or namespace that cannot be a path segment: no object has one, and sent
+   * as is it would address the collection or another object.
+   *
+   * @throws {NotFoundError} naming the value and what is wrong with it
+   */
+  #requireAddressable(parts: PathParts): void {
+    for (const [what, value] of [["name", parts.name], ["namespace", parts.namespace]]) {
+      if (value === undefined) continue;
+      const problem = pathSegmentProblem(value);
+      if (problem === undefined) continue;
+      throw new NotFoundError(`${this.kind} ${what} "${value}" not found: ${problem}`);
+    }
   }
 
   #typed(obj: unknown): T {

@@ -161,3 +161,28 @@ Deno.test("RestResource discovers plural and scope of a guessed kind", async (t)
     ]);
   });
 });
+
+Deno.test("RestResource never sends a name that is not a path segment", async () => {
+  const tr = new RecordingTransport();
+  const volumes = new RestResource<AnyObject>(tr, KNOWN_KINDS.volumes);
+  const pods = new RestResource<AnyObject>(tr, KNOWN_KINDS.pods);
+  const hostile = ["", ".", "..", "/", "pvc-x/../../y", "a%2F..", "%00"];
+  for (const name of hostile) {
+    for (
+      const call of [
+        () => volumes.get(name),
+        () => volumes.delete(name),
+        () => volumes.patch(name, { a: 1 }),
+        () => volumes.update({ metadata: { name } }),
+        () => pods.get("p", { namespace: name }),
+      ]
+    ) {
+      await assert.rejects(call(), (err: unknown) => {
+        assert.ok(err instanceof NotFoundError, String(err));
+        assert.match(err.message, /not found: it (is empty|may not)/);
+        return true;
+      });
+    }
+  }
+  assert.deepEqual(tr.requests, []);
+});

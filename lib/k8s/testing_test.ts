@@ -64,6 +64,14 @@ Deno.test("FakeKube.create() fills metadata and refuses duplicates", async () =>
   const withRv = drive("d2");
   withRv.metadata.resourceVersion = "7";
   await assert.rejects(kube.drives.create(withRv), InvalidArgumentError);
+  for (const name of [".", "..", "pvc-x/../../y", "a%2Fb"]) {
+    await assert.rejects(kube.drives.create(drive(name)), (err: unknown) => {
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.match(err.message, /metadata\.name: Invalid value/);
+      return true;
+    });
+  }
+  assert.equal((await kube.drives.list()).items.length, 1);
 });
 
 Deno.test("FakeKube.update() detects stale resourceVersions", async () => {
