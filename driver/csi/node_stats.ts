@@ -178,23 +178,29 @@ async function recordUsage(
 }
 
 /** The size asked for, or undefined when the request has no capacity range. */
-function expandSize(deps: NodeServiceDeps, req: NodeExpandVolumeRequest): number | undefined {
+function expandSize(req: NodeExpandVolumeRequest): number | undefined {
   const id = requireVolumeId(req.volumeId);
-  requireKubeletPath(deps.host.paths, deps.kubeletDir, req.volumePath, "volume path");
-  if (req.stagingTargetPath !== "") {
-    requireKubeletPath(
-      deps.host.paths,
-      deps.kubeletDir,
-      req.stagingTargetPath,
-      "staging target path",
-    );
+  if (req.volumePath === "") {
+    throw new InvalidArgumentError("The volume path is missing in the request");
   }
   const range = sizeRange(id, req.capacityRange);
   return range.requiredBytes ?? range.limitBytes;
 }
 
-/** Requires the request's paths to be where the volume is staged or published. */
-function requireVolumeAt(volume: DirectPVVolume, req: NodeExpandVolumeRequest): void {
+/**
+ * Requires the request's paths to be kubelet paths where the volume is staged or published
+ * (checked after the lookup: an unknown volume is NOT_FOUND whatever its path).
+ */
+function requireVolumeAt(
+  deps: NodeServiceDeps,
+  volume: DirectPVVolume,
+  req: NodeExpandVolumeRequest,
+): void {
+  requireKubeletPath(deps.host.paths, deps.kubeletDir, req.volumePath, "volume path");
+  if (req.stagingTargetPath !== "") {
+    const what = "staging target path";
+    requireKubeletPath(deps.host.paths, deps.kubeletDir, req.stagingTargetPath, what);
+  }
   const { targetPath, stagingTargetPath } = volume.status;
   const id = req.volumeId;
   if (stagingTargetPath === "") throw new FailedPreconditionError(`volume ${id} is not staged`);
@@ -222,10 +228,10 @@ export async function nodeExpandVolume(
   req: NodeExpandVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeExpandVolumeResponse>> {
-  const required = expandSize(deps, req);
+  const required = expandSize(req);
   const id = req.volumeId;
   const volume = await getVolume(deps, id, ctx.signal);
-  requireVolumeAt(volume, req);
+  requireVolumeAt(deps, volume, req);
   const size = volume.status.totalCapacity;
   if (required !== undefined && required > size) {
     throw new FailedPreconditionError(

@@ -251,6 +251,13 @@ Deno.test("nodeExpandVolume() error rows", async (t) => {
       /negative/,
     ],
     ["missing volume", { volumeId: "pvc-x" }, NotFoundError, Status.NOT_FOUND, /not found/],
+    [
+      "missing volume, relative path (csi-sanity)",
+      { volumeId: "pvc-x", volumePath: "some/path" },
+      NotFoundError,
+      Status.NOT_FOUND,
+      /not found/,
+    ],
     ["root path", { volumePath: "/" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],
     ["/etc", { volumePath: "/etc" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],
     ["relative", { volumePath: "a/b" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /absolute/],
