@@ -4,6 +4,7 @@
 #
 #   static       deno fmt --check, deno lint + boundary check, deno check, generated-file checks
 #   unit         deno test without --allow-run/--allow-net (fake host, fake Kubernetes)
+#   hostile      1000 generated hostile cases per input surface (harness/hostile)
 #   privileged   root tests on real loop devices, mkfs.xfs and mounts (harness/privileged)
 #   packaging    the Helm chart rendered by the real `helm template` against `install -o yaml`,
 #                `helm lint` (harness/helm); the release task and its krew archives installed by
@@ -114,6 +115,8 @@ for t in manifests:check proto:check dashboard:check; do
   if deno task 2>/dev/null | grep -q "^- $t\$\|^- $t "; then run "static: $t" deno task "$t"; fi
 done
 run "unit" deno task test
+# The full hostile-input set (the unit layer runs a subset of it).
+run "hostile" deno task test:hostile
 
 # --- packaging: the Helm chart and the release --------------------------------------------
 # helm and krew are built from the Go module proxy into the tool cache (Go from Debian when

@@ -158,3 +158,23 @@ Deno.test("nodeStageVolume() replaces a stale staging record whose mount is gone
     await host.dispose();
   }
 });
+
+Deno.test("nodePublishVolume() refuses a target that holds someone else's mount", async () => {
+  const { host, kube, deps } = await stagedNode();
+  try {
+    const foreign = "/var/lib/kubelet/pods/u/volumes/kubernetes.io~empty-dir/cache";
+    await host.fs.mkdir(host.paths.host(foreign), { recursive: true });
+    await host.addMount({ mountPoint: host.paths.host(foreign), fsType: "tmpfs", source: "tmpfs" });
+    const calls = host.mountCalls.length;
+    await rejects(
+      nodePublishVolume(deps, publishReq({ targetPath: foreign }), callCtx()),
+      FailedPreconditionError,
+      Status.FAILED_PRECONDITION,
+      /it holds a mount that is not the volume's \(tmpfs tmpfs\)/,
+    );
+    assert.equal(host.mountCalls.length, calls);
+    assert.equal((await kube.volumes.get("pvc-1")).status.targetPath, "");
+  } finally {
+    await host.dispose();
+  }
+});

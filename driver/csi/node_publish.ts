@@ -24,6 +24,7 @@ import type * as csi from "../../proto/mod.ts";
 import { requireCapability } from "./controller_validate.ts";
 import { publishBlock } from "./node_block.ts";
 import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { mountsOfVolumeAt } from "./node_mounts.ts";
 import { clearPath, unmountOwn } from "./node_stage.ts";
 import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
@@ -95,6 +96,16 @@ async function podLabels(
   return out;
 }
 
+/** Refuses a target that holds a mount other than this volume's: it would be covered. */
+async function requireNoForeignMount(deps: NodeServiceDeps, id: string, target: string) {
+  const { foreign } = await mountsOfVolumeAt(deps, deps.host.paths.host(target), id);
+  if (foreign.length === 0) return;
+  throw new FailedPreconditionError(
+    `Cannot publish volume "${id}" on "${shown(target)}": it holds a mount that is not the ` +
+      `volume's (${foreign.map((m) => `${m.fsType} ${m.source}`).join(", ")})`,
+  );
+}
+
 function requireStaged(volume: DirectPVVolume, staging: string): void {
   if (volume.status.stagingTargetPath !== staging) {
     throw new FailedPreconditionError(
@@ -108,7 +119,8 @@ function requireStaged(volume: DirectPVVolume, staging: string): void {
  *
  * @throws {InvalidArgumentError} for a bad id, path or capability, or a symlink in the target
  * @throws {NotFoundError} when the volume does not exist
- * @throws {FailedPreconditionError} when the volume is not staged at the given path
+ * @throws {FailedPreconditionError} when the volume is not staged at the given path, or the
+ *   target holds another mount
  */
 export async function nodePublishVolume(
   deps: NodeServiceDeps,
@@ -133,6 +145,7 @@ export async function nodePublishVolume(
   await requireNoSymlink(deps.host, deps.kubeletDir, target, "target path");
   const volume = await getVolume(deps, id, ctx.signal);
   const drive = await getVolumeDrive(deps, volume, ctx.signal);
+  await requireNoForeignMount(deps, id, target);
   if (isSuspended(volume) || isSuspended(drive)) {
     await publishSuspended(deps, paths.host(target));
   } else if (req.volumeCapability?.block !== undefined) {

@@ -6,6 +6,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import { isIoError } from "../../lib/sys/mod.ts";
@@ -13,7 +14,7 @@ import { type DirectPVDrive, type DirectPVVolume, healthTrouble } from "../../li
 import { drivePaths } from "../../lib/xfs/mod.ts";
 import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
 import type * as csi from "../../proto/mod.ts";
-import { sizeRange } from "./controller_validate.ts";
+import { type SizeRange, sizeRange } from "./controller_validate.ts";
 import { driveNameOf, getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
 import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
@@ -177,14 +178,13 @@ async function recordUsage(
   }
 }
 
-/** The size asked for, or undefined when the request has no capacity range. */
-function expandSize(req: NodeExpandVolumeRequest): number | undefined {
+/** The range asked for. */
+function expandRange(req: NodeExpandVolumeRequest): SizeRange {
   const id = requireVolumeId(req.volumeId);
   if (req.volumePath === "") {
     throw new InvalidArgumentError("The volume path is missing in the request");
   }
-  const range = sizeRange(id, req.capacityRange);
-  return range.requiredBytes ?? range.limitBytes;
+  return sizeRange(id, req.capacityRange);
 }
 
 /**
@@ -219,6 +219,7 @@ function requireVolumeAt(
  * recorded one waits for ControllerExpandVolume.
  *
  * @throws {InvalidArgumentError} for a missing id, a bad path or range
+ * @throws {OutOfRangeError} when the volume is larger than the limit
  * @throws {NotFoundError} when the volume does not exist or is not at the given paths
  * @throws {FailedPreconditionError} when it is not staged, its drive is not mounted, or the
  *   size asked for has not been reserved by the controller yet
@@ -228,11 +229,18 @@ export async function nodeExpandVolume(
   req: NodeExpandVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeExpandVolumeResponse>> {
-  const required = expandSize(req);
+  const range = expandRange(req);
+  const required = range.requiredBytes ?? range.limitBytes;
   const id = req.volumeId;
   const volume = await getVolume(deps, id, ctx.signal);
   requireVolumeAt(deps, volume, req);
   const size = volume.status.totalCapacity;
+  if (range.limitBytes !== undefined && size > range.limitBytes) {
+    throw new OutOfRangeError(
+      `Volume "${id}" has ${size} bytes, more than the limit bytes ${range.limitBytes}; ` +
+        `volumes cannot shrink`,
+    );
+  }
   if (required !== undefined && required > size) {
     throw new FailedPreconditionError(
       `Cannot expand volume "${id}" to ${required} bytes on the node: the controller has ` +

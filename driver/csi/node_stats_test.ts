@@ -3,6 +3,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
@@ -257,6 +258,13 @@ Deno.test("nodeExpandVolume() error rows", async (t) => {
       NotFoundError,
       Status.NOT_FOUND,
       /not found/,
+    ],
+    [
+      "limit below the size",
+      { capacityRange: { requiredBytes: 0, limitBytes: 1 } },
+      OutOfRangeError,
+      Status.OUT_OF_RANGE,
+      /has 4294967296 bytes, more than the limit bytes 1/,
     ],
     ["root path", { volumePath: "/" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],
     ["/etc", { volumePath: "/etc" }, InvalidArgumentError, Status.INVALID_ARGUMENT, /kubelet/],

@@ -1,0 +1,21 @@
+/**
+ * Test support for suites outside the driver (harness/hostile): the CSI handlers, the gRPC
+ * adapter and the fixtures of the CSI unit tests.
+ */
+export { controllerHandlers } from "./csi/controller.ts";
+export { nodeHandlers } from "./csi/node.ts";
+export { identityHandlers } from "./csi/identity.ts";
+export { grpcService, serveCsi } from "./csi/grpc_server.ts";
+export { CallWrapper } from "./csi/interceptor.ts";
+export {
+  controllerSetup,
+  drive,
+  FSUUID,
+  GiB,
+  mountCap,
+  nodeSetup,
+  STAGING,
+  TARGET,
+  volume,
+} from "./csi/fixtures_test.ts";
+export { publishReq, stageReq } from "./csi/requests_test.ts";
