@@ -4,6 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { runCsiCases } from "./csi_run.ts";
+import { runYamlCases } from "./yaml_run.ts";
 import { formatReports, type SurfaceReport } from "./report.ts";
 
 const CASES = Number(Deno.env.get("DIRECTPV_HOSTILE_CASES") ?? "150");
@@ -19,4 +20,8 @@ function check(report: SurfaceReport): void {
 
 Deno.test(`hostile CSI requests through the gRPC adapter (${CASES} cases)`, async () => {
   check(await runCsiCases(SEED, CASES));
+});
+
+Deno.test(`hostile drives.yaml for init (${CASES} cases)`, async () => {
+  check(await runYamlCases(SEED, CASES));
 });

@@ -132,7 +132,7 @@ Deno.test("writeInitConfig() output reads back to the same config", () => {
     version: "v1",
     nodes: [{
       name: "123",
-      drives: [{ id: "8:0$a: b", name: "true", size: 0, make: "# not a comment", select: "NO" }],
+      drives: [{ id: "8:0$a+b=", name: "true", size: 0, make: "# not a comment", select: "NO" }],
     }],
   };
   assert.deepEqual(readInitConfig(writeInitConfig(odd)), odd);

@@ -30,6 +30,10 @@ export interface ReadInitConfigOptions {
 const ROOT_KEYS = ["version", "nodes"];
 const NODE_KEYS = ["name", "drives"];
 const DRIVE_KEYS = ["id", "name", "size", "make", "fs", "select", "force"];
+/** A device id as discover writes it: `<major>:<minor>$<base64>`. */
+const DEVICE_ID = /^\d+:\d+\$[A-Za-z0-9+/]+={0,2}$/;
+/** A Kubernetes node name (a DNS-1123 subdomain). */
+const NODE_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
 class Reader {
   readonly #lines: LineCounter;
@@ -88,9 +92,18 @@ class Reader {
   }
 }
 
+/** A value as messages show it: control characters escaped, at most 80 characters. */
+function shown(value: string): string {
+  const escaped = JSON.stringify(value).slice(1, -1);
+  return escaped.length > 80 ? `${escaped.slice(0, 80)}...` : escaped;
+}
+
 function readDrive(r: Reader, node: unknown, line: number): InitConfigDrive {
   const map = r.mapping(node, "drive", DRIVE_KEYS, line);
   const id = r.string(map, "id", { required: true, nonEmpty: true }) as string;
+  if (!DEVICE_ID.test(id)) {
+    r.fail(`invalid drive id "${shown(id)}": it must be <major>:<minor>$<hash>`, line);
+  }
   const name = r.string(map, "name", { required: true, nonEmpty: true }) as string;
   const size = r.size(map);
   const make = r.string(map, "make", { required: true }) as string;
@@ -111,6 +124,9 @@ function readDrive(r: Reader, node: unknown, line: number): InitConfigDrive {
 function readNode(r: Reader, node: unknown, line: number): InitConfigNode {
   const map = r.mapping(node, "node", NODE_KEYS, line);
   const name = r.string(map, "name", { required: true, nonEmpty: true }) as string;
+  if (name.length > 253 || !NODE_NAME.test(name)) {
+    r.fail(`invalid node name "${shown(name)}": it must be a Kubernetes node name`, line);
+  }
   const list = map.get("drives", KEEP_SCALAR);
   if (list === undefined || (isScalar(list) && list.value === null)) return { name };
   if (!isSeq(list)) r.fail(`field "drives" must be a list`, r.lineOf(list, line));

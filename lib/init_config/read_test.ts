@@ -64,7 +64,7 @@ Deno.test("readInitConfig() accepts a config without nodes and unquoted select v
   assert.deepEqual(readInitConfig("version: v1\n"), { version: "v1", nodes: [] });
   assert.deepEqual(readInitConfig("version: v1\nnodes:\n"), { version: "v1", nodes: [] });
   const cfg = readInitConfig(
-    "version: v1\nnodes:\n- name: n\n  drives:\n  - {id: a, name: sda, size: 0, make: m, select: Yes}\n",
+    "version: v1\nnodes:\n- name: n\n  drives:\n  - {id: 8:0$a, name: sda, size: 0, make: m, select: Yes}\n",
   );
   assert.equal(cfg.nodes[0]?.drives?.[0]?.select, "Yes");
 });
@@ -195,7 +195,7 @@ Deno.test("readInitConfig() rejects a drive without an id", () => {
 
 Deno.test("readInitConfig() rejects a drive without a size", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    make: m\n",
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    make: m\n",
     5,
     'missing field "size"',
   );
@@ -203,7 +203,7 @@ Deno.test("readInitConfig() rejects a drive without a size", () => {
 
 Deno.test("readInitConfig() rejects a drive without a make", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1\n",
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1\n",
     5,
     'missing field "make"',
   );
@@ -211,7 +211,7 @@ Deno.test("readInitConfig() rejects a drive without a make", () => {
 
 Deno.test("readInitConfig() rejects a size that is not a number", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1Gi\n    make: m\n",
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1Gi\n    make: m\n",
     7,
     'field "size" must be a non-negative whole number of bytes',
   );
@@ -219,7 +219,7 @@ Deno.test("readInitConfig() rejects a size that is not a number", () => {
 
 Deno.test("readInitConfig() rejects a negative size", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: -1\n    make: m\n",
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: -1\n    make: m\n",
     7,
     'field "size" must be a non-negative whole number of bytes',
   );
@@ -227,7 +227,7 @@ Deno.test("readInitConfig() rejects a negative size", () => {
 
 Deno.test("readInitConfig() rejects a fractional size", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1.5\n    make: m\n",
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1.5\n    make: m\n",
     7,
     'field "size" must be a non-negative whole number of bytes',
   );
@@ -235,7 +235,7 @@ Deno.test("readInitConfig() rejects a fractional size", () => {
 
 Deno.test("readInitConfig() rejects a size beyond 2^53", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n" +
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n" +
       "    size: 18446744073709551615\n    make: m\n",
     7,
     'field "size" is too large',
@@ -244,7 +244,7 @@ Deno.test("readInitConfig() rejects a size beyond 2^53", () => {
 
 Deno.test("readInitConfig() rejects a select that is not a string", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1\n" +
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1\n" +
       "    make: m\n    select: true\n",
     9,
     'field "select" must be a string',
@@ -253,7 +253,7 @@ Deno.test("readInitConfig() rejects a select that is not a string", () => {
 
 Deno.test("readInitConfig() rejects an fs that is a list", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1\n" +
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1\n" +
       "    make: m\n    fs:\n      - xfs\n",
     10,
     'field "fs" must be a string',
@@ -280,7 +280,7 @@ Deno.test("readInitConfig() reads the optional force field and rejects a non-str
 
 Deno.test("readInitConfig() rejects an unknown drive field", () => {
   assertFails(
-    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: x\n    name: sdb\n    size: 1\n" +
+    "version: v1\nnodes:\n- name: a\n  drives:\n  - id: 8:16$x\n    name: sdb\n    size: 1\n" +
       "    make: m\n    selected: yes\n",
     9,
     'unknown field "selected" in drive',
@@ -305,4 +305,28 @@ Deno.test("readInitConfig() allows the same drive id on different nodes", () => 
       "- name: b\n  drives:\n  - {id: '8:16$x', name: sdb, size: 1, make: m}\n",
   );
   assert.equal(cfg.nodes.length, 2);
+});
+
+Deno.test("readInitConfig() rejects node names and drive ids discover never writes", async (t) => {
+  const doc = (name: string, id: string) =>
+    `version: v1\nnodes:\n- name: ${JSON.stringify(name)}\n  drives:\n` +
+    `  - {id: ${JSON.stringify(id)}, name: sdb, size: 1, make: m}\n`;
+  const cases: Array<[string, string, RegExp]> = [
+    ["a/b", "8:16$x", /invalid node name "a\/b": it must be a Kubernetes node name/],
+    ["NODE1", "8:16$x", /invalid node name "NODE1"/],
+    ["node1\0", "8:16$x", /invalid node name "node1\\u0000"/],
+    ["n".repeat(254), "8:16$x", /invalid node name "n{80}\.\.\."/],
+    ["node1", "8:16", /invalid drive id "8:16": it must be <major>:<minor>\$<hash>/],
+    ["node1", "../8:16$x", /invalid drive id "\.\.\/8:16\$x"/],
+    ["node1", "8:16$x\n", /invalid drive id "8:16\$x\\n"/],
+  ];
+  for (const [name, id, message] of cases) {
+    await t.step(JSON.stringify([name, id]).slice(0, 60), () => {
+      assert.throws(() => readInitConfig(doc(name, id)), (err: unknown) => {
+        assert.ok(err instanceof InitConfigError, String(err));
+        assert.match(err.message, message);
+        return true;
+      });
+    });
+  }
 });
