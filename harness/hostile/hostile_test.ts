@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { runCsiCases } from "./csi_run.ts";
 import { runYamlCases } from "./yaml_run.ts";
+import { runCliCases } from "./cli_run.ts";
 import { formatReports, type SurfaceReport } from "./report.ts";
 
 const CASES = Number(Deno.env.get("DIRECTPV_HOSTILE_CASES") ?? "150");
@@ -24,4 +25,8 @@ Deno.test(`hostile CSI requests through the gRPC adapter (${CASES} cases)`, asyn
 
 Deno.test(`hostile drives.yaml for init (${CASES} cases)`, async () => {
   check(await runYamlCases(SEED, CASES));
+});
+
+Deno.test(`hostile CLI arguments (${CASES} cases)`, async () => {
+  check(await runCliCases(SEED, CASES));
 });
