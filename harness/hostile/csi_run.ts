@@ -28,6 +28,7 @@ import {
 import { corpusLines } from "./corpus.ts";
 import { type CsiCase, csiCase, type CsiCorpus } from "./csi_gen.ts";
 import { Rng } from "./rng.ts";
+import { socketSender } from "./socket.ts";
 import { countAnswer, type SurfaceReport, tally } from "./report.ts";
 
 const KUBELET = "/var/lib/kubelet";
@@ -140,13 +141,17 @@ export function judge(
 export async function runCsiCases(
   seed: number,
   count: number,
-  send: (world: CsiWorld, c: CsiCase) => Promise<{ code: grpc.status; details: string }> = sendCase,
+  options: { socketDir?: string } = {},
 ): Promise<SurfaceReport> {
   const world = await csiWorld();
+  const socket = options.socketDir
+    ? await socketSender(world.services, options.socketDir)
+    : undefined;
+  const send = socket ? (_w: CsiWorld, c: CsiCase) => socket.send(c) : sendCase;
   try {
     const corpus = await csiCorpus(world);
     const rng = new Rng(seed);
-    const report = tally("CSI requests", seed);
+    const report = tally(options.socketDir ? "CSI over a socket" : "CSI requests", seed);
     for (let i = 0; i < count; i++) {
       const c = csiCase(rng, corpus);
       const before = footprint(world);
@@ -168,6 +173,7 @@ export async function runCsiCases(
     }
     return report;
   } finally {
+    socket?.close();
     await world.node.host.dispose();
   }
 }

@@ -30,3 +30,19 @@ Deno.test(`hostile drives.yaml for init (${CASES} cases)`, async () => {
 Deno.test(`hostile CLI arguments (${CASES} cases)`, async () => {
   check(await runCliCases(SEED, CASES));
 });
+
+const NET = (await Deno.permissions.query({ name: "net" })).state === "granted";
+
+Deno.test({
+  name: `hostile CSI requests over a real unix socket (${CASES} cases)`,
+  // The unit layer grants no --allow-net; deno task test:hostile does.
+  ignore: !NET,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "directpv-hostile-" });
+    try {
+      check(await runCsiCases(SEED + 1, CASES, { socketDir: dir }));
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
