@@ -202,6 +202,8 @@ async function startLegacyNodeServer(w: World): Promise<string> {
       "--quota=best-effort",
       "--app-dir",
       w.node.appDir,
+      "--kubelet-dir",
+      w.node.kubeletDir,
       "--loop-backing-dir",
       w.node.loopDir,
     ],

@@ -75,6 +75,7 @@ class LegacyNode {
       `--kube-node-name=${NODE}`,
       "--allow-loop-devices",
       `--app-dir=${this.appDir}`,
+      `--kubelet-dir=${this.dir}/kubelet`,
       `--loop-backing-dir=${this.dir}/loops`,
       "--quota=best-effort",
       `--csi-endpoint=unix://${this.socket(role)}`,

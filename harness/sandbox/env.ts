@@ -155,7 +155,8 @@ function driverArgs(
     node.appDir,
     "--loop-backing-dir",
     node.loopDir,
-    ...(role === "node-server" ? ["--kubelet-dir", node.kubeletDir] : []),
+    // Another release's driver (upgrades) may not know --kubelet-dir.
+    ...(role === "node-server" && !env.repo ? ["--kubelet-dir", node.kubeletDir] : []),
     ...(role === "node-server" ? env.nodeServerArgs ?? [] : []),
   ];
 }

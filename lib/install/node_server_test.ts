@@ -300,6 +300,7 @@ Deno.test("nodeServerDaemonSet() legacy twin serves direct-csi-min-io without no
     "--csi-endpoint=$(CSI_ENDPOINT)",
     "--kube-node-name=$(KUBE_NODE_NAME)",
     "--readiness-port=30443",
+    "--kubelet-dir=/var/lib/kubelet",
     "--allow-loop-devices",
   ]);
   assert.deepEqual(
