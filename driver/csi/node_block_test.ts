@@ -48,6 +48,10 @@ Deno.test("a block volume is staged, published, grown and released on a loop dev
     const binds = host.mountCalls.filter((c) => c.kind === "bind" && c.target === target);
     assert.deepEqual(binds.map((c) => c.source), [host.paths.dev("loop7")], "bound once");
 
+    // ControllerExpandVolume records the new size first, as the kubelet's order has it.
+    const recorded = await kube.volumes.get("pvc-1");
+    recorded.status.totalCapacity = 2 * GiB;
+    await kube.volumes.update(recorded);
     const expand = { volumeId: "pvc-1", volumePath: BLOCK_TARGET, stagingTargetPath: STAGING };
     const grown = await nodeExpandVolume(
       deps,

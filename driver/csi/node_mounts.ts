@@ -1,12 +1,12 @@
 /**
  * Which mounts at a kubelet path belong to a volume. Unstage and unpublish unmount only
  * those: a bind of the volume's directory on one of our drive mounts, or (suspended volumes)
- * a bind of our read-only tmpfs. Anything else mounted there is someone else's and is left
- * alone.
+ * a bind of our read-only tmpfs, or (block volumes) a bind of the loop device attached to the
+ * volume's block file. Anything else mounted there is someone else's and is left alone.
  */
 import type { MountInfoEntry } from "../../lib/sys/mod.ts";
-import { fsuuidLinkName } from "../../lib/xfs/mod.ts";
-import type { NodeServiceDeps } from "./node_deps.ts";
+import { blockFilePath, fsuuidLinkName, loopDevicesOf } from "../../lib/xfs/mod.ts";
+import { getVolume, type NodeServiceDeps } from "./node_deps.ts";
 import { inside } from "./node_validate.ts";
 
 /** The mounts at one path, split into the volume's and the others. */
@@ -23,6 +23,26 @@ export function isVolumeRoot(root: string, id: string): boolean {
   const m = /^\/([^/]+)\/([^/]+)$/.exec(root);
   return m !== null && m[2] === id &&
     m[1] === fsuuidLinkName((m[1] ?? "").slice(FSUUID_PREFIX.length));
+}
+
+/** The loop device (`loopN`) a mount binds, from its root (`/loopN`) or its source. */
+function boundLoop(entry: MountInfoEntry): string | undefined {
+  return /^\/(loop\d+)$/.exec(entry.root)?.[1] ?? /\/dev\/(loop\d+)$/.exec(entry.source)?.[1];
+}
+
+/** Whether `entry` binds the loop device attached to block volume `id`'s file. */
+async function isOwnBlockBind(
+  deps: NodeServiceDeps,
+  entry: MountInfoEntry,
+  id: string,
+): Promise<boolean> {
+  const loop = boundLoop(entry);
+  if (loop === undefined) return false;
+  const volume = await getVolume(deps, id).catch(() => undefined);
+  if (volume === undefined || volume.status.fsuuid === "") return false;
+  const file = blockFilePath(deps.host, volume.status.fsuuid, id);
+  const devices = await loopDevicesOf(deps.host, file).catch(() => []);
+  return devices.some((device) => device.endsWith(`/${loop}`));
 }
 
 /** The mounts at mapped path `path`, split by whether they are volume `id`'s. */
@@ -46,5 +66,8 @@ export async function mountsOfVolumeAt(
     (drives.has(e.majorMinor) && isVolumeRoot(e.root, id)) ||
     (tmpfs.has(e.majorMinor) && e.fsType === "tmpfs");
   const here = entries.filter((e) => e.mountPoint === path);
-  return { own: here.filter(own), foreign: here.filter((e) => !own(e)) };
+  const mine = await Promise.all(
+    here.map(async (e) => own(e) || await isOwnBlockBind(deps, e, id)),
+  );
+  return { own: here.filter((_, i) => mine[i]), foreign: here.filter((_, i) => !mine[i]) };
 }

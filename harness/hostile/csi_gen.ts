@@ -69,7 +69,8 @@ function hostilePath(rng: Rng, c: CsiCorpus, allowUnused: boolean): string {
 function hostileCapability(rng: Rng): unknown {
   return rng.pick([
     undefined,
-    { block: {}, accessMode: { mode: Mode.SINGLE_NODE_WRITER } },
+    // Block is served for one node only.
+    { block: {}, accessMode: { mode: Mode.MULTI_NODE_MULTI_WRITER } },
     { mount: { fsType: "xfs" }, accessMode: { mode: Mode.MULTI_NODE_MULTI_WRITER } },
     { mount: { fsType: "ext4" }, accessMode: { mode: Mode.SINGLE_NODE_WRITER } },
     { mount: { fsType: "xfs\0" }, accessMode: { mode: Mode.SINGLE_NODE_WRITER } },
