@@ -67,11 +67,13 @@ export function clusterRoleRules(): PolicyRule[] {
     rule("", ["endpoints"], ["create", "delete", "get", "list", "update", "watch"]),
     rule("coordination.k8s.io", ["leases"], LEASE_VERBS),
     rule("apiextensions.k8s.io", ["customresourcedefinitions"], ALL_VERBS),
+    // patch: every read-mutate-write of ours is a merge patch guarded by resourceVersion.
     rule(GROUP, [RESOURCES.drive, RESOURCES.volume, RESOURCES.node, RESOURCES.initRequest], [
       "create",
       "delete",
       "get",
       "list",
+      "patch",
       "update",
       "watch",
     ]),

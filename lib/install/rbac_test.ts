@@ -37,7 +37,7 @@ Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
     {
       apiGroups: ["directpv.min.io"],
       resources: ["directpvdrives", "directpvvolumes", "directpvnodes", "directpvinitrequests"],
-      verbs: CRUD,
+      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: [""], resources: ["pods"], verbs: READ },
     { apiGroups: [""], resources: ["secrets"], verbs: READ },
