@@ -2,13 +2,14 @@
  * NodeGetVolumeStats (with a real VolumeCondition) and NodeExpandVolume.
  */
 import {
+  ConflictError,
   errorMessage,
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { updateByPatch } from "../../lib/k8s/mod.ts";
 import { isIoError } from "../../lib/sys/mod.ts";
 import { type DirectPVDrive, type DirectPVVolume, healthTrouble } from "../../lib/types/mod.ts";
 import { drivePaths } from "../../lib/xfs/mod.ts";
@@ -154,7 +155,8 @@ export async function nodeGetVolumeStats(
 /**
  * Keeps the volume's `usedCapacity` and `availableCapacity` at what the kubelet was just told
  * (as DirectPV does), so `list volumes` and the dashboard show real usage. Written only when
- * it changed; a failed write is logged and the stats are still returned.
+ * it changed, as a patch of the volume this call has just read; a lost race is left to the
+ * kubelet's next stats call, and any other failure is logged while the stats are returned.
  */
 async function recordUsage(
   deps: NodeServiceDeps,
@@ -163,14 +165,13 @@ async function recordUsage(
   ctx: CallContext,
 ): Promise<void> {
   if (volume.status.usedCapacity === used) return;
+  const next = structuredClone(volume);
+  next.status.usedCapacity = used;
+  next.status.availableCapacity = Math.max(0, volume.status.totalCapacity - used);
   try {
-    await updateWithRetry(deps.kube.volumes, volume.metadata.name ?? "", (v) => {
-      if (v.status.usedCapacity === used) return false;
-      v.status.usedCapacity = used;
-      v.status.availableCapacity = Math.max(0, v.status.totalCapacity - used);
-      return undefined;
-    }, ctx.signal ? { signal: ctx.signal } : {});
+    await updateByPatch(deps.kube.volumes, volume, next, ctx.signal ? { signal: ctx.signal } : {});
   } catch (err) {
+    if (err instanceof ConflictError) return;
     ctx.logger.warn("Cannot record the usage of a volume", {
       volume: volume.metadata.name,
       error: errorMessage(err),
