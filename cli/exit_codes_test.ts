@@ -166,7 +166,7 @@ Deno.test("unknown discover nodes exit 1", async () => {
 Deno.test("runtime failures exit 1 with ERROR, and --quiet hides them", async () => {
   const cli = testCli();
   cli.kube.seed(makeDrive({ id: A, node: "node1", name: "sdb" }));
-  cli.kube.inject({ verb: "update", error: new UnavailableError("API server unreachable") });
+  cli.kube.inject({ verb: "patch", error: new UnavailableError("API server unreachable") });
   assert.equal(await cli.run("cordon", A), 1);
   assert.equal(cli.stderr(), "ERROR API server unreachable\n");
   const quiet = testCli({ kube: cli.kube });

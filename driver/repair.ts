@@ -15,7 +15,7 @@ import {
   NotFoundError,
   UnsafeOperationError,
 } from "../lib/errors/mod.ts";
-import type { KubeClient } from "../lib/k8s/mod.ts";
+import { type KubeClient, updateIfExists } from "../lib/k8s/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Host } from "../lib/sys/mod.ts";
 import {
@@ -37,7 +37,6 @@ import {
   type ProbedDevice,
 } from "./reconcile/mod.ts";
 import { clearDriveConditions, setDriveCondition } from "./reconcile/drive_object.ts";
-import { mutate } from "./reconcile/kube_util.ts";
 
 /** What to repair and how (the subcommand's argument and flags). */
 export interface RepairRequest {
@@ -98,7 +97,7 @@ async function update(
   name: string,
   change: (drive: DirectPVDrive) => void,
 ): Promise<DirectPVDrive> {
-  const stored = await mutate(deps.kube.drives, name, (drive) => (change(drive), true));
+  const stored = await updateIfExists(deps.kube.drives, name, change);
   if (!stored) throw new NotFoundError(`Drive "${name}" not found`);
   return stored;
 }

@@ -15,7 +15,7 @@ import {
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
@@ -45,9 +45,9 @@ export async function deleteVolume(
     }
     await updateWithRetry(deps.kube.volumes, id, (v) => {
       const finalizers = v.metadata.finalizers ?? [];
-      if (!finalizers.includes(FINALIZERS.pvProtection)) return false;
+      if (!finalizers.includes(FINALIZERS.pvProtection)) return UNCHANGED;
       v.metadata.finalizers = finalizers.filter((f) => f !== FINALIZERS.pvProtection);
-      return undefined;
+      return v;
     }, signal);
     await deps.kube.volumes.delete(id, signal);
   } catch (err) {
@@ -103,11 +103,11 @@ export async function controllerExpandVolume(
   const drive = await reserveMore(deps, driveName, id, delta);
   try {
     await updateWithRetry(deps.kube.volumes, id, (v) => {
-      if (v.status.totalCapacity >= required) return false;
+      if (v.status.totalCapacity >= required) return UNCHANGED;
       const grown = required - v.status.totalCapacity;
       v.status.totalCapacity = required;
       v.status.availableCapacity += grown;
-      return undefined;
+      return v;
     }, { signal: ctx.signal });
   } catch (err) {
     await giveBack(deps, driveName, delta).catch((undoErr) =>

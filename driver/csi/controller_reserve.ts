@@ -11,7 +11,7 @@ import {
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
 import { holdsVolume, selectDrive, type VolumeRequest } from "../../lib/scheduling/mod.ts";
 import {
   type DirectPVDrive,
@@ -211,12 +211,12 @@ export async function releaseReservation(
     placement.drive.metadata.name ?? "",
     (d) => {
       const finalizers = d.metadata.finalizers ?? [];
-      if (!finalizers.includes(finalizer)) return false;
+      if (!finalizers.includes(finalizer)) return UNCHANGED;
       d.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
       if (claimId !== undefined) delete d.metadata.labels?.[volumeClaimIdLabel(claimId)];
       d.status.freeCapacity += placement.size;
       d.status.allocatedCapacity -= placement.size;
-      return undefined;
+      return d;
     },
   );
   deps.drives.apply(stored);

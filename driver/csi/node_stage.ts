@@ -9,7 +9,7 @@ import {
   InvalidArgumentError,
   NotFoundError,
 } from "../../lib/errors/mod.ts";
-import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
 import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
@@ -32,7 +32,6 @@ async function markIoError(deps: NodeServiceDeps, drive: DirectPVDrive, logger: 
     await updateWithRetry(deps.kube.drives, drive.metadata.name ?? "", (d) => {
       d.status.status = "Error";
       setDriveCondition(d, "ioError", message);
-      return undefined;
     });
     void deps.events.record({
       object: drive,
@@ -215,9 +214,9 @@ export async function clearPath(
 ): Promise<void> {
   try {
     await updateWithRetry(deps.kube.volumes, id, (v) => {
-      if (v.status[field] !== path) return false;
+      if (v.status[field] !== path) return UNCHANGED;
       v.status[field] = "";
-      return undefined;
+      return v;
     });
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;

@@ -6,7 +6,8 @@
 import type { KubeObject } from "../../lib/types/mod.ts";
 import { errorMessage } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { type BackoffOptions, REAL_TIMERS, type Timers, WorkQueue } from "./queue.ts";
+import type { BackoffOptions } from "../../lib/k8s/mod.ts";
+import { REAL_TIMERS, type Timers, WorkQueue } from "./queue.ts";
 
 /** Kind of change a source reports. */
 export type ChangeType = "add" | "update" | "delete";

@@ -74,7 +74,7 @@ Deno.test("Controller retries a failing key with growing backoff and resets on s
     source: new MemorySource([obj("a")]),
     logger: nullLogger(),
     timers,
-    backoff: { baseMs: 100, maxMs: 10_000 },
+    backoff: { initialMs: 100, maxMs: 10_000 },
     reconcile: () => {
       calls++;
       return calls <= 3 ? Promise.reject(new Error("boom")) : Promise.resolve();

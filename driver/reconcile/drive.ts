@@ -13,6 +13,7 @@
  * Cordon and labels are left to the API.
  */
 import { errorMessage, FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
+import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 import {
   ANNOTATIONS,
   type DirectPVDrive,
@@ -25,7 +26,6 @@ import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
 import { matchesOf, VERIFIED_STATUSES, verifyDrive } from "./drive_health.ts";
 import { volumeCount } from "./drive_object.ts";
-import { mutate } from "./kube_util.ts";
 import { moveDriveData } from "./move_data.ts";
 import type { ProbedDevice } from "./node_ops.ts";
 
@@ -107,11 +107,11 @@ export class DriveReconciler {
     const fsuuid = drive.status.fsuuid;
     const [device] = matchesOf(await this.#deps.scan(), drive);
     await ops.unmountDrive(fsuuid, device?.majorMinor);
-    await mutate(kube.drives, name, (fresh) => {
-      if (fresh.status.status !== "Removed" || volumeCount(fresh) > 0) return false;
-      if ((fresh.metadata.finalizers ?? []).length === 0) return false;
+    await updateIfExists(kube.drives, name, (fresh) => {
+      if (fresh.status.status !== "Removed" || volumeCount(fresh) > 0) return UNCHANGED;
+      if ((fresh.metadata.finalizers ?? []).length === 0) return UNCHANGED;
       fresh.metadata.finalizers = [];
-      return true;
+      return fresh;
     });
     try {
       await kube.drives.delete(name);
@@ -146,10 +146,10 @@ export class DriveReconciler {
         `Cannot finish moving volumes to drive "${name}": ${failures.join("; ")}`,
       );
     }
-    await mutate(this.#deps.kube.drives, name, (fresh) => {
-      if (fresh.status.status !== "Moving") return false;
+    await updateIfExists(this.#deps.kube.drives, name, (fresh) => {
+      if (fresh.status.status !== "Moving") return UNCHANGED;
       fresh.status.status = "Ready";
-      return true;
+      return fresh;
     });
     this.#deps.logger.info("Drive move finished", { drive: name, volumes: volumes.length });
   }
@@ -181,14 +181,13 @@ export class DriveReconciler {
       })
       : "";
     const driveName = drive.metadata.labels?.[LABELS.driveName] ?? "";
-    const moved = await mutate(kube.volumes, volumeName, (fresh) => {
+    const moved = await updateIfExists(kube.volumes, volumeName, (fresh) => {
       fresh.status = { ...fresh.status, fsuuid, dataPath, status: staging ? "Ready" : "Pending" };
       fresh.metadata.labels = {
         ...fresh.metadata.labels,
         [LABELS.drive]: fsuuid,
         [LABELS.driveName]: driveName,
       };
-      return true;
     });
     if (!moved) return;
     await this.#deps.events.record({

@@ -20,6 +20,7 @@
  * Only drives in `Ready`, `Lost`, `Error` or `Moving` are touched.
  */
 import { errorMessage } from "../../lib/errors/mod.ts";
+import { updateIfExists } from "../../lib/k8s/mod.ts";
 import {
   type DirectPVDrive,
   DRIVE_CONDITIONS,
@@ -36,7 +37,6 @@ import {
   refreshFromDevice,
   setDriveCondition,
 } from "./drive_object.ts";
-import { mutate } from "./kube_util.ts";
 import type { HealthFindings } from "./health_probe.ts";
 import { deviceResized, type DriveCapacity, type ProbedDevice } from "./node_ops.ts";
 
@@ -273,10 +273,8 @@ export async function verifyDrive(
   const now = deps.now?.() ?? new Date();
   let events: Events = [];
   const name = drive.metadata.name ?? drive.status.fsuuid;
-  const updated = await mutate(deps.kube.drives, name, (fresh) => {
-    const before = JSON.stringify(fresh);
+  const updated = await updateIfExists(deps.kube.drives, name, (fresh) => {
     events = apply(fresh, obs, now);
-    return JSON.stringify(fresh) !== before;
   });
   if (!updated) return undefined;
   for (const e of events) {

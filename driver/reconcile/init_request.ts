@@ -21,6 +21,7 @@
  *    controller retries it (step 3 makes that safe); device failures become results.
  */
 import { AlreadyExistsError, errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
+import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 import {
   describeContent,
   type DirectPVInitRequest,
@@ -31,7 +32,6 @@ import {
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
 import { newDrive, type NodeTopology } from "./drive_object.ts";
-import { mutate } from "./kube_util.ts";
 import type { ProbedDevice } from "./node_ops.ts";
 
 /** Dependencies of the init-request reconciler. */
@@ -136,13 +136,13 @@ async function recordFsuuids(deps: InitRequestDeps, name: string, plans: Plan[])
     if (p.kind === "format") wanted[await initAnnotationKey(p.spec.id)] = p.fsuuid;
   }
   let pending = true;
-  await mutate(deps.kube.initRequests, name, (fresh) => {
+  await updateIfExists(deps.kube.initRequests, name, (fresh) => {
     pending = fresh.status?.status === "Pending";
     const annotations = fresh.metadata.annotations ?? {};
     const missing = Object.entries(wanted).filter(([k, v]) => annotations[k] !== v);
-    if (!pending || missing.length === 0) return false;
+    if (!pending || missing.length === 0) return UNCHANGED;
     fresh.metadata.annotations = { ...annotations, ...wanted };
-    return true;
+    return fresh;
   });
   return pending;
 }
@@ -206,10 +206,10 @@ async function createDrive(
 }
 
 async function finishRequest(deps: InitRequestDeps, name: string, results: InitDeviceResult[]) {
-  await mutate(deps.kube.initRequests, name, (fresh) => {
-    if (fresh.status?.status !== "Pending") return false;
+  await updateIfExists(deps.kube.initRequests, name, (fresh) => {
+    if (fresh.status?.status !== "Pending") return UNCHANGED;
     fresh.status = { status: "Processed", results };
-    return true;
+    return fresh;
   });
   const failed = results.filter((r) => r.error).length;
   deps.logger.info("Init request processed", { request: name, devices: results.length, failed });
@@ -218,11 +218,11 @@ async function finishRequest(deps: InitRequestDeps, name: string, results: InitD
 async function failRequest(deps: InitRequestDeps, request: DirectPVInitRequest, message: string) {
   const name = request.metadata.name ?? "";
   deps.logger.warn(message, { request: name });
-  const updated = await mutate(deps.kube.initRequests, name, (fresh) => {
-    if (fresh.status?.status !== "Pending") return false;
+  const updated = await updateIfExists(deps.kube.initRequests, name, (fresh) => {
+    if (fresh.status?.status !== "Pending") return UNCHANGED;
     const results = fresh.spec.devices.map((d) => ({ name: d.name, error: message }));
     fresh.status = { status: "Error", results };
-    return true;
+    return fresh;
   });
   await deps.events.record({
     object: updated ?? request,

@@ -34,7 +34,7 @@ import type { Timers } from "./queue.ts";
 import { reconcileVolume } from "./volume.ts";
 
 export { Controller, type ControllerOptions, type ObjectSource } from "./controller.ts";
-export { backoffDelay, type BackoffOptions, type Timers, WorkQueue } from "./queue.ts";
+export { type Timers, WorkQueue } from "./queue.ts";
 export { type DeviceFilter, loopBackingDirFilter } from "./loop_filter.ts";
 export { createNodeOps, type NodeOpsOptions, type QuotaPolicy } from "./host_ops.ts";
 export type { NodeOps, ProbedDevice } from "./node_ops.ts";

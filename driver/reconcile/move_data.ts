@@ -13,6 +13,7 @@
  * Progress is written to the source drive's `move-data-progress` annotation.
  */
 import { errorMessage, FailedPreconditionError } from "../../lib/errors/mod.ts";
+import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 import {
   ANNOTATIONS,
   type DirectPVDrive,
@@ -25,7 +26,6 @@ import {
 import { volumeDataPath } from "../../lib/xfs/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
-import { mutate } from "./kube_util.ts";
 
 type Progress = Omit<MoveDataProgress, "to">;
 
@@ -39,7 +39,7 @@ interface Step {
 
 async function record(deps: NodeDeps, src: string, to: string, p: Progress): Promise<void> {
   const progress: MoveDataProgress = { ...p, to };
-  await mutate(deps.kube.drives, src, (fresh) => {
+  await updateIfExists(deps.kube.drives, src, (fresh) => {
     const annotations = { ...fresh.metadata.annotations };
     annotations[ANNOTATIONS.moveDataProgress] = JSON.stringify(progress);
     if (p.state === "done" || p.state === "failed") {
@@ -47,7 +47,6 @@ async function record(deps: NodeDeps, src: string, to: string, p: Progress): Pro
       delete annotations[ANNOTATIONS.moveDataWait];
     }
     fresh.metadata.annotations = annotations;
-    return true;
   });
   deps.logger.info("Drive data move", { drive: src, ...progress });
 }
@@ -61,16 +60,16 @@ async function account(
 ): Promise<void> {
   const finalizer = volumeFinalizer(volume.metadata.name ?? "");
   const size = volume.status.totalCapacity;
-  await mutate(deps.kube.drives, drive, (fresh) => {
+  await updateIfExists(deps.kube.drives, drive, (fresh) => {
     const has = (fresh.metadata.finalizers ?? []).includes(finalizer);
-    if (has === hold) return false;
+    if (has === hold) return UNCHANGED;
     fresh.metadata.finalizers = hold
       ? [...(fresh.metadata.finalizers ?? []), finalizer]
       : (fresh.metadata.finalizers ?? []).filter((f) => f !== finalizer);
     const s = fresh.status;
     s.allocatedCapacity = Math.max(0, s.allocatedCapacity + (hold ? size : -size));
     s.freeCapacity = Math.max(0, s.freeCapacity + (hold ? -size : size));
-    return true;
+    return fresh;
   });
 }
 
@@ -148,14 +147,13 @@ async function moveVolume(
     await record(deps, from, to, { ...step, state: "copying", volume: name, bytes, message: "" });
     await copyWithProgress(deps, { from, to, volume, bytes, step });
     const driveName = dst.metadata.labels?.[LABELS.driveName] ?? "";
-    const moved = await mutate(deps.kube.volumes, name, (fresh) => {
+    const moved = await updateIfExists(deps.kube.volumes, name, (fresh) => {
       fresh.status = { ...fresh.status, fsuuid: to, dataPath: volumeDataPath(to, name) };
       fresh.metadata.labels = {
         ...fresh.metadata.labels,
         [LABELS.drive]: to,
         [LABELS.driveName]: driveName,
       };
-      return true;
     });
     if (moved) {
       const message = `Volume data moved from drive ${from} to drive ${to} (${bytes} bytes)`;

@@ -4,9 +4,9 @@
  * devices, writes `status.devices` and clears `refresh`.
  */
 import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
+import { updateIfExists } from "../../lib/k8s/mod.ts";
 import { type DirectPVNode, newDirectPVNode } from "../../lib/types/mod.ts";
 import type { NodeDeps } from "./deps.ts";
-import { mutate } from "./kube_util.ts";
 
 /** Dependencies of the node reconciler. */
 export interface NodeReconcilerDeps extends NodeDeps {
@@ -40,10 +40,9 @@ export async function reconcileNode(
   const current = node ?? await ensureNode(deps);
   if (!current?.spec?.refresh) return;
   const devices = await deps.ops.probeDevices((fsuuid) => deps.driveExists(fsuuid));
-  await mutate(deps.kube.nodes, deps.nodeId, (fresh) => {
+  await updateIfExists(deps.kube.nodes, deps.nodeId, (fresh) => {
     fresh.status = { ...fresh.status, devices };
     fresh.spec = { ...fresh.spec, refresh: false };
-    return true;
   });
   deps.logger.info("Node devices refreshed", { node: deps.nodeId, devices: devices.length });
 }

@@ -3,6 +3,7 @@
  * being processed is handed out again once the worker is done, and failed keys come back after an
  * exponential backoff that resets on success.
  */
+import { backoffDelay, type BackoffOptions } from "../../lib/k8s/mod.ts";
 
 /** The timer functions the queue uses; tests pass a manual clock. */
 export interface Timers {
@@ -17,28 +18,19 @@ export const REAL_TIMERS: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as number),
 };
 
-/** Exponential backoff per key: `baseMs × 2^(failures−1)`, capped at `maxMs`. */
-export interface BackoffOptions {
-  /** First retry delay (default 100 ms). */
-  baseMs?: number;
-  /** Longest retry delay (default 10 min). */
-  maxMs?: number;
-}
-
 /** Options of a WorkQueue. */
 export interface WorkQueueOptions {
   backoff?: BackoffOptions;
   timers?: Timers;
 }
 
-/** The delay before retry number `failures` (1-based). */
-export function backoffDelay(failures: number, options: BackoffOptions = {}): number {
-  const base = options.baseMs ?? 100;
-  const max = options.maxMs ?? 10 * 60 * 1000;
-  if (failures <= 0) return 0;
-  const delay = base * 2 ** Math.min(failures - 1, 52);
-  return Math.min(delay, max);
-}
+/** A failed key's first retry waits 100 ms, doubling per failure up to 10 minutes, no jitter. */
+const QUEUE_BACKOFF: Required<BackoffOptions> = {
+  initialMs: 100,
+  maxMs: 10 * 60 * 1000,
+  factor: 2,
+  jitter: 0,
+};
 
 /** Keys waiting, keys being processed, per-key failure counts and delayed re-adds. */
 export class WorkQueue {
@@ -55,7 +47,7 @@ export class WorkQueue {
 
   constructor(options: WorkQueueOptions = {}) {
     this.#timers = options.timers ?? REAL_TIMERS;
-    this.#backoff = options.backoff ?? {};
+    this.#backoff = { ...QUEUE_BACKOFF, ...options.backoff };
   }
 
   /** Number of keys waiting to be handed out. */
@@ -92,7 +84,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
-    const delay = backoffDelay(failures, this.#backoff);
+    const delay = backoffDelay(failures - 1, this.#backoff);
     this.addAfter(key, delay);
     return delay;
   }

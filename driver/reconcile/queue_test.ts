@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { backoffDelay, WorkQueue } from "./queue.ts";
+import { WorkQueue } from "./queue.ts";
 import { ManualTimers } from "./testing.ts";
 
 Deno.test("WorkQueue hands keys out in order and drops duplicates while waiting", async () => {
@@ -40,7 +40,7 @@ Deno.test("WorkQueue wakes a waiting get() when a key is added", async () => {
 
 Deno.test("WorkQueue backs off exponentially per key and resets on forget()", async (t) => {
   const timers = new ManualTimers();
-  const q = new WorkQueue({ timers, backoff: { baseMs: 100, maxMs: 1000 } });
+  const q = new WorkQueue({ timers, backoff: { initialMs: 100, maxMs: 1000 } });
   await t.step("delays double up to the cap", () => {
     const delays = [1, 2, 3, 4, 5, 6].map(() => q.addRateLimited("a"));
     assert.deepEqual(delays, [100, 200, 400, 800, 1000, 1000]);
@@ -66,10 +66,11 @@ Deno.test("WorkQueue backs off exponentially per key and resets on forget()", as
   assert.deepEqual(timers.pendingDelays, [], "shutDown() clears timers");
 });
 
-Deno.test("backoffDelay() defaults to 100 ms doubling up to 10 minutes", () => {
-  assert.equal(backoffDelay(0), 0);
-  assert.equal(backoffDelay(1), 100);
-  assert.equal(backoffDelay(2), 200);
-  assert.equal(backoffDelay(20), 600_000);
-  assert.equal(backoffDelay(5000), 600_000);
+Deno.test("WorkQueue backs off from 100 ms doubling up to 10 minutes by default", () => {
+  const q = new WorkQueue({ timers: new ManualTimers() });
+  const delays = Array.from({ length: 20 }, () => q.addRateLimited("a"));
+  assert.deepEqual(delays.slice(0, 3), [100, 200, 400]);
+  assert.equal(delays[19], 600_000);
+  assert.equal(Math.max(...delays), 600_000);
+  q.shutDown();
 });

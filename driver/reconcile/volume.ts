@@ -11,6 +11,7 @@
  *   after a conflict or a crash gives the capacity back exactly once.
  */
 import { errorMessage } from "../../lib/errors/mod.ts";
+import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVVolume,
@@ -22,7 +23,6 @@ import {
 } from "../../lib/types/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
-import { mutate } from "./kube_util.ts";
 
 /** Dependencies of the volume reconciler. */
 export interface VolumeReconcilerDeps extends NodeDeps {
@@ -60,11 +60,11 @@ async function syncDriveName(deps: VolumeReconcilerDeps, volume: DirectPVVolume)
   const drive = deps.getDrive(driveOf(volume));
   const driveName = drive?.metadata.labels?.[LABELS.driveName];
   if (!driveName || volume.metadata.labels?.[LABELS.driveName] === driveName) return;
-  await mutate(deps.kube.volumes, volume.metadata.name ?? "", (fresh) => {
-    if (fresh.metadata.deletionTimestamp) return false;
-    if (fresh.metadata.labels?.[LABELS.driveName] === driveName) return false;
+  await updateIfExists(deps.kube.volumes, volume.metadata.name ?? "", (fresh) => {
+    if (fresh.metadata.deletionTimestamp) return UNCHANGED;
+    if (fresh.metadata.labels?.[LABELS.driveName] === driveName) return UNCHANGED;
     fresh.metadata.labels = { ...fresh.metadata.labels, [LABELS.driveName]: driveName };
-    return true;
+    return fresh;
   });
 }
 
@@ -89,11 +89,11 @@ async function releaseVolume(deps: VolumeReconcilerDeps, volume: DirectPVVolume)
     logger.warn("Cannot release volume quota", { volume: name, error: errorMessage(err) });
   }
   await giveCapacityBack(deps, driveName, volume);
-  const released = await mutate(deps.kube.volumes, name, (fresh) => {
+  const released = await updateIfExists(deps.kube.volumes, name, (fresh) => {
     const left = (fresh.metadata.finalizers ?? []).filter((f) => f !== FINALIZERS.purgeProtection);
-    if (left.length === (fresh.metadata.finalizers ?? []).length) return false;
+    if (left.length === (fresh.metadata.finalizers ?? []).length) return UNCHANGED;
     fresh.metadata.finalizers = left;
-    return true;
+    return fresh;
   });
   logger.info("Volume released", { volume: name, drive: driveName });
   await deps.events.record({
@@ -113,13 +113,13 @@ async function giveCapacityBack(
   const finalizer = volumeFinalizer(name);
   const claim = volume.metadata.labels?.[LABELS.claimId];
   const size = volume.status.totalCapacity;
-  await mutate(deps.kube.drives, driveName, (drive) => {
+  await updateIfExists(deps.kube.drives, driveName, (drive) => {
     const finalizers = drive.metadata.finalizers ?? [];
-    if (!finalizers.includes(finalizer)) return false;
+    if (!finalizers.includes(finalizer)) return UNCHANGED;
     drive.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
     drive.status.freeCapacity += size;
     drive.status.allocatedCapacity = Math.max(0, drive.status.allocatedCapacity - size);
     if (claim && drive.metadata.labels) delete drive.metadata.labels[volumeClaimIdLabel(claim)];
-    return true;
+    return drive;
   });
 }

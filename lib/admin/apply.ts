@@ -4,7 +4,13 @@
  * annotations and finalizers others added); objects whose changed fields are immutable are
  * deleted and created again.
  */
-import { type AnyObject, KNOWN_KINDS, type KubeClient, type ResourceClient } from "../k8s/mod.ts";
+import {
+  type AnyObject,
+  KNOWN_KINDS,
+  type KubeClient,
+  type ResourceClient,
+  sleep,
+} from "../k8s/mod.ts";
 import { AlreadyExistsError, FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 
@@ -149,7 +155,7 @@ async function createAfterDelete(
       return await client.create(desired, opts);
     } catch (err) {
       if (!(err instanceof AlreadyExistsError) || attempt >= 50) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sleep(100, opts.signal);
     }
   }
 }

@@ -2,7 +2,7 @@
  * `clean` (reference §1.11): delete DirectPVVolumes whose PersistentVolume is gone, Released or
  * Failed; the node then purges their data.
  */
-import type { KubeClient } from "../k8s/mod.ts";
+import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { NotFoundError } from "../errors/mod.ts";
 import { type DirectPVVolume, FINALIZERS } from "../types/mod.ts";
 import { listVolumes, type VolumeQuery } from "./listers.ts";
@@ -52,9 +52,9 @@ export async function clean(kube: KubeClient, args: CleanArgs): Promise<DirectPV
   }
   await updateMatching(kube.volumes, stale, (volume) => {
     const finalizers = volume.metadata.finalizers ?? [];
-    if (!finalizers.includes(FINALIZERS.pvProtection)) return "unchanged";
+    if (!finalizers.includes(FINALIZERS.pvProtection)) return UNCHANGED;
     volume.metadata.finalizers = finalizers.filter((f) => f !== FINALIZERS.pvProtection);
-    return "changed";
+    return volume;
   }, writeOptions(args));
   for (const volume of stale) {
     const name = volume.metadata.name ?? "";

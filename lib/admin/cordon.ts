@@ -1,5 +1,5 @@
 /** `cordon` / `uncordon` (reference §1.10): set or clear `spec.unschedulable` on drives. */
-import type { KubeClient } from "../k8s/mod.ts";
+import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { FailedPreconditionError } from "../errors/mod.ts";
 import { type DirectPVDrive, LABELS } from "../types/mod.ts";
 import { describeDrive } from "./describe.ts";
@@ -59,10 +59,10 @@ async function setUnschedulable(
     );
   }
   const outcomes = await updateMatching(kube.drives, drives, (drive) => {
-    if (!!drive.spec?.unschedulable === unschedulable) return "unchanged";
+    if (!!drive.spec?.unschedulable === unschedulable) return UNCHANGED;
     drive.spec = { ...drive.spec, unschedulable };
     if (!unschedulable) delete drive.spec.unschedulable;
-    return "changed";
+    return drive;
   }, writeOptions(args));
   const changed = outcomes.filter((o) => o.changed).map((o) => o.object);
   for (const drive of changed) {

@@ -94,7 +94,6 @@ export async function discover(kube: KubeClient, args: DiscoverArgs): Promise<Di
   try {
     await updateMatching(kube.nodes, selected, (node) => {
       node.spec = { ...node.spec, refresh: true };
-      return "changed";
     }, signalOption(args.signal));
     for (const name of names) reporter.update?.(name, "active", `Discovering node '${name}'`);
     const result = await waitForEach(kube.nodes, {

@@ -1,5 +1,5 @@
 /** `label drives|volumes` (reference §1.9): set or remove user labels. */
-import type { KubeClient, ResourceClient } from "../k8s/mod.ts";
+import { type KubeClient, type ResourceClient, UNCHANGED } from "../k8s/mod.ts";
 import { InvalidArgumentError } from "../errors/mod.ts";
 import {
   type DirectPVDrive,
@@ -115,7 +115,7 @@ async function labelObjects<T extends KubeObject>(
   const outcomes = await updateMatching(
     resource,
     objects,
-    (object) => applyLabelChanges(object, changes) ? "changed" : "unchanged",
+    (object) => applyLabelChanges(object, changes) ? undefined : UNCHANGED,
     writeOptions(options),
   );
   const changed = outcomes.filter((o) => o.changed).map((o) => o.object);

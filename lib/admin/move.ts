@@ -128,11 +128,9 @@ export async function moveDrive(kube: KubeClient, args: MoveArgs): Promise<Direc
       freeCapacity: drive.status.freeCapacity - required,
       status: "Moving",
     };
-    return "changed";
   }, writeOptions(args));
   await updateMatching(kube.drives, [source], (drive) => {
     drive.metadata.finalizers = [FINALIZERS.dataProtection];
-    return "changed";
   }, writeOptions(args));
   return volumes;
 }

@@ -3,7 +3,7 @@
  * unmounts and deletes them. With `force`, for drives on a node that is gone: nothing is left
  * to unmount, so their objects are deleted here, once the node is seen dead.
  */
-import type { KubeClient } from "../k8s/mod.ts";
+import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
 import { type DirectPVDrive, LABELS } from "../types/mod.ts";
 import { describeDrive } from "./describe.ts";
@@ -45,14 +45,14 @@ export async function removeDrives(kube: KubeClient, args: RemoveArgs): Promise<
   if (args.force) return await forceRemove(kube, selected, args);
   const busy: string[] = [];
   const outcomes = await updateMatching(kube.drives, selected, (drive) => {
-    if (drive.status.status === "Removed") return "unchanged";
+    if (drive.status.status === "Removed") return UNCHANGED;
     const count = volumeCount(drive);
     if (count > 0) {
       busy.push(`"${describeDrive(drive)}" has ${count} volume${count === 1 ? "" : "s"}`);
-      return "unchanged";
+      return UNCHANGED;
     }
     drive.status = { ...drive.status, status: "Removed" };
-    return "changed";
+    return drive;
   }, writeOptions(args));
   const removed = outcomes.filter((o) => o.changed).map((o) => o.object);
   for (const drive of removed) reporter.info(`Removing ${describeDrive(drive)}`);

@@ -6,7 +6,7 @@
  * idempotent, so a run cut short can be run again. Refused while the node looks alive.
  */
 import { FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
-import type { AnyObject, KubeClient, ResourceClient } from "../k8s/mod.ts";
+import { type AnyObject, type KubeClient, type ResourceClient, UNCHANGED } from "../k8s/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVVolume,
@@ -102,9 +102,9 @@ async function markDrivesLost(
 ): Promise<void> {
   const reporter = args.reporter ?? silentReporter;
   const outcomes = await updateMatching(kube.drives, drives, (drive) => {
-    if (drive.status.status === "Lost") return "unchanged";
+    if (drive.status.status === "Lost") return UNCHANGED;
     drive.status = { ...drive.status, status: "Lost" };
-    return "changed";
+    return drive;
   }, writeOptions(args));
   for (const o of outcomes.filter((o) => o.changed)) {
     reporter.info(`Drive ${describeDrive(o.object)} marked Lost`);

@@ -2,7 +2,7 @@
  * `suspend` / `resume` (reference §1.12): set or remove `directpv.min.io/suspend=true` on
  * drives or volumes. Suspension takes effect when the workload's pods are restarted.
  */
-import type { KubeClient, ResourceClient } from "../k8s/mod.ts";
+import { type KubeClient, type ResourceClient, UNCHANGED } from "../k8s/mod.ts";
 import { type DirectPVDrive, type DirectPVVolume, type KubeObject, LABELS } from "../types/mod.ts";
 import { describeDrive, describeVolume } from "./describe.ts";
 import { type DriveQuery, listDrives, listVolumes, type VolumeQuery } from "./listers.ts";
@@ -35,12 +35,12 @@ async function setSuspended<T extends KubeObject>(
   if (objects.length === 0) throw new NoMatchingResourcesError();
   const reporter = options.reporter ?? silentReporter;
   const outcomes = await updateMatching(target.resource, objects, (object) => {
-    if (isSuspended(object) === suspend) return "unchanged";
+    if (isSuspended(object) === suspend) return UNCHANGED;
     const labels = { ...object.metadata.labels };
     if (suspend) labels[LABELS.suspend] = "true";
     else delete labels[LABELS.suspend];
     object.metadata.labels = labels;
-    return "changed";
+    return object;
   }, writeOptions(options));
   const changed = outcomes.filter((o) => o.changed).map((o) => o.object);
   for (const object of changed) {

@@ -1,5 +1,5 @@
 /** Waiting on watched objects until each reaches a state, with a deadline. */
-import type { ResourceClient, Selector } from "../k8s/mod.ts";
+import { type ResourceClient, type Selector, sleep } from "../k8s/mod.ts";
 import { DeadlineExceededError, ExpiredError, UnavailableError } from "../errors/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 
@@ -62,7 +62,8 @@ export async function waitForEach<T extends KubeObject>(
   };
   await withDeadline(options, async (signal) => {
     for (let round = 0; pending.size > 0 && !signal.aborted; round++) {
-      if (round > 0) await sleep(RESTART_DELAY_MS, signal);
+      // An abort ends the wait early; the loop condition then sees it.
+      if (round > 0) await sleep(RESTART_DELAY_MS, signal).catch(() => {});
       const events = resource.watch({
         signal,
         ...(options.labelSelector !== undefined ? { labelSelector: options.labelSelector } : {}),
@@ -102,15 +103,3 @@ export function formatDuration(ms: number): string {
 }
 
 const RESTART_DELAY_MS = 200;
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    }
-    signal.addEventListener("abort", done, { once: true });
-  });
-}

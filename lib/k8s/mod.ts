@@ -42,6 +42,9 @@ export {
   type RetryOptions,
   UNCHANGED,
   updateByPatch,
+  updateIfExists,
+  type UpdateOutcome,
+  updateOutcome,
   updateWithRetry,
   type UpdateWithRetryOptions,
 } from "./retry.ts";

@@ -1,5 +1,5 @@
 /** Optimistic-concurrency helpers: retry on ConflictError, and get → mutate → update loops. */
-import { ConflictError } from "../errors/mod.ts";
+import { ConflictError, NotFoundError } from "../errors/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 import { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
 import { deepEqual, mergePatchBetween } from "./patch.ts";
@@ -37,59 +37,94 @@ export async function retryOnConflict<R>(
   }
 }
 
-/** Return this (or `false`) from a mutate function to skip the write. */
+/** Return this from a mutate function to skip the write. */
 export const UNCHANGED: unique symbol = Symbol("unchanged");
 
 /**
- * Changes an object in place (return nothing), returns a replacement, or returns
- * `UNCHANGED`/`false` to leave the stored object as it is.
+ * Changes an object in place (return nothing) or returns a replacement; returns `UNCHANGED`
+ * to leave the stored object as it is. May throw to refuse the object.
  */
 export type Mutator<T> = (
   object: T,
   attempt: number,
-) => T | void | false | typeof UNCHANGED | Promise<T | void | false | typeof UNCHANGED>;
+) => T | void | typeof UNCHANGED | Promise<T | void | typeof UNCHANGED>;
 
 /** Options of updateWithRetry. */
-export interface UpdateWithRetryOptions extends RetryOptions, NamespaceOption {
+export interface UpdateWithRetryOptions<T> extends RetryOptions, NamespaceOption {
   /** Write through the status subresource (`updateStatus`). */
   status?: boolean;
   dryRun?: boolean;
+  /** The object as the caller last read it: the first attempt mutates it without a GET. */
+  current?: T;
+}
+
+/** What one read-mutate-write did. */
+export interface UpdateOutcome<T> {
+  /** The object as stored (or as a dry run would store it); as read when nothing changed. */
+  object: T;
+  changed: boolean;
 }
 
 /**
  * Reads the object, lets `mutate` change it and writes it back, starting over when the
- * write loses a race (ConflictError). No write happens when `mutate` returns
- * `UNCHANGED`/`false` or leaves the object equal to what was read. Returns the object as
- * stored.
+ * write loses a race (ConflictError). No write happens when `mutate` returns `UNCHANGED` or
+ * leaves the object equal to what was read. Returns the object as stored.
  *
  * @throws {NotFoundError} when the object does not exist
  * @throws {ConflictError} when every attempt lost a race
  */
-export function updateWithRetry<T extends KubeObject>(
+export async function updateWithRetry<T extends KubeObject>(
   client: ResourceClient<T>,
   name: string,
   mutate: Mutator<T>,
-  options: UpdateWithRetryOptions = {},
+  options: UpdateWithRetryOptions<T> = {},
 ): Promise<T> {
+  return (await updateOutcome(client, name, mutate, options)).object;
+}
+
+/**
+ * updateWithRetry for an object that may be gone: resolves with undefined when it does not
+ * exist (or disappears between attempts).
+ *
+ * @throws {ConflictError} when every attempt lost a race
+ */
+export async function updateIfExists<T extends KubeObject>(
+  client: ResourceClient<T>,
+  name: string,
+  mutate: Mutator<T>,
+  options: UpdateWithRetryOptions<T> = {},
+): Promise<T | undefined> {
+  try {
+    return await updateWithRetry(client, name, mutate, options);
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
+/** updateWithRetry that also says whether a write happened. */
+export function updateOutcome<T extends KubeObject>(
+  client: ResourceClient<T>,
+  name: string,
+  mutate: Mutator<T>,
+  options: UpdateWithRetryOptions<T> = {},
+): Promise<UpdateOutcome<T>> {
   const ns = options.namespace === undefined ? {} : { namespace: options.namespace };
-  const write = {
-    ...ns,
-    ...(options.dryRun ? { dryRun: true } : {}),
-    ...(options.signal ? { signal: options.signal } : {}),
-  };
+  const signal = options.signal ? { signal: options.signal } : {};
+  const write = { ...ns, ...signal, ...(options.dryRun ? { dryRun: true } : {}) };
   return retryOnConflict(async (attempt) => {
-    const current = await client.get(name, {
-      ...ns,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
+    const current = attempt === 0 && options.current
+      ? structuredClone(options.current)
+      : await client.get(name, { ...ns, ...signal });
     const original = structuredClone(current);
     const result = await mutate(current, attempt);
-    if (result === false || result === UNCHANGED) return original;
+    if (result === UNCHANGED) return { object: original, changed: false };
     const next = result ?? current;
-    if (deepEqual(next, original)) return original;
-    return options.status
+    if (deepEqual(next, original)) return { object: original, changed: false };
+    const stored = options.status
       ? await client.updateStatus(next, write)
       : await updateByPatch(client, original, next, write);
+    return { object: stored, changed: true };
   }, options);
 }
 
