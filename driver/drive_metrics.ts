@@ -5,8 +5,13 @@
  * and the Grafana dashboard of lib/install are written over these names.
  */
 import client from "prom-client";
-import { type DirectPVDrive, DRIVE_METRICS, isHealthyDrive, LABELS } from "../lib/types/mod.ts";
-import { volumeCount } from "./reconcile/mod.ts";
+import {
+  type DirectPVDrive,
+  DRIVE_METRICS,
+  isHealthyDrive,
+  LABELS,
+  volumeCount,
+} from "../lib/types/mod.ts";
 
 export { DRIVE_METRICS };
 

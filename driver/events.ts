@@ -44,6 +44,11 @@ export interface EventInput {
   message: string;
 }
 
+/** Where Kubernetes events go; recording never fails the caller. */
+export interface EventSink {
+  record(input: EventInput): Promise<void>;
+}
+
 /** Writes core/v1 Events about DirectPV objects. */
 export class EventRecorder {
   readonly #kube: KubeClient;

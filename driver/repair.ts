@@ -27,11 +27,10 @@ import {
   toLabelValue,
 } from "../lib/types/mod.ts";
 import { drivePaths, xfsRepair } from "../lib/xfs/mod.ts";
-import { EVENT_REASONS, EventRecorder } from "./events.ts";
+import { EVENT_REASONS, EventRecorder, type EventSink } from "./events.ts";
 import type { NodeRoleOptions } from "./node_server.ts";
 import {
   createNodeOps,
-  type EventSink,
   loopBackingDirFilter,
   type NodeOps,
   type ProbedDevice,

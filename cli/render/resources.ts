@@ -1,5 +1,4 @@
 /** The drive and volume tables of `list` (reference §1.8) and their sort orders. */
-import { isSuspended, volumeCount } from "../../lib/admin/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVVolume,
@@ -7,7 +6,9 @@ import {
   formatBytes,
   GROUP,
   isReservedLabelKey,
+  isSuspended,
   LABELS,
+  volumeCount,
 } from "../../lib/types/mod.ts";
 import type { Column } from "./table.ts";
 

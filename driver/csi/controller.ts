@@ -25,7 +25,6 @@ export {
   type ControllerDeps,
   type DriveCache,
   type DriveInformer,
-  type EventSink,
   indexedDriveCache,
 } from "./controller_deps.ts";
 

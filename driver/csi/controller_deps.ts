@@ -2,7 +2,7 @@
 import { UnavailableError } from "../../lib/errors/mod.ts";
 import type { KubeClient } from "../../lib/k8s/mod.ts";
 import { type DirectPVDrive, FINALIZERS, LABELS } from "../../lib/types/mod.ts";
-import type { EventInput } from "../events.ts";
+import type { EventSink } from "../events.ts";
 
 /**
  * The cache of every DirectPVDrive that CreateVolume selects from (an informer): reads never
@@ -51,11 +51,6 @@ export function indexedDriveCache(informer: DriveInformer): DriveCache {
     onNode: (node) => informer.byIndex("node", node),
     holding: (volume) => informer.byIndex("volume", volume),
   };
-}
-
-/** Where Kubernetes events go; recording never fails the caller. */
-export interface EventSink {
-  record(input: EventInput): Promise<void>;
 }
 
 /**

@@ -17,13 +17,8 @@ import {
   type VolumeCapability,
   VolumeCapability_AccessMode_Mode as Mode,
 } from "../../proto/mod.ts";
-import type { EventInput } from "../events.ts";
-import {
-  BusyDrives,
-  type ControllerDeps,
-  type DriveCache,
-  type EventSink,
-} from "./controller_deps.ts";
+import type { EventInput, EventSink } from "../events.ts";
+import { BusyDrives, type ControllerDeps, type DriveCache } from "./controller_deps.ts";
 import type { NodeServiceDeps } from "./node_deps.ts";
 import type { CallContext } from "./services.ts";
 import { codeOf, type Status } from "./status.ts";

@@ -6,11 +6,12 @@ import type { QuotaPolicy } from "../../lib/xfs/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVVolume,
+  driveIdOf,
   LABELS,
   toLabelValue,
   type TopologyKeys,
 } from "../../lib/types/mod.ts";
-import type { EventSink } from "./controller_deps.ts";
+import type { EventSink } from "../events.ts";
 
 /** Where this node sits; every value is a topology segment. */
 export interface NodeTopologyOptions {
@@ -41,11 +42,6 @@ export interface NodeServiceDeps {
   events: EventSink;
 }
 
-/** Whether an object carries `directpv.min.io/suspend=true`. */
-export function isSuspended(object: DirectPVVolume | DirectPVDrive): boolean {
-  return object.metadata.labels?.[LABELS.suspend] === "true";
-}
-
 /**
  * Reads a volume.
  *
@@ -66,11 +62,6 @@ export async function getVolume(
   }
 }
 
-/** The name of a volume's drive: its `directpv.min.io/drive` label, else its FSUUID. */
-export function driveNameOf(volume: DirectPVVolume): string {
-  return volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
-}
-
 /**
  * Reads the drive of a volume and checks it belongs to this node.
  *
@@ -81,7 +72,7 @@ export async function getVolumeDrive(
   volume: DirectPVVolume,
   signal?: AbortSignal,
 ): Promise<DirectPVDrive> {
-  const name = driveNameOf(volume);
+  const name = driveIdOf(volume);
   let drive: DirectPVDrive;
   try {
     drive = await deps.kube.drives.get(name, signal ? { signal } : {});

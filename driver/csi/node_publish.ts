@@ -16,6 +16,7 @@ import {
   type DirectPVVolume,
   GROUP,
   isReservedLabelKey,
+  isSuspended,
   LABELS,
   TMP_MOUNT_DIR,
   toLabelValue,
@@ -23,7 +24,7 @@ import {
 import type * as csi from "../../proto/mod.ts";
 import { requireCapability } from "./controller_validate.ts";
 import { publishBlock } from "./node_block.ts";
-import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
 import { mountsOfVolumeAt } from "./node_mounts.ts";
 import { clearPath, unmountOwn } from "./node_stage.ts";
 import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";

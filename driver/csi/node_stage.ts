@@ -12,13 +12,13 @@ import {
 import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
-import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
+import { type DirectPVDrive, type DirectPVVolume, isSuspended } from "../../lib/types/mod.ts";
 import { createVolumeDir, fsuuidLinkName, volumeDataPath } from "../../lib/xfs/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import { setDriveCondition } from "../reconcile/drive_object.ts";
 import { requireCapability } from "./controller_validate.ts";
-import { getVolume, getVolumeDrive, isSuspended, type NodeServiceDeps } from "./node_deps.ts";
+import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
 import { stageBlock, unstageBlock } from "./node_block.ts";
 import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
 import { mountsOfVolumeAt } from "./node_mounts.ts";

@@ -11,12 +11,17 @@ import {
 } from "../../lib/errors/mod.ts";
 import { updateByPatch } from "../../lib/k8s/mod.ts";
 import { isIoError } from "../../lib/sys/mod.ts";
-import { type DirectPVDrive, type DirectPVVolume, healthTrouble } from "../../lib/types/mod.ts";
+import {
+  type DirectPVDrive,
+  type DirectPVVolume,
+  driveIdOf,
+  healthTrouble,
+} from "../../lib/types/mod.ts";
 import { drivePaths } from "../../lib/xfs/mod.ts";
 import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { type SizeRange, sizeRange } from "./controller_validate.ts";
-import { driveNameOf, getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
 import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
 import { requireKubeletPath, requireVolumeId } from "./node_validate.ts";
@@ -47,7 +52,7 @@ export async function volumeCondition(
 ): Promise<Condition> {
   const id = volume.metadata.name;
   if (!drive) {
-    return { abnormal: true, message: `drive ${driveNameOf(volume)} of volume ${id} not found` };
+    return { abnormal: true, message: `drive ${driveIdOf(volume)} of volume ${id} not found` };
   }
   const state = drive.status.status;
   if (state === "Lost" || state === "Error") {

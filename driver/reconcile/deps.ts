@@ -1,13 +1,8 @@
 /** What every node-side reconciler is given. */
 import type { KubeClient } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import type { EventInput } from "../events.ts";
+import type { EventSink } from "../events.ts";
 import type { NodeOps } from "./node_ops.ts";
-
-/** Records Kubernetes events (an `EventRecorder`). */
-export interface EventSink {
-  record(input: EventInput): Promise<void>;
-}
 
 /** Shared dependencies of the reconcilers of one node. */
 export interface NodeDeps {

@@ -21,11 +21,11 @@ import {
   FINALIZERS,
   LABELS,
   toLabelValue,
+  volumeCount,
 } from "../../lib/types/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
 import { matchesOf, VERIFIED_STATUSES, verifyDrive } from "./drive_health.ts";
-import { volumeCount } from "./drive_object.ts";
 import { moveDriveData } from "./move_data.ts";
 import type { ProbedDevice } from "./node_ops.ts";
 

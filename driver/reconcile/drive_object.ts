@@ -73,12 +73,6 @@ export function newDrive(input: NewDriveInput): DirectPVDrive {
   };
 }
 
-/** Number of volumes on a drive: its per-volume finalizers. */
-export function volumeCount(drive: DirectPVDrive): number {
-  return (drive.metadata.finalizers ?? []).filter((f) => f.startsWith(FINALIZERS.volumePrefix))
-    .length;
-}
-
 /** Condition kinds the node sets on drives. */
 export type DriveConditionKind = keyof typeof DRIVE_CONDITIONS;
 

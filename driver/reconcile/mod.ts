@@ -20,7 +20,8 @@ import {
   toLabelValue,
 } from "../../lib/types/mod.ts";
 import { Controller } from "./controller.ts";
-import type { EventSink, NodeDeps } from "./deps.ts";
+import type { EventSink } from "../events.ts";
+import type { NodeDeps } from "./deps.ts";
 import { DriveReconciler } from "./drive.ts";
 import type { NodeTopology } from "./drive_object.ts";
 import { syncDrives } from "./drive_sync.ts";
@@ -38,10 +39,8 @@ export { type Timers, WorkQueue } from "./queue.ts";
 export { type DeviceFilter, loopBackingDirFilter } from "./loop_filter.ts";
 export { createNodeOps, type NodeOpsOptions, type QuotaPolicy } from "./host_ops.ts";
 export type { NodeOps, ProbedDevice } from "./node_ops.ts";
-export type { EventSink } from "./deps.ts";
 export { deviceNotFoundMessage } from "./drive_health.ts";
 export { stillContainsMessage } from "./drive.ts";
-export { volumeCount } from "./drive_object.ts";
 export { deviceNameOf, readDeviceErrorCount } from "./health_probe.ts";
 export { notReleasedMessage } from "./volume.ts";
 

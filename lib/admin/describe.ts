@@ -7,13 +7,13 @@ export function nodeOf(object: DirectPVDrive | DirectPVVolume): string {
 }
 
 /** The device name a drive or volume is on, from its labels. */
-export function driveNameOf(object: DirectPVDrive | DirectPVVolume): string {
+export function deviceNameOf(object: DirectPVDrive | DirectPVVolume): string {
   return object.metadata.labels?.[LABELS.driveName] ?? "";
 }
 
 /** `<node>/<device name>` of a drive. */
 export function describeDrive(drive: DirectPVDrive): string {
-  return `${nodeOf(drive)}/${driveNameOf(drive)}`;
+  return `${nodeOf(drive)}/${deviceNameOf(drive)}`;
 }
 
 /** `<node>/<volume name>` of a volume. */

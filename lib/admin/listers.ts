@@ -9,7 +9,6 @@ import {
   type DirectPVDrive,
   type DirectPVVolume,
   type DriveStatus,
-  FINALIZERS,
   type KubeObject,
   LABELS,
   toLabelValue,
@@ -142,10 +141,4 @@ export function listVolumes(
     statuses: query.statuses ?? [],
     signal: options.signal,
   });
-}
-
-/** Number of volumes on a drive, derived from its per-volume finalizers. */
-export function volumeCount(drive: DirectPVDrive): number {
-  return (drive.metadata.finalizers ?? []).filter((f) => f.startsWith(FINALIZERS.volumePrefix))
-    .length;
 }

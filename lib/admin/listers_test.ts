@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { FakeKube } from "../k8s/testing.ts";
 import { LABELS } from "../types/mod.ts";
-import { labelSelectorOf, listDrives, listVolumes, volumeCount } from "./listers.ts";
+import { labelSelectorOf, listDrives, listVolumes } from "./listers.ts";
+import { volumeCount } from "../types/mod.ts";
 import { makeDrive, makeVolume } from "./testing.ts";
 
 const A = "aaaaaaaa-0000-4000-8000-000000000001";

@@ -5,10 +5,10 @@
  */
 import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
-import { type DirectPVDrive, LABELS } from "../types/mod.ts";
+import { type DirectPVDrive, LABELS, volumeCount } from "../types/mod.ts";
 import { describeDrive } from "./describe.ts";
 import { aliveReason, nodeLiveness } from "./node_liveness.ts";
-import { type DriveQuery, listDrives, volumeCount } from "./listers.ts";
+import { type DriveQuery, listDrives } from "./listers.ts";
 import {
   NoMatchingResourcesError,
   signalOption,

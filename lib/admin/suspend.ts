@@ -3,7 +3,13 @@
  * drives or volumes. Suspension takes effect when the workload's pods are restarted.
  */
 import { type KubeClient, type ResourceClient, UNCHANGED } from "../k8s/mod.ts";
-import { type DirectPVDrive, type DirectPVVolume, type KubeObject, LABELS } from "../types/mod.ts";
+import {
+  type DirectPVDrive,
+  type DirectPVVolume,
+  isSuspended,
+  type KubeObject,
+  LABELS,
+} from "../types/mod.ts";
 import { describeDrive, describeVolume } from "./describe.ts";
 import { type DriveQuery, listDrives, listVolumes, type VolumeQuery } from "./listers.ts";
 import {
@@ -14,11 +20,6 @@ import {
   type WriteRunOptions,
 } from "./types.ts";
 import { updateMatching } from "./update_matching.ts";
-
-/** Whether an object carries the suspend label. */
-export function isSuspended(object: KubeObject): boolean {
-  return object.metadata.labels?.[LABELS.suspend] === "true";
-}
 
 interface Target<T extends KubeObject> {
   noun: string;

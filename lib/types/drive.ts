@@ -1,4 +1,5 @@
 /** DirectPVDrive (reference §2.1): one XFS-formatted drive; its name is its FSUUID. */
+import { FINALIZERS } from "./labels.ts";
 import type { Condition, KubeObject } from "./meta.ts";
 
 export const DRIVE_STATUSES = ["Ready", "Lost", "Error", "Removed", "Moving", "Repairing"] as const;
@@ -71,4 +72,10 @@ export function healthTrouble(drive: DirectPVDrive): Condition[] {
 /** Whether a drive is `Ready` and its health check found no trouble. */
 export function isHealthyDrive(drive: DirectPVDrive): boolean {
   return drive.status.status === "Ready" && healthTrouble(drive).length === 0;
+}
+
+/** Number of volumes on a drive: its per-volume finalizers. */
+export function volumeCount(drive: DirectPVDrive): number {
+  return (drive.metadata.finalizers ?? []).filter((f) => f.startsWith(FINALIZERS.volumePrefix))
+    .length;
 }

@@ -1,5 +1,6 @@
 /** Label, finalizer, annotation and topology keys (reference §2.5) and label-value sanitising. */
 import { GROUP, LEGACY_GROUP } from "./consts.ts";
+import type { KubeObject } from "./meta.ts";
 
 const P = `${GROUP}/`;
 
@@ -145,4 +146,9 @@ export function toLabelValue(value: string): string {
     if (ALNUM.test(ch)) return ch;
     return i !== 0 && ch !== "." && ch !== "_" && ch !== "-" ? "-" : "x";
   }).join("");
+}
+
+/** Whether a drive or volume carries `directpv.min.io/suspend=true`. */
+export function isSuspended(object: KubeObject): boolean {
+  return object.metadata.labels?.[LABELS.suspend] === "true";
 }

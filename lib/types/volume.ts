@@ -1,4 +1,5 @@
 /** DirectPVVolume (reference §2.2): one volume, a directory on a drive; its name is the PV name. */
+import { LABELS } from "./labels.ts";
 import type { Condition, KubeObject } from "./meta.ts";
 
 export const VOLUME_STATUSES = ["Pending", "Ready"] as const;
@@ -27,4 +28,9 @@ export interface VolumeStatusFields {
 
 export interface DirectPVVolume extends KubeObject {
   status: VolumeStatusFields;
+}
+
+/** The id of a volume's drive: its `directpv.min.io/drive` label, else its FSUUID. */
+export function driveIdOf(volume: DirectPVVolume): string {
+  return volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
 }
