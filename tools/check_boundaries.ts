@@ -8,6 +8,10 @@
  * 3. No import cycles between modules.
  * 4. `Deno.*` side effects (commands, env, args, exit, files, network) and `node:` side-effect
  *    modules appear only in the allow-listed files, tests, benchmarks, `harness/` and `tools/`.
+ * 5. Every `lib/<name>/mod.ts` has a `May import:` line, and so may any other `mod.ts`; the
+ *    files under it (tests and benchmarks aside) import from outside their folder only what
+ *    the nearest such line names (`nothing` names nothing).
+ * 6. A `mod.ts` exports by name: no `export *`, except of generated code under `gen/`.
  */
 import { dirname, join, normalize, relative } from "node:path";
 
@@ -33,7 +37,7 @@ const IMPORT =
 
 export interface Violation {
   file: string;
-  rule: "layer" | "deep-import" | "cycle" | "side-effect";
+  rule: "layer" | "deep-import" | "cycle" | "side-effect" | "undeclared" | "star-export";
   message: string;
 }
 
@@ -125,6 +129,64 @@ function checkSideEffects(file: string, text: string): Violation[] {
   return out;
 }
 
+/** The folders a `May import:` line names, or undefined when the text has no such line. */
+export function declaredImports(text: string): string[] | undefined {
+  const line = /May import:([^\n]*)/.exec(text)?.[1];
+  if (line === undefined) return undefined;
+  const names = line.replace(/\*\/.*$/, "").replace(/\([^)]*\)/g, "").split(",");
+  return names.map((e) => e.trim().replace(/\.$/, "").trim())
+    .filter((e) => /^[a-z0-9_]+(\/[a-z0-9_]+)?$/.test(e) && e !== "nothing");
+}
+
+/** The `May import:` lines of every `mod.ts`, by folder. */
+function declarations(files: string[], texts: Map<string, string>): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const file of files.filter((f) => f.endsWith("/mod.ts"))) {
+    const allowed = declaredImports(texts.get(file) ?? "");
+    if (allowed) out.set(dirname(file), allowed);
+  }
+  return out;
+}
+
+function nearestDeclaration(file: string, declared: Map<string, string[]>) {
+  for (let dir = dirname(file); dir !== "."; dir = dirname(dir)) {
+    const allowed = declared.get(dir);
+    if (allowed) return { dir, allowed };
+  }
+  return undefined;
+}
+
+function checkDeclared(
+  file: string,
+  target: string,
+  declared: Map<string, string[]>,
+): Violation | undefined {
+  if (/_(test|bench)\.ts$/.test(file)) return undefined;
+  const near = nearestDeclaration(file, declared);
+  if (!near || target.startsWith(`${near.dir}/`)) return undefined;
+  if (near.allowed.some((e) => target === `${e}.ts` || target.startsWith(`${e}/`))) {
+    return undefined;
+  }
+  return {
+    file,
+    rule: "undeclared",
+    message: `Import of "${target}" is not named on the "May import:" line of ${near.dir}/mod.ts`,
+  };
+}
+
+function checkModFile(file: string, text: string, declared: Map<string, string[]>): Violation[] {
+  if (!file.endsWith("/mod.ts")) return [];
+  const out: Violation[] = [];
+  if (/^lib\/[^/]+\/mod\.ts$/.test(file) && !declared.has(dirname(file))) {
+    out.push({ file, rule: "undeclared", message: `${file} has no "May import:" line` });
+  }
+  for (const m of stripComments(text).matchAll(/^export \*(?: as \w+)? from ["']([^"']+)["']/gm)) {
+    if ((m[1] as string).startsWith("./gen/")) continue;
+    out.push({ file, rule: "star-export", message: `Exports everything of "${m[1]}"; name them` });
+  }
+  return out;
+}
+
 function findCycles(edges: Map<string, Set<string>>): string[][] {
   const cycles: string[][] = [];
   const state = new Map<string, "visiting" | "done">();
@@ -151,9 +213,13 @@ export async function checkBoundaries(root: string): Promise<Violation[]> {
   const violations: Violation[] = [];
   const moduleEdges = new Map<string, Set<string>>();
   const fileEdges = new Map<string, Set<string>>();
-  for (const file of (await walk(root)).sort()) {
-    const text = await Deno.readTextFile(join(root, file));
-    violations.push(...checkSideEffects(file, text));
+  const files = (await walk(root)).sort();
+  const texts = new Map<string, string>();
+  for (const file of files) texts.set(file, await Deno.readTextFile(join(root, file)));
+  const declared = declarations(files, texts);
+  for (const file of files) {
+    const text = texts.get(file) ?? "";
+    violations.push(...checkSideEffects(file, text), ...checkModFile(file, text, declared));
     const from = moduleOf(file);
     for (const spec of importsOf(stripComments(text))) {
       if (!spec.startsWith(".")) continue;
@@ -161,6 +227,8 @@ export async function checkBoundaries(root: string): Promise<Violation[]> {
       if (target.startsWith("..")) continue;
       if (!fileEdges.has(file)) fileEdges.set(file, new Set());
       fileEdges.get(file)?.add(target);
+      const undeclared = checkDeclared(file, target, declared);
+      if (undeclared) violations.push(undeclared);
       const to = moduleOf(target);
       if (!from || !to || from === to) continue;
       const layer = checkLayer(file, from, to);

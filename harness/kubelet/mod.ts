@@ -4,5 +4,16 @@
  * May import: lib/k8s, lib/errors, proto.
  * @module
  */
-export * from "./kubelet.ts";
+export {
+  DRIVER,
+  expandPodVolume,
+  mountPodVolume,
+  type PodVolume,
+  podVolumeOf,
+  registerNode,
+  unmountPodVolume,
+  unregisterNode,
+  type VolumePaths,
+  volumePaths,
+} from "./kubelet.ts";
 export { connectCsi, CsiCallError, type CsiClients, unary } from "./csi_client.ts";

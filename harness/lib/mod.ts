@@ -4,11 +4,31 @@
  * May import: lib/errors.
  * @module
  */
-export * from "./process.ts";
-export * from "./wait.ts";
-export * from "./files.ts";
-export * from "./ports.ts";
-export * from "./tools.ts";
-export * from "./packages.ts";
-export * from "./prerequisites.ts";
-export * from "./driver_role.ts";
+export {
+  commandExists,
+  type DaemonProcess,
+  type DaemonSpec,
+  processAlive,
+  processCpuSeconds,
+  processRss,
+  processStartTime,
+  run,
+  type RunOptions,
+  type RunResult,
+  spawnDaemon,
+  type StopOptions,
+  stopProcess,
+} from "./process.ts";
+export { sleep, waitFor, type WaitOptions } from "./wait.ts";
+export { pathExists, removePath, tailFile, writeJsonAtomic } from "./files.ts";
+export { freeLoopbackPorts } from "./ports.ts";
+export { BUILD_SCRIPT, builtTool, missingBinaries, requireBinaries, toolsBinDir } from "./tools.ts";
+export { ensureCommand, type EnsureCommandOptions, ensureFile } from "./packages.ts";
+export {
+  isCI,
+  missingPrerequisites,
+  type Prerequisites,
+  type TestGate,
+  testGate,
+} from "./prerequisites.ts";
+export { type DriverRole, type DriverRoleOptions, startDriverRole } from "./driver_role.ts";

@@ -67,6 +67,7 @@ async function measure(content: Mode): Promise<void> {
   }
   const used = process.cpuUsage(cpu);
   walls.sort((a, b) => a - b);
+  // deno-lint-ignore no-console -- a benchmark prints its figures
   console.log(
     `probeDevices(${content}) over ${probed.length} fake devices: median ` +
       `${walls[10]?.toFixed(1)} ms, min ${walls[0]?.toFixed(1)} ms, CPU ` +

@@ -1,5 +1,27 @@
 /**
- * Domain error classes. Leaf module: imports nothing else from the repository.
+ * Domain error classes.
+ *
+ * May import: nothing (leaf module).
  * @module
  */
-export * from "./errors.ts";
+export {
+  AbortedError,
+  AlreadyExistsError,
+  CommandError,
+  type CommandFailure,
+  ConflictError,
+  DeadlineExceededError,
+  DirectpvError,
+  type DirectpvErrorOptions,
+  errorMessage,
+  ExpiredError,
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  OutOfRangeError,
+  PermissionDeniedError,
+  ResourceExhaustedError,
+  UnavailableError,
+  UnimplementedError,
+  UnsafeOperationError,
+} from "./errors.ts";

@@ -2,7 +2,7 @@
  * `drives.yaml` (init config v1): the types, reading with line-numbered errors, writing
  * with explanatory comments, building it from DirectPVNodes, and picking the selected drives.
  *
- * Imports `lib/types`, `lib/errors` and the `yaml` package.
+ * May import: lib/types, lib/errors (and the `yaml` package).
  * @module
  */
 export {

@@ -7,7 +7,7 @@
  * rendering; the monitoring objects shipped beside them (PodMonitor, alerts, Grafana
  * dashboard).
  *
- * Imports `lib/types`, `lib/errors`, `lib/version` and the `yaml` package.
+ * May import: lib/types, lib/errors, lib/version (and the `yaml` package).
  * @module
  */
 export {

@@ -9,7 +9,24 @@
  * May import: lib/types, lib/errors, lib/log.
  * @module
  */
-export * from "./types.ts";
+export {
+  type AnyObject,
+  type DeleteOptions,
+  type KubeClient,
+  type ListOptions,
+  type ListResult,
+  type NamespaceOption,
+  type PatchOptions,
+  type PatchType,
+  type ResourceClient,
+  type ResourceScope,
+  type Selector,
+  type ServerVersion,
+  type WatchEvent,
+  type WatchEventType,
+  type WatchOptions,
+  type WriteOptions,
+} from "./types.ts";
 export {
   type FieldRequirement,
   formatSelector,

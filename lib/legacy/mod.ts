@@ -5,7 +5,21 @@
  * May import: lib/types, lib/errors, lib/k8s.
  * @module
  */
-export * from "./types.ts";
+export {
+  type DirectCSIDrive,
+  type DirectCSIVolume,
+  LEGACY_FINALIZERS,
+  LEGACY_KINDS,
+  LEGACY_LABELS,
+  LEGACY_RESOURCES,
+  LEGACY_VERSIONS,
+  type LegacyAccessTier,
+  type LegacyDriveStatus,
+  type LegacyDriveStatusFields,
+  type LegacyVersion,
+  type LegacyVolumeStatusFields,
+  MIGRATABLE_VERSIONS,
+} from "./types.ts";
 export { normalizeDevicePath, upgradeDrive, upgradeVolume } from "./convert.ts";
 export { isMigratableDrive, rewriteGroup, toDirectPVDrive, toDirectPVVolume } from "./mapping.ts";
 export {

@@ -3,4 +3,15 @@
  * May import: lib/errors.
  * @module
  */
-export * from "./logger.ts";
+export {
+  type Fields,
+  type Format,
+  formatJson,
+  formatText,
+  type Level,
+  Logger,
+  type LoggerOptions,
+  type LogRecord,
+  nullLogger,
+  type Sink,
+} from "./logger.ts";

@@ -3,4 +3,12 @@
  * May import: lib/types, lib/errors (no I/O, no Kubernetes).
  * @module
  */
-export * from "./select_drive.ts";
+export {
+  holdsVolume,
+  matchDrive,
+  selectDrive,
+  type SelectOptions,
+  type Topology,
+  validateVolumeParameters,
+  type VolumeRequest,
+} from "./select_drive.ts";

@@ -2,17 +2,129 @@
  * The shared data model: the four DirectPV CRD kinds, their labels, finalizers and
  * enums, branded ids, byte quantities and label-value sanitising.
  *
- * Leaf module: imports nothing else from the repository.
+ * May import: nothing (leaf module).
  * @module
  */
-export * from "./consts.ts";
-export * from "./ids.ts";
-export * from "./meta.ts";
-export * from "./labels.ts";
-export * from "./drive.ts";
-export * from "./volume.ts";
-export * from "./node.ts";
-export * from "./init_request.ts";
-export * from "./quantity.ts";
-export * from "./metrics.ts";
-export * from "./node_lease.ts";
+export {
+  API_VERSION,
+  APP_NAME,
+  APP_ROOT_DIR,
+  BLOCK_VOLUME_FILE,
+  CLI_NAME,
+  CONTROLLER_NAME,
+  DRIVER_NAME,
+  FS_LABEL,
+  GROUP,
+  HEALTHZ_PATH,
+  HEALTHZ_PORT,
+  IDENTITY,
+  isBlockVolumeBackingFile,
+  KINDS,
+  KUBELET_DIR,
+  LEGACY_APP_ROOT_DIR,
+  LEGACY_GROUP,
+  LEGACY_IDENTITY,
+  METRICS_PORT,
+  MIN_DRIVE_SIZE,
+  MOUNT_ROOT_DIR,
+  NAMESPACE,
+  NODE_CONTROLLER_NAME,
+  READINESS_PATH,
+  READINESS_PORT,
+  RESOURCES,
+  TMP_MOUNT_DIR,
+  UDEV_DATA_DIR,
+  VERSION,
+} from "./consts.ts";
+export {
+  ANY_UUID,
+  type Brand,
+  type DeviceId,
+  deviceId,
+  type DriveId,
+  driveId,
+  type DriveName,
+  driveName,
+  type FsUuid,
+  fsUuid,
+  LOWER_UUID,
+  type NodeId,
+  nodeId,
+  type RequestId,
+  requestId,
+  type VolumeName,
+  volumeName,
+} from "./ids.ts";
+export { type Condition, type KubeObject, type ObjectMeta, type OwnerReference } from "./meta.ts";
+export {
+  ANNOTATIONS,
+  CREATED_BY,
+  FINALIZERS,
+  isReservedLabelKey,
+  isSuspended,
+  isValidLabelValue,
+  LABELS,
+  LEGACY_TOPOLOGY_KEYS,
+  type MoveDataProgress,
+  toLabelValue,
+  TOPOLOGY_KEYS,
+  type TopologyKeys,
+  VOLUME_CLAIM_ID_LABEL_PREFIX,
+  volumeClaimIdLabel,
+  volumeFinalizer,
+} from "./labels.ts";
+export {
+  ACCESS_TIERS,
+  type AccessTier,
+  type DirectPVDrive,
+  DRIVE_CONDITIONS,
+  DRIVE_STATUSES,
+  type DriveSpec,
+  type DriveStatus,
+  type DriveStatusFields,
+  HEALTH_CONDITION_TYPES,
+  healthTrouble,
+  isHealthyDrive,
+  parseAccessTier,
+  volumeCount,
+} from "./drive.ts";
+export {
+  type DirectPVVolume,
+  driveIdOf,
+  VOLUME_CONDITIONS,
+  VOLUME_STATUSES,
+  type VolumeStatus,
+  type VolumeStatusFields,
+} from "./volume.ts";
+export {
+  ambivalentData,
+  type ContentFacts,
+  describeContent,
+  type DirectPVNode,
+  newDirectPVNode,
+  type NodeDevice,
+  type NodeSpec,
+  type NodeStatusFields,
+  UNRECOGNISED_DATA,
+} from "./node.ts";
+export {
+  type DirectPVInitRequest,
+  INIT_STATUSES,
+  type InitDevice,
+  type InitDeviceResult,
+  type InitRequestSpec,
+  type InitRequestStatusFields,
+  type InitStatus,
+  NOT_FORCED,
+} from "./init_request.ts";
+export { formatBytes, parseBytes } from "./quantity.ts";
+export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";
+export {
+  isLeaseCurrent,
+  microTime,
+  NODE_LEASE_DURATION_SECONDS,
+  NODE_LEASE_RENEW_MS,
+  type NodeLease,
+  nodeLeaseName,
+  nodeLeaseObject,
+} from "./node_lease.ts";

@@ -4,7 +4,7 @@
  * image the build script writes. Scripts read `RELEASE_VERSION` from this file; it is defined
  * nowhere else.
  *
- * Leaf module: imports nothing.
+ * May import: nothing (leaf module).
  * @module
  */
 
