@@ -26,7 +26,7 @@ import { resumeCommand, suspendCommand } from "./commands/suspend.ts";
 import { uninstallCommand } from "./commands/uninstall.ts";
 import type { CliContext } from "./context.ts";
 import { EXIT_CODES, type ExitCode, exitCodeOf, UsageError } from "./exit_codes.ts";
-import { Console } from "./render/console.ts";
+import { Terminal } from "./render/terminal.ts";
 
 /** DirectPV has no `help` command (help is `-h`/`--help`). */
 const HELP_COMMAND = false;
@@ -56,7 +56,7 @@ const COMMANDS: ReadonlyArray<(rt: Runtime) => CommandUnknownOpts> = [
 
 function runtimeFor(ctx: CliContext, program: CommandUnknownOpts): Runtime {
   let kube: Promise<KubeClient> | undefined;
-  let console: Console | undefined;
+  let terminal: Terminal | undefined;
   const globals = (): GlobalOptions => {
     const o = program.opts() as { kubeconfig?: string; context?: string; quiet?: boolean };
     return {
@@ -76,7 +76,7 @@ function runtimeFor(ctx: CliContext, program: CommandUnknownOpts): Runtime {
       });
       return kube;
     },
-    console: () => console ??= new Console(ctx, { quiet: globals().quiet }),
+    terminal: () => terminal ??= new Terminal(ctx, { quiet: globals().quiet }),
   };
 }
 
@@ -109,13 +109,13 @@ function configureTree(command: CommandUnknownOpts, ctx: CliContext): void {
 
 function report(err: unknown, runtime: Runtime, ctx: CliContext): void {
   if (err instanceof CommanderError) return; // commander printed it already
-  const console = runtime.console();
+  const terminal = runtime.terminal();
   const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof NoMatchingResourcesError) console.info(message);
+  if (err instanceof NoMatchingResourcesError) terminal.info(message);
   else if (err instanceof UsageError) {
     // Usage errors are shown even with --quiet: the command line itself is wrong.
-    ctx.stderr.write(`${console.err.red("ERROR")} ${message}\n`);
-  } else console.error(message);
+    ctx.stderr.write(`${terminal.err.red("ERROR")} ${message}\n`);
+  } else terminal.error(message);
 }
 
 /**

@@ -128,6 +128,6 @@ export function completionCommand(rt: Runtime, root: () => CommandUnknownOpts): 
       if (!make) {
         throw new UsageError(`Unsupported shell "${shell ?? ""}"; valid values are bash|zsh|fish`);
       }
-      rt.console().result(make(root()));
+      rt.terminal().result(make(root()));
     });
 }

@@ -41,8 +41,8 @@ async function serveDashboard(rt: Runtime, listenPort: number): Promise<void> {
       handler: handler.handle,
       signal: stop.signal,
     });
-    rt.console().result(`http://127.0.0.1:${server.port}/\n`);
-    rt.console().info("Serving the read-only dashboard; press Ctrl-C to stop");
+    rt.terminal().result(`http://127.0.0.1:${server.port}/\n`);
+    rt.terminal().info("Serving the read-only dashboard; press Ctrl-C to stop");
     await server.finished;
   } finally {
     handler.close();

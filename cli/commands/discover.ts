@@ -4,7 +4,7 @@ import { FailedPreconditionError } from "../../lib/errors/mod.ts";
 import { toInitConfig, writeInitConfig } from "../../lib/init_config/mod.ts";
 import { type DirectPVNode, formatBytes, type NodeDevice } from "../../lib/types/mod.ts";
 import { collect, parseDriveNames, parseDuration, parseNodes } from "../options/values.ts";
-import type { Colors } from "../render/console.ts";
+import type { Colors } from "../render/terminal.ts";
 import { renderTable } from "../render/table.ts";
 import { progressFor, type Runtime } from "./runtime.ts";
 
@@ -118,17 +118,17 @@ export function discoverCommand(rt: Runtime): CommandUnknownOpts {
         ...(rt.ctx.signal ? { signal: rt.ctx.signal } : {}),
       });
       const selected = filterDevices(found, names);
-      const console = rt.console();
+      const terminal = rt.terminal();
       const available = deviceRows(selected, { all: false });
       const rows = deviceRows(selected, { all: !!opts.all });
-      if (rows.length > 0) console.result(renderDevices(rows, console.out));
+      if (rows.length > 0) terminal.result(renderDevices(rows, terminal.out));
       const warning = unknownDataWarning(available);
-      if (warning) console.warn(warning);
+      if (warning) terminal.warn(warning);
       if (available.length === 0) {
         throw new FailedPreconditionError("No drives are available to initialize");
       }
       const path = resolvePath(rt.ctx.cwd, opts.outputFile);
       await rt.ctx.files.writeText(path, writeInitConfig(toInitConfig(selected)), { mode: 0o644 });
-      console.success(`Generated '${opts.outputFile}' successfully.`);
+      terminal.success(`Generated '${opts.outputFile}' successfully.`);
     });
 }

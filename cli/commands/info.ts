@@ -2,7 +2,7 @@
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import type { NodeInfo } from "../../lib/admin/mod.ts";
 import { formatBytes } from "../../lib/types/mod.ts";
-import type { Colors } from "../render/console.ts";
+import type { Colors } from "../render/terminal.ts";
 import { renderTable } from "../render/table.ts";
 import type { Runtime } from "./runtime.ts";
 
@@ -33,7 +33,7 @@ export function infoCommand(rt: Runtime): CommandUnknownOpts {
         await rt.kube(),
         rt.ctx.signal ? { signal: rt.ctx.signal } : {},
       );
-      const console = rt.console();
-      if (!console.quiet) console.result(renderInfo(nodes, console.out));
+      const terminal = rt.terminal();
+      if (!terminal.quiet) terminal.result(renderInfo(nodes, terminal.out));
     });
 }

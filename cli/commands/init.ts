@@ -6,7 +6,7 @@ import { type InitConfig, readInitConfig } from "../../lib/init_config/mod.ts";
 import { NOT_FORCED } from "../../lib/types/mod.ts";
 import { CommandFailedError, UsageError } from "../exit_codes.ts";
 import { parseDuration } from "../options/values.ts";
-import type { Colors } from "../render/console.ts";
+import type { Colors } from "../render/terminal.ts";
 import { renderTable } from "../render/table.ts";
 import { progressFor, type Runtime } from "./runtime.ts";
 
@@ -86,10 +86,10 @@ export function initCommand(rt: Runtime): CommandUnknownOpts {
         reporter: progressFor(rt),
         ...(rt.ctx.signal ? { signal: rt.ctx.signal } : {}),
       });
-      const console = rt.console();
-      console.result(renderInitResults(outcome.results, console.out));
+      const terminal = rt.terminal();
+      terminal.result(renderInitResults(outcome.results, terminal.out));
       const failed = outcome.results.filter((r) => r.status !== "Success");
-      if (failed.some((r) => r.error?.includes(NOT_FORCED))) console.warn(FORCE_HINT);
+      if (failed.some((r) => r.error?.includes(NOT_FORCED))) terminal.warn(FORCE_HINT);
       if (failed.length > 0) {
         throw new CommandFailedError(
           `Failed to initialize ${failed.length} of ${outcome.results.length} drive(s)`,

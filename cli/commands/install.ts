@@ -116,15 +116,15 @@ async function liveInstall(rt: Runtime, args: InstallArgs, dryRun: boolean): Pro
       ? { audit: { files: ctx.files, dir: `${ctx.homeDir}/.directpv/audit`, now: ctx.now() } }
       : {}),
   });
-  const console = rt.console();
+  const terminal = rt.terminal();
   if (result.migration && result.migration.version !== undefined) {
     const m = result.migration;
-    console.info(
+    terminal.info(
       `Migrated ${m.drives.length} drive(s) and ${m.volumes.length} volume(s) from DirectCSI`,
     );
   }
-  console.result(renderInstalled(result.objects));
-  console.success(`DirectPV installed successfully${dryRun ? " (dry run)" : ""}`);
+  terminal.result(renderInstalled(result.objects));
+  terminal.success(`DirectPV installed successfully${dryRun ? " (dry run)" : ""}`);
 }
 
 /** `install`: apply DirectPV to the cluster, or print its manifest with `-o yaml|json`. */
@@ -184,7 +184,7 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
       const output = parseManifestOutput(flags.output) ?? (flags.declarative ? "yaml" : undefined);
       const args = installArgsFrom(flags, rt.ctx.version, rt.ctx.env);
       if (output) {
-        rt.console().result(renderManifest(installObjects(args), output));
+        rt.terminal().result(renderManifest(installObjects(args), output));
         return;
       }
       await liveInstall(rt, args, !!flags.dryRun);

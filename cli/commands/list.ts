@@ -61,8 +61,8 @@ function print<T extends object>(
   items: T[],
   table: () => string,
 ): void {
-  if (output === "json" || output === "yaml") rt.console().result(renderList(items, output));
-  else rt.console().result(table());
+  if (output === "json" || output === "yaml") rt.terminal().result(renderList(items, output));
+  else rt.terminal().result(table());
 }
 
 async function pvcNames(rt: Runtime): Promise<Map<string, string>> {

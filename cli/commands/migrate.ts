@@ -18,10 +18,10 @@ export function migrateCommand(rt: Runtime): CommandUnknownOpts {
         ...runArgs(rt, opts),
         ...(ctx.failpoint ? { checkpoint: ctx.failpoint } : {}),
       });
-      const console = rt.console();
+      const terminal = rt.terminal();
       if (outcome.migration.version === undefined) return;
       const { drives, volumes } = outcome.migration;
-      console.success(
+      terminal.success(
         `Migration successful${opts.dryRun ? " (dry run)" : ""}: ${drives.length} drive(s), ` +
           `${volumes.length} volume(s); Please restart the pods in 'directpv' namespace.`,
       );

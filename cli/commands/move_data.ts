@@ -32,6 +32,6 @@ export function moveDataCommand(rt: Runtime): CommandUnknownOpts {
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
         ...runArgs(rt, opts),
       });
-      if (!opts.dryRun) rt.console().success(`Drive ${source} moved to ${destination}`);
+      if (!opts.dryRun) rt.terminal().success(`Drive ${source} moved to ${destination}`);
     });
 }

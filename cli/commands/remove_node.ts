@@ -42,6 +42,6 @@ export function removeNodeCommand(rt: Runtime): CommandUnknownOpts {
         now: () => rt.ctx.now(),
         ...runArgs(rt, opts),
       });
-      rt.console().success(summary(result, !!opts.dryRun));
+      rt.terminal().success(summary(result, !!opts.dryRun));
     });
 }

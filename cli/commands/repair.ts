@@ -15,13 +15,13 @@ export function repairCommand(rt: Runtime): CommandUnknownOpts {
     .action(async (ids, opts) => {
       if (ids.length === 0) throw new UsageError("No drive provided to repair");
       const driveIds = parseDriveIds(ids);
-      const console = rt.console();
+      const terminal = rt.terminal();
       await rt.ctx.admin.repair(await rt.kube(), {
         driveIds,
         ...(opts.force ? { force: true } : {}),
         ...(opts.disablePrefetch ? { disablePrefetch: true } : {}),
         ...(opts.dryRun ? { dryRun: true } : {}),
-        reporter: console.reporter(),
+        reporter: terminal.reporter(),
         ...(rt.ctx.signal ? { signal: rt.ctx.signal } : {}),
       });
     });

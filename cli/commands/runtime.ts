@@ -1,8 +1,8 @@
-/** What every command action gets: the context, the global flags, a cluster and a console. */
+/** What every command action gets: the context, the global flags, a cluster and a terminal. */
 import type { Reporter } from "../../lib/admin/mod.ts";
 import type { KubeClient } from "../../lib/k8s/mod.ts";
 import type { CliContext } from "../context.ts";
-import type { Console } from "../render/console.ts";
+import type { Terminal } from "../render/terminal.ts";
 import { progressMode, progressReporter } from "../render/progress.ts";
 
 /** The global flags. */
@@ -20,7 +20,7 @@ export interface Runtime {
   /** The cluster client, connected on first use. */
   kube(): Promise<KubeClient>;
   /** Human output, honouring `--quiet`. */
-  console(): Console;
+  terminal(): Terminal;
 }
 
 /** The `{dryRun, reporter, signal}` part of admin arguments (members left out when unset). */
@@ -30,21 +30,21 @@ export function runArgs(
 ): { dryRun?: boolean; reporter: Reporter; signal?: AbortSignal } {
   return {
     ...(options.dryRun ? { dryRun: true } : {}),
-    reporter: options.reporter ?? rt.console().reporter(),
+    reporter: options.reporter ?? rt.terminal().reporter(),
     ...(rt.ctx.signal ? { signal: rt.ctx.signal } : {}),
   };
 }
 
 /** A reporter with progress for long work: a bar on a terminal, lines elsewhere, none when quiet. */
 export function progressFor(rt: Runtime, options: { structured?: boolean } = {}): Reporter {
-  const console = rt.console();
+  const terminal = rt.terminal();
   return progressReporter({
     mode: progressMode({
-      quiet: console.quiet,
+      quiet: terminal.quiet,
       structured: options.structured ?? false,
       isTTY: rt.ctx.isTTY.stderr,
     }),
-    console,
+    terminal,
     stderr: rt.ctx.stderr,
     ...(rt.ctx.columns ? { columns: rt.ctx.columns } : {}),
   });

@@ -14,6 +14,6 @@ export function uninstallCommand(rt: Runtime): CommandUnknownOpts {
         ...(opts.dangerous ? { dangerous: true } : {}),
         ...runArgs(rt, { dryRun: opts.dryRun, reporter }),
       });
-      rt.console().success(`DirectPV uninstalled successfully${opts.dryRun ? " (dry run)" : ""}`);
+      rt.terminal().success(`DirectPV uninstalled successfully${opts.dryRun ? " (dry run)" : ""}`);
     });
 }

@@ -27,7 +27,7 @@ function source() {
   return { src, queries, emit: (k: ChangeKind) => listeners.forEach((l) => l(k)), listeners };
 }
 
-const ASSETS = { js: "console.log(1)", css: "body{}" };
+const ASSETS = { js: "terminal.log(1)", css: "body{}" };
 
 function get(path: string, host = "127.0.0.1:7780", method = "GET") {
   return new Request(`http://${host}${path}`, { method, headers: { host } });

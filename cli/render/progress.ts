@@ -6,7 +6,7 @@
 // @ts-types="@types/cli-progress"
 import cliProgress from "cli-progress";
 import type { ProgressState, Reporter } from "../../lib/admin/mod.ts";
-import type { Console } from "./console.ts";
+import type { Terminal } from "./terminal.ts";
 import type { Writer } from "../context.ts";
 
 /** How progress is shown. */
@@ -37,25 +37,25 @@ function ttyStream(writer: Writer, columns: number | undefined): NodeJS.Writable
 /** Options of {@link progressReporter}. */
 export interface ProgressReporterOptions {
   mode: ProgressMode;
-  console: Console;
+  terminal: Terminal;
   stderr: Writer;
   columns?: number;
 }
 
-function mark(console: Console, state: ProgressState): string {
-  return state === "done" ? console.err.green("✔") : console.err.red("✘");
+function mark(terminal: Terminal, state: ProgressState): string {
+  return state === "done" ? terminal.err.green("✔") : terminal.err.red("✘");
 }
 
-/** A reporter that shows progress as the mode says and logs through the console. */
+/** A reporter that shows progress as the mode says and logs through the terminal. */
 export function progressReporter(options: ProgressReporterOptions): Reporter {
-  const { console, mode } = options;
-  const base = console.reporter();
+  const { terminal, mode } = options;
+  const base = terminal.reporter();
   if (mode === "off") return base;
   if (mode === "lines") {
     return {
       ...base,
       update: (_key, state, message) => {
-        if (state !== "active") console.info(`${message} ${mark(console, state)}`);
+        if (state !== "active") terminal.info(`${message} ${mark(terminal, state)}`);
       },
     };
   }
@@ -74,11 +74,11 @@ class BarReporter implements Reporter {
 
   info(message: string): void {
     if (this.#multi) this.#multi.log(`${message}\n`);
-    else this.#options.console.info(message);
+    else this.#options.terminal.info(message);
   }
 
   warn(message: string): void {
-    this.info(this.#options.console.err.yellow(message));
+    this.info(this.#options.terminal.err.yellow(message));
   }
 
   begin(total: number): void {
@@ -102,7 +102,7 @@ class BarReporter implements Reporter {
     }
     this.#completed += 1;
     this.#bar?.update(this.#completed, { message });
-    this.info(`${message} ${mark(this.#options.console, state)}`);
+    this.info(`${message} ${mark(this.#options.terminal, state)}`);
   }
 
   end(): void {

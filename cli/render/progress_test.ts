@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { testCli } from "../testing.ts";
-import { Console } from "./console.ts";
+import { Terminal } from "./terminal.ts";
 import { progressMode, progressReporter } from "./progress.ts";
 
 Deno.test("progressMode() is off when quiet or structured, a bar only on a terminal", () => {
@@ -14,7 +14,7 @@ Deno.test("progressReporter() in lines mode prints finished units only", () => {
   const cli = testCli();
   const reporter = progressReporter({
     mode: "lines",
-    console: new Console(cli.ctx, { quiet: false }),
+    terminal: new Terminal(cli.ctx, { quiet: false }),
     stderr: cli.ctx.stderr,
   });
   reporter.begin?.(2);
@@ -30,7 +30,7 @@ Deno.test("progressReporter() in bar mode draws a bar and keeps finished lines a
   const cli = testCli({ tty: true });
   const reporter = progressReporter({
     mode: "bar",
-    console: new Console(cli.ctx, { quiet: false }),
+    terminal: new Terminal(cli.ctx, { quiet: false }),
     stderr: cli.ctx.stderr,
     columns: 100,
   });
@@ -45,18 +45,18 @@ Deno.test("progressReporter() in bar mode draws a bar and keeps finished lines a
   assert.match(out, /50%/);
 });
 
-Deno.test("progressReporter() off still logs through the console, and --quiet silences it", () => {
+Deno.test("progressReporter() off still logs through the terminal, and --quiet silences it", () => {
   const cli = testCli();
   const off = progressReporter({
     mode: "off",
-    console: new Console(cli.ctx, { quiet: false }),
+    terminal: new Terminal(cli.ctx, { quiet: false }),
     stderr: cli.ctx.stderr,
   });
   off.update?.("a", "done", "x");
   off.info("shown");
   const quiet = progressReporter({
     mode: "off",
-    console: new Console(cli.ctx, { quiet: true }),
+    terminal: new Terminal(cli.ctx, { quiet: true }),
     stderr: cli.ctx.stderr,
   });
   quiet.info("hidden");

@@ -86,6 +86,7 @@ Deno.bench({ name: "percentiles (2,000 sequential calls)", n: 1, warmup: 0 }, as
   }
   times.sort((a, b) => a - b);
   const at = (q: number) => (times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0);
+  // deno-lint-ignore no-console -- a benchmark prints its figures
   console.log(
     `CreateVolume over ${NODES * DRIVES_PER_NODE} drives: median ${at(0.5).toFixed(3)} ms, ` +
       `p99 ${at(0.99).toFixed(3)} ms, max ${at(1).toFixed(3)} ms`,

@@ -21,7 +21,7 @@ export function colorsFor(ctx: Pick<CliContext, "env">, isTTY: boolean): Colors 
 }
 
 /** Writes human output for one command run. */
-export class Console {
+export class Terminal {
   readonly quiet: boolean;
   /** Colours for stdout. */
   readonly out: Colors;
@@ -61,7 +61,7 @@ export class Console {
     this.info(`${this.err.red("ERROR")} ${message}`);
   }
 
-  /** A reporter for lib/admin that logs through this console. */
+  /** A reporter for lib/admin that logs through this terminal. */
   reporter(): Reporter {
     return {
       info: (message) => this.info(message),
