@@ -201,6 +201,25 @@ Deno.test("parse: remove, clean, move, repair, migrate, uninstall", async (t) =>
   await t.step("uninstall", async () => {
     assert.deepEqual(await argsOf("uninstall", "uninstall", "--dangerous"), { dangerous: true });
   });
+  await t.step("move-data", async () => {
+    assert.deepEqual(
+      await argsOf("moveData", "move-data", A, B, "--wait", "--timeout", "90s", "--dry-run"),
+      { from: A, to: B, wait: true, timeoutMs: 90_000, dryRun: true },
+    );
+  });
+  await t.step("remove-node", async () => {
+    const args = await argsOf(
+      "removeNode",
+      "remove-node",
+      "node1",
+      "--delete-pvcs",
+      "--force",
+      "--dry-run",
+    ) as Record<string, unknown>;
+    const { now, ...rest } = args;
+    assert.equal(typeof now, "function");
+    assert.deepEqual(rest, { node: "node1", force: true, deleteClaims: true, dryRun: true });
+  });
 });
 
 Deno.test("parse: discover and init", async (t) => {

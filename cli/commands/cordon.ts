@@ -1,7 +1,7 @@
 /** `cordon` / `uncordon` (reference §1.10). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import { driveSelection } from "../options/selection.ts";
-import { collect } from "../options/values.ts";
+import { allFlag, drivesFlag, driveStatusFlag, dryRunFlag, nodesFlag } from "../options/flags.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 function toggleCommand(rt: Runtime, verb: "cordon" | "uncordon"): CommandUnknownOpts {
@@ -11,23 +11,11 @@ function toggleCommand(rt: Runtime, verb: "cordon" | "uncordon"): CommandUnknown
   return new Command(verb)
     .description(doc)
     .argument("[drive-ids...]", "drive IDs")
-    .option(
-      "-n, --nodes <nodes>",
-      "Select drives on these nodes (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Select drives by name (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "--status <status>",
-      "Select drives by status (error|lost|moving|ready|removed)",
-      collect,
-    )
-    .option("--all", "Select every drive")
-    .option("--dry-run", "Show what would change without changing it")
+    .addOption(nodesFlag("drives"))
+    .addOption(drivesFlag("drives"))
+    .addOption(driveStatusFlag())
+    .addOption(allFlag("drives"))
+    .addOption(dryRunFlag())
     .action(async (ids, opts) => {
       const query = driveSelection(ids, opts, verb);
       const args = { query, ...runArgs(rt, opts) };

@@ -1,9 +1,10 @@
 /** `discover` (reference §1.5): probe nodes, show their devices, write `drives.yaml`. */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { drivesFlag, nodesFlag } from "../options/flags.ts";
 import { FailedPreconditionError } from "../../lib/errors/mod.ts";
 import { toInitConfig, writeInitConfig } from "../../lib/init_config/mod.ts";
 import { type DirectPVNode, formatBytes, type NodeDevice } from "../../lib/types/mod.ts";
-import { collect, parseDriveNames, parseDuration, parseNodes } from "../options/values.ts";
+import { parseDriveNames, parseDuration, parseNodes } from "../options/values.ts";
 import type { Colors } from "../render/terminal.ts";
 import { renderTable } from "../render/table.ts";
 import { progressFor, type Runtime } from "./runtime.ts";
@@ -94,16 +95,8 @@ function resolvePath(cwd: string, path: string): string {
 export function discoverCommand(rt: Runtime): CommandUnknownOpts {
   return new Command("discover")
     .description("Discover new drives and write them to an init config (drives.yaml)")
-    .option(
-      "-n, --nodes <nodes>",
-      "Discover these nodes only (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Show these drive names only (ellipsis allowed)",
-      collect,
-    )
+    .addOption(nodesFlag("drives"))
+    .addOption(drivesFlag("drives"))
     .option("--all", "Also show unavailable drives")
     .option("--output-file <file>", "Init config file to write", "drives.yaml")
     .option("--timeout <duration>", "How long to wait for the nodes", "2m0s")

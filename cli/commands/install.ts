@@ -1,5 +1,7 @@
 /** `install` (reference §1.4, DESIGN §3). */
 import { Command, type CommandUnknownOpts, Option } from "@commander-js/extra-typings";
+import { collect } from "../options/values.ts";
+import { dryRunFlag } from "../options/flags.ts";
 import type { InstalledObject } from "../../lib/admin/mod.ts";
 import {
   DEFAULT_ORG,
@@ -15,7 +17,6 @@ import {
 } from "../../lib/install/mod.ts";
 import { UsageError } from "../exit_codes.ts";
 import { parseManifestOutput } from "../options/output.ts";
-import { collect } from "../options/values.ts";
 import { renderManifest } from "../render/structured.ts";
 import { renderTable } from "../render/table.ts";
 import { progressFor, runArgs, type Runtime } from "./runtime.ts";
@@ -177,7 +178,7 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
       "--retire-deleted-nodes",
       "Retire a node when its Node object is deleted: its volumes' PVs, PVCs and pods go",
     )
-    .option("--dry-run", "Send every write as a server-side dry run; nothing is persisted")
+    .addOption(dryRunFlag("Send every write as a server-side dry run; nothing is persisted"))
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())
     .action(async (opts) => {
       const flags: InstallFlags = opts;

@@ -1,9 +1,21 @@
 /** `label drives|volumes k=v|k- ...` (reference §1.9). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { collect } from "../options/values.ts";
+import {
+  allFlag,
+  driveIdFlag,
+  drivesFlag,
+  driveStatusFlag,
+  dryRunFlag,
+  labelsFlag,
+  nodesFlag,
+  podNamesFlag,
+  podNamespacesFlag,
+  volumeStatusFlag,
+} from "../options/flags.ts";
 import { type LabelChange, parseLabelArgs } from "../../lib/admin/mod.ts";
 import { UsageError } from "../exit_codes.ts";
 import { driveSelection, volumeSelection } from "../options/selection.ts";
-import { collect } from "../options/values.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 /** Flags of the `label` parent. */
@@ -28,8 +40,8 @@ function drivesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnkn
     .description("Set (k=v) or remove (k-) labels on drives")
     .argument("<labels...>", "labels to set (k=v) or remove (k-)")
     .option("--ids <ids>", "Select drives by ID", collect)
-    .option("--status <status>", "Select drives by status", collect)
-    .option("--labels <labels>", "Select drives by labels (k=v,..)", collect)
+    .addOption(driveStatusFlag())
+    .addOption(labelsFlag("drives"))
     .action(async (labels, opts) => {
       const flags = { ...parent(), ...opts };
       const changes = labelChanges(labels);
@@ -43,19 +55,11 @@ function volumesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnk
     .description("Set (k=v) or remove (k-) labels on volumes")
     .argument("<labels...>", "labels to set (k=v) or remove (k-)")
     .option("--ids <names>", "Select volumes by name", collect)
-    .option("--drive-id <ids>", "Select volumes on these drive IDs", collect)
-    .option("--pod-names <names>", "Select volumes by pod name", collect)
-    .option(
-      "--pod-namespaces <namespaces>",
-      "Select volumes by pod namespace",
-      collect,
-    )
-    .option(
-      "--status <status>",
-      "Select volumes by status (pending|ready)",
-      collect,
-    )
-    .option("--labels <labels>", "Select volumes by labels (k=v,..)", collect)
+    .addOption(driveIdFlag())
+    .addOption(podNamesFlag())
+    .addOption(podNamespacesFlag())
+    .addOption(volumeStatusFlag())
+    .addOption(labelsFlag("volumes"))
     .action(async (labels, opts) => {
       const flags = { ...parent(), ...opts };
       const changes = labelChanges(labels);
@@ -68,18 +72,10 @@ function volumesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnk
 export function labelCommand(rt: Runtime): CommandUnknownOpts {
   const label = new Command("label")
     .description("Set or remove labels on drives and volumes")
-    .option(
-      "-n, --nodes <nodes>",
-      "Select objects on these nodes (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Select objects on these drive names (ellipsis allowed)",
-      collect,
-    )
-    .option("--all", "Select every object")
-    .option("--dry-run", "Show what would change without changing it");
+    .addOption(nodesFlag("objects"))
+    .addOption(drivesFlag("objects"))
+    .addOption(allFlag("objects"))
+    .addOption(dryRunFlag());
   const parent = (): LabelParentFlags => label.opts();
   label.addCommand(drivesCommand(rt, parent));
   label.addCommand(volumesCommand(rt, parent));

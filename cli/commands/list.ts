@@ -1,6 +1,17 @@
 /** `list drives|volumes` (reference §1.8). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
 import {
+  allFlag,
+  driveIdFlag,
+  drivesFlag,
+  driveStatusFlag,
+  labelsFlag,
+  nodesFlag,
+  podNamesFlag,
+  podNamespacesFlag,
+  volumeStatusFlag,
+} from "../options/flags.ts";
+import {
   type DriveQuery,
   NoMatchingResourcesError,
   type VolumeQuery,
@@ -8,7 +19,6 @@ import {
 import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
 import { type ListOutput, parseListOutput } from "../options/output.ts";
 import { driveQuery, isSelected, volumeQuery } from "../options/selection.ts";
-import { collect } from "../options/values.ts";
 import { driveColumns, sortDrives, sortVolumes, volumeColumns } from "../render/resources.ts";
 import { renderList } from "../render/structured.ts";
 import { renderTable } from "../render/table.ts";
@@ -74,14 +84,10 @@ function drivesCommand(rt: Runtime, parent: () => ListParentOptions): CommandUnk
   return new Command("drives").aliases(["drive", "dr"])
     .description("List drives")
     .argument("[drive-ids...]", "drive IDs to list")
-    .option(
-      "--status <status>",
-      "Filter by drive status (error|lost|moving|ready|removed)",
-      collect,
-    )
-    .option("--labels <labels>", "Filter by labels (k=v,..)", collect)
+    .addOption(driveStatusFlag())
+    .addOption(labelsFlag("drives"))
     .option("--show-labels", "Show the LABELS column")
-    .option("--all", "List every drive")
+    .addOption(allFlag("drives"))
     .action(async (ids, opts) => {
       const flags = { ...parent(), ...opts };
       const output = parseListOutput(flags.output, { wide: true });
@@ -106,14 +112,14 @@ function volumesCommand(rt: Runtime, parent: () => ListParentOptions): CommandUn
   return new Command("volumes").aliases(["volume", "vol"])
     .description("List volumes")
     .argument("[volumes...]", "volume names to list")
-    .option("--drive-id <ids>", "Filter by drive IDs", collect)
-    .option("--pod-names <names>", "Filter by pod names", collect)
-    .option("--pod-namespaces <namespaces>", "Filter by pod namespaces", collect)
-    .option("--status <status>", "Filter by volume status (pending|ready)", collect)
-    .option("--labels <labels>", "Filter by labels (k=v,..)", collect)
+    .addOption(driveIdFlag())
+    .addOption(podNamesFlag())
+    .addOption(podNamespacesFlag())
+    .addOption(volumeStatusFlag())
+    .addOption(labelsFlag("volumes"))
     .option("--pvc", "Show the PVC column")
     .option("--show-labels", "Show the LABELS column")
-    .option("--all", "List every volume")
+    .addOption(allFlag("volumes"))
     .action(async (names, opts) => {
       const flags: ListVolumesFlags = { ...parent(), ...opts };
       const output = parseListOutput(flags.output, { wide: true });
@@ -141,16 +147,8 @@ function volumesCommand(rt: Runtime, parent: () => ListParentOptions): CommandUn
 export function listCommand(rt: Runtime): CommandUnknownOpts {
   const list = new Command("list")
     .description("List drives and volumes")
-    .option(
-      "-n, --nodes <nodes>",
-      "Filter by node names (ellipsis allowed: node{1...4})",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Filter by drive names (ellipsis allowed: sd{a...f})",
-      collect,
-    )
+    .addOption(nodesFlag("objects"))
+    .addOption(drivesFlag("objects"))
     .option("-o, --output <format>", "Output format: wide|json|yaml")
     .option("--no-headers", "Do not print the header row");
   const parent = (): ListParentOptions => list.opts();

@@ -1,12 +1,13 @@
 /** `migrate` (reference §1.11, §6); `--dry-run` is honoured. */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { dryRunFlag } from "../options/flags.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 /** `migrate`: move DirectCSI drives and volumes to DirectPV. */
 export function migrateCommand(rt: Runtime): CommandUnknownOpts {
   return new Command("migrate")
     .description("Migrate drives and volumes from legacy DirectCSI")
-    .option("--dry-run", "Show what would be migrated without writing anything")
+    .addOption(dryRunFlag("Show what would be migrated without writing anything"))
     .option("--retain", "Keep the legacy objects (no backup, no deletion)")
     .action(async (opts) => {
       const { ctx } = rt;

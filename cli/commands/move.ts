@@ -1,5 +1,6 @@
 /** `move SRC-DRIVE DEST-DRIVE` (reference §1.11). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { dryRunFlag } from "../options/flags.ts";
 import { UsageError } from "../exit_codes.ts";
 import { parseDriveIds } from "../options/values.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
@@ -21,7 +22,7 @@ export function moveCommand(rt: Runtime): CommandUnknownOpts {
   return new Command("move").alias("mv")
     .description("Move volumes from one drive to another on the same node (no data is copied)")
     .argument("[drives...]", "SRC-DRIVE-ID DEST-DRIVE-ID")
-    .option("--dry-run", "Check the move without changing anything")
+    .addOption(dryRunFlag("Check the move without changing anything"))
     .action(async (drives, opts) => {
       const ids = moveIds(drives);
       await rt.ctx.admin.moveDrive(await rt.kube(), { ...ids, ...runArgs(rt, opts) });

@@ -1,5 +1,6 @@
 /** `move-data SRC-DRIVE DEST-DRIVE`: replace a drive, moving its volumes with their data. */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { dryRunFlag } from "../options/flags.ts";
 import { UsageError } from "../exit_codes.ts";
 import { moveIds } from "./move.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
@@ -21,7 +22,7 @@ export function moveDataCommand(rt: Runtime): CommandUnknownOpts {
     .argument("[drives...]", "SRC-DRIVE-ID DEST-DRIVE-ID")
     .option("--wait", "Wait for volumes in use by pods to be unpublished instead of refusing")
     .option("--timeout <duration>", "How long to follow the move (it goes on after)", "1h")
-    .option("--dry-run", "Check the move and show what it covers without changing anything")
+    .addOption(dryRunFlag("Check the move and show what it covers without changing anything"))
     .action(async (drives, opts) => {
       const { source, destination } = moveIds(drives);
       const timeoutMs = parseTimeout(opts.timeout);

@@ -1,7 +1,7 @@
 /** `remove [DRIVE-ID ...]` (reference §1.14). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { allFlag, drivesFlag, driveStatusFlag, dryRunFlag, nodesFlag } from "../options/flags.ts";
 import { driveSelection } from "../options/selection.ts";
-import { collect } from "../options/values.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 /** `remove`: mark drives without volumes Removed. */
@@ -9,27 +9,15 @@ export function removeCommand(rt: Runtime): CommandUnknownOpts {
   return new Command("remove")
     .description("Remove unused drives from DirectPV")
     .argument("[drive-ids...]", "drive IDs")
-    .option(
-      "-n, --nodes <nodes>",
-      "Select drives on these nodes (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Select drives by name (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "--status <status>",
-      "Select drives by status (error|lost|moving|ready|removed)",
-      collect,
-    )
-    .option("--all", "Select every drive")
+    .addOption(nodesFlag("drives"))
+    .addOption(drivesFlag("drives"))
+    .addOption(driveStatusFlag())
+    .addOption(allFlag("drives"))
     .option(
       "--force",
       "Delete the drives of a dead node without its node server (refused while it runs)",
     )
-    .option("--dry-run", "Show what would change without changing it")
+    .addOption(dryRunFlag())
     .action(async (ids, opts) => {
       const query = driveSelection(ids, opts, "remove");
       await rt.ctx.admin.removeDrives(await rt.kube(), {

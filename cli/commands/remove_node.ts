@@ -1,5 +1,6 @@
 /** `remove-node NODE`: retire a node that is gone for good (its drives, volumes and PVs). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { dryRunFlag } from "../options/flags.ts";
 import type { RemoveNodeResult } from "../../lib/admin/mod.ts";
 import { UsageError } from "../exit_codes.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
@@ -31,7 +32,7 @@ export function removeNodeCommand(rt: Runtime): CommandUnknownOpts {
     .option("--delete-pvcs", "Also delete the PVCs and the node's pods using them")
     .option("--force", "Act even though the node server runs or the Node is Ready")
     .option("--dangerous", "Confirm the removal")
-    .option("--dry-run", "Show what would change without changing it")
+    .addOption(dryRunFlag())
     .action(async (node, opts) => {
       if (!opts.dangerous && !opts.dryRun) throw new UsageError(DANGER);
       if (node.trim() === "") throw new UsageError("Node name must not be empty");

@@ -1,5 +1,6 @@
 /** `repair DRIVE-ID ...` (reference §1.13). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import { dryRunFlag } from "../options/flags.ts";
 import { UsageError } from "../exit_codes.ts";
 import { parseDriveIds } from "../options/values.ts";
 import type { Runtime } from "./runtime.ts";
@@ -9,7 +10,7 @@ export function repairCommand(rt: Runtime): CommandUnknownOpts {
   return new Command("repair")
     .description("Repair the XFS filesystem of drives (one Job per drive on its node)")
     .argument("[drive-ids...]", "drive IDs")
-    .option("--dry-run", "Run xfs_repair in no-modify mode (report only)")
+    .addOption(dryRunFlag("Run xfs_repair in no-modify mode (report only)"))
     .option("--force", "Zero the XFS log before repairing (loses recent changes)")
     .option("--disable-prefetch", "Disable xfs_repair prefetching (less memory)")
     .action(async (ids, opts) => {

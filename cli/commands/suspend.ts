@@ -1,8 +1,14 @@
 /** `suspend drives|volumes` and `resume drives|volumes` (reference §1.12). */
 import { Command, type CommandUnknownOpts } from "@commander-js/extra-typings";
+import {
+  drivesFlag,
+  dryRunFlag,
+  nodesFlag,
+  podNamesFlag,
+  podNamespacesFlag,
+} from "../options/flags.ts";
 import { UsageError } from "../exit_codes.ts";
 import { driveSelection, volumeSelection } from "../options/selection.ts";
-import { collect } from "../options/values.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 type Verb = "suspend" | "resume";
@@ -22,16 +28,8 @@ function drivesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): CommandU
         : "Resume suspended drives",
     )
     .argument("[drive-ids...]", "drive IDs")
-    .option(
-      "-n, --nodes <nodes>",
-      "Select drives on these nodes (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Select drives by name (ellipsis allowed)",
-      collect,
-    );
+    .addOption(nodesFlag("drives"))
+    .addOption(drivesFlag("drives"));
   if (verb === "suspend") cmd.option("--dangerous", "Confirm the suspension");
   return cmd.action(async (ids, opts) => {
     if (verb === "suspend" && !(opts as { dangerous?: boolean }).dangerous) {
@@ -52,22 +50,10 @@ function volumesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): Command
       verb === "suspend" ? "Suspend volumes (they become read-only)" : "Resume suspended volumes",
     )
     .argument("[volumes...]", "volume names")
-    .option(
-      "-n, --nodes <nodes>",
-      "Select volumes on these nodes (ellipsis allowed)",
-      collect,
-    )
-    .option(
-      "-d, --drives <drives>",
-      "Select volumes on these drive names (ellipsis allowed)",
-      collect,
-    )
-    .option("--pod-names <names>", "Select volumes by pod name", collect)
-    .option(
-      "--pod-namespaces <namespaces>",
-      "Select volumes by pod namespace",
-      collect,
-    );
+    .addOption(nodesFlag("volumes"))
+    .addOption(drivesFlag("volumes"))
+    .addOption(podNamesFlag())
+    .addOption(podNamespacesFlag());
   if (verb === "suspend") cmd.option("--dangerous", "Confirm the suspension");
   return cmd.action(async (names, opts) => {
     if (verb === "suspend" && !(opts as { dangerous?: boolean }).dangerous) {
@@ -87,7 +73,7 @@ function parentCommand(rt: Runtime, verb: Verb): CommandUnknownOpts {
     .description(
       verb === "suspend" ? "Suspend drives or volumes" : "Resume suspended drives or volumes",
     )
-    .option("--dry-run", "Show what would change without changing it");
+    .addOption(dryRunFlag());
   const dryRun = () => !!parent.opts().dryRun;
   parent.addCommand(drivesCommand(rt, verb, dryRun));
   parent.addCommand(volumesCommand(rt, verb, dryRun));
