@@ -23,6 +23,7 @@ export const SIDE_EFFECT_FILES = [
   "lib/sys/real_host.ts",
   "lib/sys/blkid.ts",
   "lib/sys/testing.ts",
+  "lib/sys/fake_mounts.ts",
   "lib/k8s/rest.ts",
   "lib/k8s/kubeconfig.ts",
 ];

@@ -242,8 +242,8 @@ export async function nodeSetup(o: NodeSetupOptions = {}): Promise<NodeSetup> {
   kube.seed(drive(FSUUID, o.drive as DriveOptions), ...(o.volumes ?? []));
   const mountPoint = host.paths.app("mnt", FSUUID);
   await host.fs.mkdir(mountPoint, { recursive: true });
-  await host.fs.symlink(".", `${mountPoint}/.FSUUID.${FSUUID}`);
   if (o.mounted ?? true) {
+    await host.fs.symlink(".", `${mountPoint}/.FSUUID.${FSUUID}`);
     await host.addMount({
       mountPoint,
       majorMinor: "8:16",

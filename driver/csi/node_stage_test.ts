@@ -134,6 +134,8 @@ Deno.test("nodeStageVolume() mounts an unmounted drive found by its FSUUID", asy
     image.set(new TextEncoder().encode("XFSB"), 0);
     image.set(FSUUID.replaceAll("-", "").match(/../g)?.map((h) => parseInt(h, 16)) ?? [], 32);
     await host.addBlockDevice({ name: "sdc", majorMinor: "8:32", size: 100 * GiB, image });
+    // The drive's own filesystem carries its FSUUID link; the mount point shows it once mounted.
+    await host.fs.symlink(".", `${await host.deviceFiles("8:32")}/.FSUUID.${FSUUID}`);
     await host.setXfsQuotaSupport({ supported: true });
     await nodeStageVolume(deps, stageReq(), callCtx());
     const mount = host.mounts.find((m) => m.mountPoint === mountPoint);

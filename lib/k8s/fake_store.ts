@@ -160,7 +160,12 @@ export class FakeStore {
       );
     }
     if (meta.resourceVersion) {
-      throw invalidError(ctx, "resourceVersion should not be set on objects to be created");
+      // kube-apiserver answers this from its storage layer, as a 500.
+      throw errorFromStatus(500, {
+        reason: "InternalError",
+        message:
+          "Internal error occurred: resourceVersion should not be set on objects to be created",
+      }, ctx);
     }
     const key = keyOf(ns, meta.name as string);
     if (this.#bucket(info).has(key)) {
@@ -195,6 +200,16 @@ export class FakeStore {
     this.#checkIdentity(info, object, ctx);
     const existing = this.#existing(info, name, ns, ctx);
     const rv = object.metadata.resourceVersion;
+    if (!rv && isCustom(info)) {
+      // Custom resources allow no unconditional update (core kinds do).
+      throw invalidError(
+        ctx,
+        `${info.kind}.${
+          groupOf(info.apiVersion)
+        } "${name}" is invalid: metadata.resourceVersion: ` +
+          "Invalid value: 0x0: must be specified for an update",
+      );
+    }
     if (rv && rv !== existing.metadata.resourceVersion) {
       throw conflictError(this.resourceKey(info), ctx);
     }

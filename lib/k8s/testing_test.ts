@@ -63,7 +63,12 @@ Deno.test("FakeKube.create() fills metadata and refuses duplicates", async () =>
   });
   const withRv = drive("d2");
   withRv.metadata.resourceVersion = "7";
-  await assert.rejects(kube.drives.create(withRv), InvalidArgumentError);
+  // The API server's storage layer refuses it with a 500, which reads as Unavailable.
+  await assert.rejects(kube.drives.create(withRv), (err: unknown) => {
+    assert.ok(err instanceof UnavailableError, String(err));
+    assert.match(err.message, /resourceVersion should not be set on objects to be created/);
+    return true;
+  });
   for (const name of [".", "..", "pvc-x/../../y", "a%2Fb"]) {
     await assert.rejects(kube.drives.create(drive(name)), (err: unknown) => {
       assert.ok(err instanceof InvalidArgumentError, String(err));
@@ -88,9 +93,29 @@ Deno.test("FakeKube.update() detects stale resourceVersions", async () => {
     assert.match(err.message, /^Cannot update DirectPVDrive "d1": Operation cannot be fulfilled/);
     return true;
   });
-  delete d.metadata.resourceVersion;
-  assert.equal((await kube.drives.update(d)).status.allocatedCapacity, 20);
   await assert.rejects(kube.drives.update(drive("nope")), NotFoundError);
+});
+
+Deno.test("FakeKube.update() of a custom resource wants a resourceVersion, as the API server", async () => {
+  const kube = new FakeKube();
+  const d = await kube.drives.create(drive("d1"));
+  delete d.metadata.resourceVersion;
+  d.status.allocatedCapacity = 20;
+  await assert.rejects(kube.drives.update(d), (err: unknown) => {
+    assert.ok(err instanceof InvalidArgumentError);
+    assert.match(err.message, /metadata\.resourceVersion: Invalid value: 0x0: must be specified/);
+    return true;
+  });
+  assert.equal((await kube.drives.get("d1")).status.allocatedCapacity, 0);
+  const pv = await kube.persistentVolumes.create({
+    apiVersion: "v1",
+    kind: "PersistentVolume",
+    metadata: { name: "pv1" },
+    spec: { capacity: { storage: "1Gi" } },
+  });
+  delete pv.metadata.resourceVersion;
+  pv.metadata.labels = { a: "b" };
+  assert.deepEqual((await kube.persistentVolumes.update(pv)).metadata.labels, { a: "b" });
 });
 
 Deno.test("FakeKube.update() without changes keeps the resourceVersion", async () => {

@@ -22,6 +22,7 @@ import type {
   SignatureProber,
   UnmountOptions,
 } from "./host.ts";
+import { MountShadows } from "./fake_mounts.ts";
 import { formatMountInfo } from "./mountinfo.ts";
 import { hostPaths, joinPath } from "./paths.ts";
 import { RealFs } from "./real_host.ts";
@@ -126,9 +127,11 @@ export class FakeHost implements Host {
   #mounts: MountInfoEntry[] = [];
   #nextMountId = 100;
   #nextAnonMinor = 50;
+  readonly #shadows: MountShadows;
 
   private constructor(root: string) {
     this.paths = hostPaths(root);
+    this.#shadows = new MountShadows(joinPath(root, ".fake-mounts"));
     this.fs = new RealFs((path) => Promise.resolve(this.#usageOf(path)), {
       syncPrefixes: [this.paths.sys(), this.paths.proc()],
     });
@@ -192,6 +195,14 @@ export class FakeHost implements Host {
       ...entry,
     });
     await this.#writeMountInfo();
+  }
+
+  /**
+   * The directory holding the files on the filesystem of device `majorMinor` while it is not
+   * mounted; they show under the mount point once it is mounted.
+   */
+  deviceFiles(majorMinor: string): Promise<string> {
+    return this.#shadows.deviceDir(majorMinor);
   }
 
   /** Sets the usage reported for paths under `path`. */
@@ -328,8 +339,10 @@ export class FakeHost implements Host {
     });
     const majorMinor = (await this.#majorMinorOf(source)) ?? `0:${this.#nextAnonMinor++}`;
     const readOnly = opts.includes("ro");
+    const mountId = this.#nextMountId++;
+    await this.#shadows.cover(target, mountId, majorMinor);
     this.#mounts.push({
-      mountId: this.#nextMountId++,
+      mountId,
       parentId: this.#containing(target)?.mountId ?? 1,
       majorMinor,
       root: "/",
@@ -345,6 +358,14 @@ export class FakeHost implements Host {
   async #bind(source: string, target: string, options: BindOptions = {}): Promise<void> {
     const opts = options.readOnly ? ["bind", "ro"] : ["bind"];
     await this.#record({ kind: "bind", source, target, options: opts });
+    if (!await Deno.stat(source).then(() => true, () => false)) {
+      throw new CommandError({
+        command: "mount",
+        args: ["--bind", source, target],
+        code: 32,
+        stderr: `mount: ${target}: special device ${source} does not exist.`,
+      });
+    }
     // The kernel records the resolved path: `.FSUUID.<id>` (→ `.`) does not show in `root`.
     const real = await Deno.realPath(source).catch(() => source);
     const parent = this.#containing(source);
@@ -354,8 +375,10 @@ export class FakeHost implements Host {
       : parent
       ? source.slice(parent.mountPoint.length)
       : source;
+    const mountId = this.#nextMountId++;
+    await this.#shadows.cover(target, mountId);
     this.#mounts.push({
-      mountId: this.#nextMountId++,
+      mountId,
       parentId: this.#containing(target)?.mountId ?? 1,
       majorMinor: parent?.majorMinor ?? "0:1",
       root: joinPath(parent?.root ?? "/", rel),
@@ -373,7 +396,8 @@ export class FakeHost implements Host {
     const index = this.#mounts.findLastIndex((m) => m.mountPoint === target);
     if (index < 0) return;
     await this.#record({ kind: "unmount", target, options: opts });
-    this.#mounts.splice(index, 1);
+    const [gone] = this.#mounts.splice(index, 1);
+    if (gone) await this.#shadows.uncover(target, gone.mountId);
     await this.#writeMountInfo();
   }
 }

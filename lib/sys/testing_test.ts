@@ -113,9 +113,10 @@ Deno.test("FakeHost reports usage by the longest configured prefix", async () =>
 Deno.test("FakeHost records a bind mount's root with symlinks resolved", async () => {
   await withHost(async (host) => {
     const mnt = host.paths.app("mnt", "u");
-    await Deno.mkdir(`${mnt}/pvc-1`, { recursive: true });
-    await Deno.symlink(".", `${mnt}/.FSUUID.u`);
+    await Deno.mkdir(mnt, { recursive: true });
     await host.mounter.mount("/dev/x", mnt, { fsType: "xfs" });
+    await Deno.mkdir(`${mnt}/pvc-1`);
+    await Deno.symlink(".", `${mnt}/.FSUUID.u`);
     const staging = host.paths.app("staging");
     await Deno.mkdir(staging);
     await host.mounter.bindMount(`${mnt}/.FSUUID.u/pvc-1`, staging);

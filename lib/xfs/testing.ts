@@ -3,6 +3,7 @@
  * superblock reader and libblkid accept (fake `mkfs.xfs` answers write it onto fake devices),
  * and scripted `fallocate`/`losetup` for block-volume files.
  */
+import { basename } from "node:path";
 import type { FakeHost } from "../sys/testing.ts";
 
 /** Fields of an XFS superblock image. */
@@ -100,16 +101,22 @@ export function scriptLoopDevices(host: FakeHost): Map<string, string> {
     file.close();
     return {};
   });
-  host.onExec("losetup", (call) => {
+  host.onExec("losetup", async (call) => {
     const [flag, arg] = call.args;
     if (flag === "-j") {
       const lines = [...loops].filter(([, f]) => f === arg).map(([d, f]) => `${d}: []: (${f})`);
       return { stdout: lines.map((l) => `${l}\n`).join("") };
     }
-    if (flag === "-d") return loops.delete(arg ?? "") ? {} : { code: 1, stderr: "no device" };
+    if (flag === "-d") {
+      if (!loops.delete(arg ?? "")) return { code: 1, stderr: "no device" };
+      await Deno.remove(host.paths.dev(basename(arg ?? "")));
+      return {};
+    }
     if (flag === "-c") return loops.has(arg ?? "") ? {} : { code: 1, stderr: "no device" };
     const device = `/dev/loop${loops.size + 7}`;
     loops.set(device, call.args.at(-1) ?? "");
+    // The kernel's device node, which the publish bind mount needs.
+    await Deno.writeFile(host.paths.dev(basename(device)), new Uint8Array());
     return { stdout: `${device}\n` };
   });
   return loops;
