@@ -103,8 +103,9 @@ function testDrive(i: number): DirectPVDrive {
 }
 
 /** Starts a driver role of this checkout as node 0 of the run. */
-function startRole(role: string, dir: string, extra: string[] = []) {
+function startRole(role: string, dir: string, extra: string[] = [], socket?: string) {
   return startDriverRole(role, {
+    ...(socket ? { socket } : {}),
     driver: DRIVER,
     cwd: ROOT,
     kubeconfig: KUBECONFIG,
@@ -116,16 +117,20 @@ function startRole(role: string, dir: string, extra: string[] = []) {
 
 const MOUNT_CAPABILITY = { mount: { fsType: "xfs" }, accessMode: { mode: 1 } };
 
-/** What call `i` asks for: 1 to 3 GiB on one node, as the provisioner asks with strict topology. */
+/**
+ * What call `i` asks for: 1 to 3 GiB on one node, as the provisioner asks with strict
+ * topology; every node gets every size.
+ */
 function callRequest(i: number) {
   const topology = [{ segments: { [LABELS.node]: nodeName(i) } }];
+  const bytes = (1 + (Math.floor(i / NODES) % 3)) * GIB;
   return {
     name: `pvc-${RUN}-${i}`,
-    bytes: (1 + (i % 3)) * GIB,
+    bytes,
     node: nodeName(i),
     request: CreateVolumeRequest.fromPartial({
       name: `pvc-${RUN}-${i}`,
-      capacityRange: { requiredBytes: (1 + (i % 3)) * GIB },
+      capacityRange: { requiredBytes: bytes },
       volumeCapabilities: [MOUNT_CAPABILITY],
       parameters: { [RUN_LABEL]: RUN },
       accessibilityRequirements: { requisite: topology, preferred: topology },
@@ -211,6 +216,11 @@ async function cleanup(kube: KubeClient): Promise<void> {
     await kube.drives.update({ ...d, metadata: { ...d.metadata, finalizers: [] } }).catch(() => {});
     await kube.drives.delete(d.metadata.name ?? "").catch(() => {});
   }
+}
+
+/** The permission bits of a path (a socket is not followed). */
+async function modeOf(path: string): Promise<number> {
+  return ((await Deno.lstat(path)).mode ?? 0) & 0o777;
 }
 
 function mib(bytes: number | undefined): string {
@@ -305,6 +315,7 @@ Deno.test({
   try {
     const role = await startRole("controller", dir);
     proc = role.proc;
+    assert.equal(await modeOf(role.socket), 0o600, "the controller's socket is owner-only");
     await new Promise((r) => setTimeout(r, 1000));
     const idleRss = await processRss(proc.pid);
     const client = new ControllerClient(`unix:${role.socket}`, grpc.credentials.createInsecure());
@@ -344,8 +355,10 @@ Deno.test({
       "--allow-loop-devices",
       `--loop-backing-dir=${dir}/loops`,
       "--quota=best-effort",
-    ]);
+    ], join(dir, "plugins", "directpv-min-io", "csi.sock"));
     proc = role.proc;
+    assert.equal(await modeOf(role.socket), 0o600, "the node server's socket is owner-only");
+    assert.equal(await modeOf(dirname(role.socket)), 0o700, "the socket directory it made");
     await new Promise((r) => setTimeout(r, 3000));
     const rss = await processRss(proc.pid);
     const res = await fetch(`http://127.0.0.1:${role.metricsPort}/metrics`);

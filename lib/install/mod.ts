@@ -62,6 +62,7 @@ export {
   rbacObjects,
   serviceAccountObject,
 } from "./rbac.ts";
+export { applicableNeeds, RBAC_NEEDS, type RbacArgs, type RbacNeed } from "./rbac_needs.ts";
 export {
   MANIFEST_HEADER,
   manifestPath,
