@@ -13,6 +13,7 @@ import { AlreadyExistsError } from "../../lib/errors/mod.ts";
 import { type AnyObject, connectKube } from "../../lib/k8s/mod.ts";
 import { crdObjects } from "../../lib/install/mod.ts";
 import { ControllerClient } from "../../proto/mod.ts";
+import { makeCsiNode } from "../../lib/admin/testing.ts";
 import { runObjectCases } from "../hostile/objects_run.ts";
 import { formatReports } from "../hostile/report.ts";
 import {
@@ -26,6 +27,7 @@ import {
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const KUBECONFIG = Deno.env.get("DIRECTPV_E2E_KUBECONFIG") ?? "";
 const CASES = Number(Deno.env.get("DIRECTPV_HOSTILE_CASES") ?? "1000");
+const CSI_NODE = "hostile-csinode";
 const SEED = Number(Deno.env.get("DIRECTPV_HOSTILE_SEED") ?? "20261");
 
 Deno.test({
@@ -40,6 +42,10 @@ Deno.test({
       if (!(err instanceof AlreadyExistsError)) throw err;
     });
   }
+  // `info` reads drives and volumes only once some node runs our driver.
+  await kube.csiNodes.create(makeCsiNode(CSI_NODE)).catch((err) => {
+    if (!(err instanceof AlreadyExistsError)) throw err;
+  });
   const dir = await Deno.makeTempDir({ prefix: "directpv-hostile-objects-" });
   let proc: DaemonProcess | undefined;
   try {
@@ -67,6 +73,7 @@ Deno.test({
     assert.equal(report.wrote, 0);
   } finally {
     if (proc) await stopProcess(proc, { graceMs: 5_000 });
+    await kube.csiNodes.delete(CSI_NODE).catch(() => {});
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   }
 });

@@ -7,6 +7,7 @@
  * figures, the e2e smoke asserts there is nothing wrong.
  */
 import { join } from "node:path";
+import { errorMessage } from "../../lib/errors/mod.ts";
 import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { LABELS, parseBytes } from "../../lib/types/mod.ts";
 import { checkAllocation } from "../bench/controller_seed.ts";
@@ -137,6 +138,20 @@ async function watchBound(
   return seen;
 }
 
+/** Waits until the scheduler has bound the pod of every Bound claim (it binds after PreBind). */
+async function podsPlaced(kube: KubeClient, bound: ReadonlyMap<string, number>): Promise<string[]> {
+  try {
+    await waitFor(async () => {
+      const pods = await kube.pods.listAll({ namespace: NAMESPACE });
+      const placed = pods.filter((p) => bound.has(p.metadata.name ?? "") && p.spec?.nodeName);
+      return placed.length === bound.size || undefined;
+    }, { timeoutMs: 60_000, intervalMs: 250, description: "the pods of the Bound claims placed" });
+    return [];
+  } catch (err) {
+    return [errorMessage(err)];
+  }
+}
+
 /** What is wrong with the bound claims' volumes and the CreateVolume answers. */
 async function checkOutcome(
   kube: KubeClient,
@@ -201,7 +216,8 @@ async function measure(options: ClaimLoadOptions, log: (msg: string) => void) {
   const allBoundMs = performance.now() - started;
   const apiAfter = await apiTotals(env, kubectl);
   const calls = parseCalls(await Deno.readTextFile(join(env.dir, "logs", "controller.log")));
-  const problems = await checkOutcome(kube, calls, bound);
+  const problems = await podsPlaced(kube, bound);
+  problems.push(...await checkOutcome(kube, calls, bound));
   if (bound.size !== fit) {
     problems.unshift(`${bound.size} of the ${fit} claims that fit were Bound in time`);
   }
