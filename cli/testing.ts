@@ -25,6 +25,8 @@ export interface TestCli {
 /** Options of {@link testCli}. */
 export interface TestCliOptions {
   kube?: FakeKube;
+  /** What `connect` returns instead of `kube` (a real API server's client). */
+  connectTo?: KubeClient;
   admin?: Partial<AdminApi>;
   tty?: boolean;
   env?: Record<string, string>;
@@ -45,7 +47,7 @@ export function testCli(options: TestCliOptions = {}): TestCli {
   const ctx: CliContext = {
     connect: (target) => {
       targets.push(target);
-      return Promise.resolve(kube as KubeClient);
+      return Promise.resolve(options.connectTo ?? kube as KubeClient);
     },
     stdout: { write: (s) => out.push(s) },
     stderr: { write: (s) => err.push(s) },

@@ -2,7 +2,8 @@
  * The `controller` role: CSI Identity + Controller on the endpoint, a watch cache of every
  * DirectPVDrive for drive selection, and the readiness endpoint.
  */
-import { Informer, type KubeClient } from "../lib/k8s/mod.ts";
+import { Informer, type InformerHandlers, type KubeClient } from "../lib/k8s/mod.ts";
+import { capacityProblem } from "../lib/scheduling/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import { CONTROLLER_NAME, type DirectPVDrive } from "../lib/types/mod.ts";
 import { BusyDrives, controllerHandlers, indexedDriveCache } from "./csi/controller.ts";
@@ -28,6 +29,8 @@ export interface ControllerServerOptions {
   readinessPort: number;
   /** Removes a socket file left by an earlier process (a no-op when there is none). */
   removeStaleSocket: (path: string) => Promise<void>;
+  /** Narrows the CSI socket to its owner once it listens. */
+  restrictSocket?: (path: string) => Promise<void>;
   /** Retire nodes whose Node object is deleted (`--retire-deleted-nodes`). */
   retireDeletedNodes?: boolean;
   /** Serve as the legacy controller: existing volumes only, CreateVolume refused. */
@@ -44,11 +47,33 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/**
+ * Warns about a drive that no volume is placed on because its capacity figures are not
+ * sound (written by someone else), once per stored change rather than at every resync.
+ */
+function unsoundDriveWarnings(logger: Logger): InformerHandlers<DirectPVDrive> {
+  const warn = (drive: DirectPVDrive) => {
+    const problem = capacityProblem(drive);
+    if (problem === undefined) return;
+    logger.warn("Drive skipped for new volumes: fix or remove its capacity figures", {
+      drive: drive.metadata.name,
+      problem,
+    });
+  };
+  return {
+    onAdd: warn,
+    onUpdate: (before, after) => {
+      if (before !== after) warn(after);
+    },
+  };
+}
+
 /** Starts the controller role. */
 export async function startControllerServer(o: ControllerServerOptions): Promise<RunningServer> {
   const logger = o.logger.with({ component: o.legacy ? "legacy-controller" : "controller" });
   const informer = new Informer<DirectPVDrive>(o.kube.drives, { logger });
   const drives = indexedDriveCache(informer);
+  informer.addHandlers(unsoundDriveWarnings(logger));
   informer.start();
   const events = new EventRecorder(o.kube, { component: CONTROLLER_NAME, logger });
   const ready = readinessCheck({ kube: o.kube, conditions: [() => informer.hasSynced()] });
@@ -69,6 +94,7 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
       synced: () => informer.hasSynced(),
     }),
     removeStaleSocket: o.removeStaleSocket,
+    ...(o.restrictSocket ? { restrictSocket: o.restrictSocket } : {}),
   }).catch(async (err) => {
     await informer.stop();
     throw err;

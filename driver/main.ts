@@ -277,13 +277,29 @@ function stderrLogger(options: DriverOptions): Logger {
   });
 }
 
+/** Socket files: owner only. The kubelet and the sidecars connect as root. */
+const SOCKET_MODE = 0o600;
+/** A socket directory the driver creates itself: owner only. */
+const SOCKET_DIR_MODE = 0o700;
+
+/**
+ * Makes the socket's directory (owner only when this creates it; an existing one, such as
+ * the kubelet's hostPath, keeps its mode) and removes a socket left by an earlier process.
+ */
 async function removeStaleSocket(path: string): Promise<void> {
-  await Deno.mkdir(dirname(path), { recursive: true });
+  const dir = dirname(path);
+  const existed = await Deno.stat(dir).then(() => true, () => false);
+  await Deno.mkdir(dir, { recursive: true, mode: SOCKET_DIR_MODE });
+  if (!existed) await Deno.chmod(dir, SOCKET_DIR_MODE);
   try {
     await Deno.remove(path);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
+}
+
+async function restrictSocket(path: string): Promise<void> {
+  await Deno.chmod(path, SOCKET_MODE);
 }
 
 interface Stoppable {
@@ -297,6 +313,7 @@ interface ServerCommon {
   listenAddress: string;
   readinessPort: number;
   removeStaleSocket: typeof removeStaleSocket;
+  restrictSocket: typeof restrictSocket;
 }
 
 function nodeRole(options: DriverOptions, kube: KubeClient, host: Host, logger: Logger) {
@@ -332,6 +349,7 @@ async function startRole(
     listenAddress: options.listenAddress,
     readinessPort: options.readinessPort,
     removeStaleSocket,
+    restrictSocket,
   };
   if (role === "controller" || role === "legacy-controller") {
     const legacy = role === "legacy-controller";

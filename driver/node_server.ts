@@ -73,6 +73,8 @@ export interface NodeCsiOptions extends NodeRoleOptions {
   listenAddress: string;
   readinessPort: number;
   removeStaleSocket: (path: string) => Promise<void>;
+  /** Narrows the CSI socket to its owner once it listens. */
+  restrictSocket?: (path: string) => Promise<void>;
   /** Register with the kubelet (`--kubelet-registration-path`); not registered when omitted. */
   kubeletRegistration?: KubeletRegistrationSettings;
   /** Serve `/healthz` on this port (`--health-port`); not served when omitted. */
@@ -274,6 +276,7 @@ export function serveNodeCsi(
     }),
     node: nodeHandlers(deps),
     removeStaleSocket: o.removeStaleSocket,
+    ...(o.restrictSocket ? { restrictSocket: o.restrictSocket } : {}),
   });
 }
 

@@ -47,7 +47,7 @@ export interface KubeletRegistrationOptions {
   /** Path to listen on (`registrationSocketPath(...)`, mapped under the Host root). */
   socketPath: string;
   /** File access for the socket's directory, stale socket and presence check. */
-  fs: Pick<HostFs, "mkdir" | "remove" | "stat">;
+  fs: Pick<HostFs, "chmod" | "mkdir" | "remove" | "stat">;
   logger: Logger;
   /** How often to check that the socket still exists; {@link SOCKET_CHECK_INTERVAL_MS}. */
   checkIntervalMs?: number;
@@ -120,6 +120,8 @@ export async function startKubeletRegistration(
     const server = new grpc.Server();
     server.addService(service.definition, service.implementation);
     await bindUnix(server, o.socketPath, "registration");
+    // Only the kubelet (root) reads the registration socket.
+    await o.fs.chmod(o.socketPath, 0o600);
     return server;
   };
   let server = await listen();

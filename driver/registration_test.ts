@@ -105,7 +105,9 @@ Deno.test({
       checkIntervalMs: 50,
     });
     try {
-      assert.ok((await Deno.lstat(socketPath)).isSocket, "the stale file is replaced by a socket");
+      const made = await Deno.lstat(socketPath);
+      assert.ok(made.isSocket, "the stale file is replaced by a socket");
+      assert.equal((made.mode ?? 0) & 0o777, 0o600, "only the kubelet (root) may connect");
       assert.deepEqual(reg.state(), {});
       const info = await kubeletRegisters(socketPath, { pluginRegistered: true, error: "" });
       assert.deepEqual(info, {

@@ -6,7 +6,8 @@ import { type DirectPVDrive, FINALIZERS, LABELS, volumeFinalizer } from "../../l
 import { createVolume } from "./controller_create.ts";
 import { topologyNodes } from "./controller_reserve.ts";
 import { BusyDrives, type ControllerDeps, indexedDriveCache } from "./controller_deps.ts";
-import { callCtx, drive, GiB, MemoryEvents, mountCap } from "./fixtures_test.ts";
+import { callCtx, controllerSetup, drive, GiB, MemoryEvents, mountCap } from "./fixtures_test.ts";
+import { createReq } from "./requests_test.ts";
 
 const DRIVES = 10;
 const CALLS = 200;
@@ -168,4 +169,59 @@ Deno.test("topologyNodes() lists pinned nodes only when every entry names one", 
       topologyNodes({ ...base, requisite: [{ [LABELS.node]: "n1" }, { [LABELS.zone]: "z" }] }),
       undefined,
     ));
+});
+
+/** Two drives on node-1 and a reservation on the big one held until `release()`. */
+async function heldReservation() {
+  const { kube, deps } = controllerSetup([
+    drive("big", { free: 10 * GiB, total: 10 * GiB }),
+    drive("small", { free: GiB, total: GiB }),
+  ]);
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  kube.inject({ verb: "patch", resource: "directpvdrives", times: 1, hook: () => gate });
+  const first = createVolume(deps, createReq({ capacityRange: sized(5) }), callCtx());
+  // Let the first call select "big" and start its patch.
+  while (!deps.busy.has("big")) await new Promise((r) => setTimeout(r, 1));
+  return { deps, first, release };
+}
+
+function sized(gib: number) {
+  return { requiredBytes: gib * GiB, limitBytes: 0 };
+}
+
+Deno.test("createVolume() fails at once when no drive, busy or not, could fit", async () => {
+  const { deps, first, release } = await heldReservation();
+  try {
+    const tooBig = createVolume(
+      deps,
+      createReq({ name: "pvc-2", capacityRange: sized(20) }),
+      callCtx(),
+    );
+    const settled = await Promise.race([
+      tooBig.then(() => "created", (e: unknown) => e),
+      new Promise((r) => setTimeout(() => r("still waiting"), 200)),
+    ]);
+    assert.ok(settled instanceof ResourceExhaustedError, `got ${settled}`);
+    assert.ok(deps.busy.has("big"), "the first reservation is still in flight");
+  } finally {
+    release();
+    await first;
+  }
+});
+
+Deno.test("createVolume() waits for a busy drive that could still fit", async () => {
+  const { deps, first, release } = await heldReservation();
+  const second = createVolume(
+    deps,
+    createReq({ name: "pvc-2", capacityRange: sized(3) }),
+    callCtx(),
+  );
+  await new Promise((r) => setTimeout(r, 20));
+  assert.ok(deps.busy.has("big"), "the first reservation is still in flight");
+  release();
+  await first;
+  const res = await second;
+  assert.equal(res.volume?.capacityBytes, 3 * GiB);
+  assert.equal((await deps.kube.drives.get("big")).status.freeCapacity, 2 * GiB);
 });

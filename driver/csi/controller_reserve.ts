@@ -12,7 +12,12 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
-import { holdsVolume, selectDrive, type VolumeRequest } from "../../lib/scheduling/mod.ts";
+import {
+  holdsVolume,
+  matchDrive,
+  selectDrive,
+  type VolumeRequest,
+} from "../../lib/scheduling/mod.ts";
 import {
   type DirectPVDrive,
   LABELS,
@@ -112,9 +117,27 @@ function candidates(deps: ControllerDeps, request: VolumeRequest): readonly Dire
 }
 
 /**
+ * Whether a drive with a reservation in flight could still take the request once that
+ * reservation settles (it fits now; a reservation that fails gives its bytes back, one that
+ * succeeds only shrinks the drive).
+ */
+function busyCouldFit(
+  drives: readonly DirectPVDrive[],
+  skip: ReadonlySet<string>,
+  deps: ControllerDeps,
+  request: VolumeRequest,
+): boolean {
+  return drives.some((d) => {
+    const name = d.metadata.name ?? "";
+    return !skip.has(name) && deps.busy.has(name) && matchDrive(d, request);
+  });
+}
+
+/**
  * Selects over the cache; undefined when only drives with a reservation in flight would
- * fit (the caller waits for one to finish). Synchronous, so the caller can mark the chosen
- * drive busy before any other call selects.
+ * fit (the caller waits for one to finish). A request that no drive, busy or not, fits fails
+ * at once rather than waiting for every reservation in flight to settle. Synchronous, so the
+ * caller can mark the chosen drive busy before any other call selects.
  */
 function selectFree(
   deps: ControllerDeps,
@@ -128,7 +151,7 @@ function selectFree(
   try {
     return selectDrive(drives, request, select);
   } catch (err) {
-    if (deps.busy.size === 0) throw err;
+    if (deps.busy.size === 0 || !busyCouldFit(all, skip, deps, request)) throw err;
     return undefined;
   }
 }

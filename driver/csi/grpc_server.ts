@@ -41,6 +41,11 @@ export interface CsiServerOptions {
    * Injected because only `driver/main.ts` touches the file system directly.
    */
   removeStaleSocket: (path: string) => Promise<void>;
+  /**
+   * Narrows the new socket to its owner (mode 0600): the kubelet and the sidecars connect as
+   * root, nobody else may call the driver. Injected like `removeStaleSocket`.
+   */
+  restrictSocket?: (path: string) => Promise<void>;
   locks?: VolumeLocks;
 }
 
@@ -258,6 +263,7 @@ export async function serveCsi(options: CsiServerOptions): Promise<CsiServer> {
   if (options.node) addService(server, calls, NodeDefinition, options.node);
   await options.removeStaleSocket(socketPath);
   await bindUnix(server, socketPath);
+  await options.restrictSocket?.(socketPath);
   const services = ["Identity", options.controller && "Controller", options.node && "Node"];
   logger.info("CSI server listening", {
     endpoint: socketPath,

@@ -7,6 +7,7 @@ import {
 } from "../../proto/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import { benchNode } from "./controller_seed.ts";
+import { latencyFigures } from "../lib/mod.ts";
 
 const GIB = 1024 ** 3;
 
@@ -53,11 +54,6 @@ function unary<Res>(
   return new Promise((resolve) => start((err, res) => resolve(err ? { err } : { res })));
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? NaN;
-}
-
 /**
  * Runs `plan.calls` calls of `op` with `plan.callers` callers in parallel. A create returns
  * the ids of the volumes it made; a delete deletes the volumes ids[i] (as created before).
@@ -91,7 +87,7 @@ export async function runCalls(
   const started = performance.now();
   await Promise.all(Array.from({ length: plan.callers }, caller));
   const seconds = (performance.now() - started) / 1000;
-  const sorted = latencies.toSorted((a, b) => a - b);
+  const latency = latencyFigures(latencies);
   const figures: CallFigures = {
     op,
     callers: plan.callers,
@@ -99,10 +95,10 @@ export async function runCalls(
     ok: total - errors.length,
     failed: errors.length,
     perSecond: total / seconds,
-    p50: percentile(sorted, 0.5),
-    p90: percentile(sorted, 0.9),
-    p99: percentile(sorted, 0.99),
-    max: sorted.at(-1) ?? NaN,
+    p50: latency.p50,
+    p90: latency.p90,
+    p99: latency.p99,
+    max: latency.max,
     errors: errors.slice(0, 5),
   };
   return { figures, ids: made };

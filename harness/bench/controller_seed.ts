@@ -85,6 +85,12 @@ export async function seedDrives(kube: KubeClient, count: number, nodes: number)
   await Promise.all(Array.from({ length: Math.min(SEED_WRITERS, count) }, writer));
 }
 
+/** Which drives {@linkcode checkAllocation} looks at (every drive when unset). */
+export interface AllocationScope {
+  /** Only the drives carrying these labels (a shared cluster holds other runs' drives). */
+  driveLabels?: Record<string, string>;
+}
+
 /**
  * What is wrong with the stored allocation: a drive allocating more than it has or other
  * than the sum of its volumes, a created volume held by no drive or by several.
@@ -92,9 +98,12 @@ export async function seedDrives(kube: KubeClient, count: number, nodes: number)
 export async function checkAllocation(
   kube: KubeClient,
   created: ReadonlySet<string>,
+  scope: AllocationScope = {},
 ): Promise<string[]> {
   const problems: string[] = [];
-  const drives = await kube.drives.listAll();
+  const drives = await kube.drives.listAll(
+    scope.driveLabels ? { labelSelector: scope.driveLabels } : {},
+  );
   const volumes = await kube.volumes.listAll();
   const sizes = new Map(volumes.map((v) => [v.metadata.name ?? "", v.status.totalCapacity]));
   const holders = new Map<string, number>();

@@ -19,6 +19,8 @@ export interface DriverRoleOptions {
   nodeName: string;
   /** Where the socket and the log go. */
   dir: string;
+  /** The CSI socket path instead of `<dir>/<role>.sock`. */
+  socket?: string;
   /** Flags appended to the command line. */
   extraArgs?: readonly string[];
   /** Flags of `deno run` before the script (default `-A`). */
@@ -48,7 +50,7 @@ export async function startDriverRole(
 ): Promise<DriverRole> {
   const [readiness = 0, metrics = 0] = freeLoopbackPorts(2);
   const logFile = join(options.dir, `${role}.log`);
-  const socket = join(options.dir, `${role}.sock`);
+  const socket = options.socket ?? join(options.dir, `${role}.sock`);
   const started = performance.now();
   const proc = await spawnDaemon({
     name: role,

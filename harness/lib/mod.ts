@@ -32,3 +32,4 @@ export {
   testGate,
 } from "./prerequisites.ts";
 export { type DriverRole, type DriverRoleOptions, startDriverRole } from "./driver_role.ts";
+export { describeLatency, type LatencyFigures, latencyFigures, percentile } from "./stats.ts";

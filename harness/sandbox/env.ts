@@ -24,6 +24,10 @@ import {
 } from "../lib/mod.ts";
 import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { registerNode } from "../kubelet/mod.ts";
+import { writeServiceAccountKubeconfig } from "./service_account.ts";
+import { startSidecars } from "./sidecars.ts";
+
+export { SANDBOX_CAPACITY_POLL } from "./sidecars.ts";
 
 export const REPO = resolve(new URL("../..", import.meta.url).pathname);
 export const CLI = join(REPO, "tools/kubectl-directpv");
@@ -53,6 +57,10 @@ export interface EnvState {
   capacityTracking?: boolean;
   /** The checkout whose CLI and driver run (another release's, for upgrades); this one when unset. */
   repo?: string;
+  /** What the driver roles and sidecars authenticate with; the admin kubeconfig when unset. */
+  driverKubeconfig?: string;
+  /** csi-provisioner flags after install's own (a later flag wins), for comparisons. */
+  provisionerArgs?: string[];
 }
 
 export interface EnvOptions {
@@ -72,19 +80,10 @@ export interface EnvOptions {
   capacityTracking?: boolean;
   /** Run the CLI and driver of this checkout instead (another release's, for upgrades). */
   repo?: string;
-}
-
-/** How often the host-process provisioner polls GetCapacity (short: scenarios wait on it). */
-export const SANDBOX_CAPACITY_POLL = "2s";
-
-/** csi-provisioner's capacity flags for a host process: no pod, so no owner reference. */
-function capacityFlags(env: EnvState): string[] {
-  if (env.capacityTracking === false) return [];
-  return [
-    "--enable-capacity",
-    "--capacity-ownerref-level=-1",
-    `--capacity-poll-interval=${SANDBOX_CAPACITY_POLL}`,
-  ];
+  /** Run the driver roles and sidecars as install's ServiceAccount, under its RBAC. */
+  serviceAccount?: boolean;
+  /** Extra csi-provisioner flags (after install's). */
+  provisionerArgs?: string[];
 }
 
 function denoBin(): string {
@@ -126,7 +125,7 @@ function driverArgs(
     join(env.repo ?? REPO, "driver/main.ts"),
     role,
     "--kubeconfig",
-    env.kubeconfig,
+    env.driverKubeconfig ?? env.kubeconfig,
     "--listen-address",
     "127.0.0.1",
     "--readiness-port",
@@ -221,41 +220,6 @@ async function startNode(env: EnvState, node: SimNode, kube: KubeClient): Promis
   await startDriver(env, "node-controller", node);
 }
 
-async function startSidecars(env: EnvState, binDir: string): Promise<void> {
-  const common = [
-    "--kubeconfig",
-    env.kubeconfig,
-    "--csi-address",
-    env.controllerEndpoint,
-    "--timeout=300s",
-    "--v=3",
-  ];
-  for (
-    const [name, args] of [
-      ["csi-provisioner", [
-        ...common,
-        "--strict-topology",
-        "--feature-gates=Topology=true",
-        "--extra-create-metadata",
-        ...capacityFlags(env),
-      ]],
-      ["csi-resizer", common],
-    ] as const
-  ) {
-    env.processes.push(
-      await spawnDaemon({
-        name,
-        command: join(binDir, name),
-        args,
-        logFile: join(env.dir, "logs", `${name}.log`),
-        // The namespace the provisioner writes CSIStorageCapacity objects into.
-        env: { NAMESPACE: "directpv" },
-      }),
-    );
-    await saveState(env);
-  }
-}
-
 /**
  * Brings the whole environment up. On failure, whatever was started is left recorded in the
  * state file so {@link stopEnv} can stop it.
@@ -277,6 +241,7 @@ export async function startEnv(
     ...(options.nodeServerArgs ? { nodeServerArgs: options.nodeServerArgs } : {}),
     ...(options.capacityTracking === false ? { capacityTracking: false } : {}),
     ...(options.repo ? { repo: options.repo } : {}),
+    ...(options.provisionerArgs ? { provisionerArgs: options.provisionerArgs } : {}),
   };
   await saveState(env);
   log("Starting the control plane (etcd, kube-apiserver, kube-controller-manager)");
@@ -296,6 +261,14 @@ export async function startEnv(
     "--quota=best-effort",
     ...(env.capacityTracking === false ? ["--no-capacity-tracking"] : []),
   ]);
+  if (options.serviceAccount) {
+    env.driverKubeconfig = await writeServiceAccountKubeconfig(
+      env.kubeconfig,
+      join(cluster.binDir, "kubectl"),
+      dir,
+    );
+    await saveState(env);
+  }
   await Deno.mkdir(join(dir, "controller"), { recursive: true });
   for (const spec of options.nodes) {
     const nodeDir = join(dir, "nodes", spec.name);
@@ -319,7 +292,7 @@ export async function startEnv(
   if (options.controller ?? true) {
     await startDriver(env, "controller");
     await waitForSocket(env.controllerEndpoint, "the controller");
-    if (options.sidecars ?? true) await startSidecars(env, cluster.binDir);
+    if (options.sidecars ?? true) await startSidecars(env, cluster.binDir, () => saveState(env));
   }
   return { env, cluster, kube };
 }
@@ -341,7 +314,7 @@ export async function startAll(
   if (!options.controller) return;
   await startDriver(env, "controller");
   await waitForSocket(env.controllerEndpoint, "the controller");
-  if (options.sidecars) await startSidecars(env, options.binDir);
+  if (options.sidecars) await startSidecars(env, options.binDir, () => saveState(env));
 }
 
 /**

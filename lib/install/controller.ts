@@ -50,6 +50,21 @@ const CAPACITY_FLAGS = [
   `--capacity-poll-interval=${CAPACITY_POLL_INTERVAL}`,
 ];
 
+/**
+ * The sidecars' client to the API server. client-go's defaults (5 requests/s, burst 10) make
+ * csi-provisioner queue every PV, event and claim update behind a 200 ms token when claims
+ * arrive together: 500 claims take minutes of client-side throttling alone. The API server's
+ * own flow control (priority and fairness) still protects it from a runaway sidecar.
+ */
+export const SIDECAR_API_FLAGS: readonly string[] = ["--kube-api-qps=50", "--kube-api-burst=100"];
+
+/**
+ * Claims csi-provisioner works on at once (its default is 100). Each one is a CreateVolume in
+ * flight on the controller, which serialises reservations per drive anyway; more only
+ * lengthens every call without placing volumes sooner.
+ */
+export const PROVISIONER_WORKER_FLAGS: readonly string[] = ["--worker-threads=20"];
+
 /** The pod name and namespace the provisioner finds its owner from. */
 const POD_IDENTITY_ENV: readonly EnvVar[] = [
   {
@@ -105,6 +120,8 @@ function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
     "--leader-election",
     "--feature-gates=Topology=true",
     "--strict-topology",
+    ...SIDECAR_API_FLAGS,
+    ...PROVISIONER_WORKER_FLAGS,
   ];
   const capacity = !legacy && tracksCapacity(args);
   if (capacity) provisionerFlags.push(...CAPACITY_FLAGS);
@@ -124,7 +141,7 @@ function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
       sidecar(
         "csi-resizer",
         sidecarImage(args, "csiResizer"),
-        ["--leader-election"],
+        ["--leader-election", ...SIDECAR_API_FLAGS],
         "controller-csi-resizer",
       ),
       controllerContainer(args, legacy),

@@ -13,6 +13,9 @@ Deno.test("controllerDeployment() has DirectPV's containers and args, with our i
       "--leader-election",
       "--feature-gates=Topology=true",
       "--strict-topology",
+      "--kube-api-qps=50",
+      "--kube-api-burst=100",
+      "--worker-threads=20",
       "--enable-capacity",
       "--capacity-ownerref-level=2",
       "--capacity-poll-interval=30s",
@@ -22,6 +25,8 @@ Deno.test("controllerDeployment() has DirectPV's containers and args, with our i
       "--timeout=300s",
       "--csi-address=$(CSI_ENDPOINT)",
       "--leader-election",
+      "--kube-api-qps=50",
+      "--kube-api-burst=100",
     ]],
     ["controller", "ghcr.io/directpv/directpv:v4.2.0", [
       "controller",

@@ -37,7 +37,7 @@ export {
 } from "./args.ts";
 export type { ExistingSelectors, InstallArgs, KubeVersion, QuotaMode, Sidecar } from "./args.ts";
 export { DEFAULT_LABELS } from "./common.ts";
-export { controllerDeployment } from "./controller.ts";
+export { controllerDeployment, PROVISIONER_WORKER_FLAGS, SIDECAR_API_FLAGS } from "./controller.ts";
 export { CRD_ADDITIONS, crdObjects } from "./crds.ts";
 export { parseNodeSelector, parseTolerations } from "./flags.ts";
 export type * from "./k8s_objects.ts";
@@ -62,6 +62,7 @@ export {
   rbacObjects,
   serviceAccountObject,
 } from "./rbac.ts";
+export { applicableNeeds, RBAC_NEEDS, type RbacArgs, type RbacNeed } from "./rbac_needs.ts";
 export {
   MANIFEST_HEADER,
   manifestPath,

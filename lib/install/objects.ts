@@ -16,7 +16,7 @@ export function installObjects(args: InstallArgs): InstallObject[] {
   const legacy = args.legacy;
   return [
     namespaceObject(args),
-    ...rbacObjects(),
+    ...rbacObjects(args),
     ...crdObjects(),
     csiDriverObject(args),
     ...(legacy ? [csiDriverObject(args, { legacy })] : []),

@@ -1,6 +1,6 @@
 /** The Namespace, ServiceAccount and RBAC objects (reference §5). */
-import { GROUP, RESOURCES } from "../types/mod.ts";
 import type { InstallArgs } from "./args.ts";
+import { applicableNeeds, type RbacArgs } from "./rbac_needs.ts";
 import {
   AUTOUPDATE_ANNOTATION,
   defaultLabels,
@@ -49,41 +49,21 @@ function rule(apiGroup: string, resources: string[], verbs: readonly string[]): 
 }
 
 const LEASE_VERBS = ["create", "delete", "get", "list", "update", "watch"];
-const READ_VERBS = ["get", "list", "watch"];
-const ALL_VERBS = ["create", "delete", "get", "list", "patch", "update", "watch"];
 
-/** The ClusterRole rules, in DirectPV's order. */
-export function clusterRoleRules(): PolicyRule[] {
-  return [
-    rule("", ["persistentvolumes"], ["create", "delete", "get", "list", "patch", "watch"]),
-    rule("", ["persistentvolumeclaims/status"], ["patch"]),
-    rule("policy", ["podsecuritypolicies"], ["use"]),
-    rule("", ["persistentvolumeclaims"], ["get", "list", "update", "watch"]),
-    rule("storage.k8s.io", ["storageclasses"], READ_VERBS),
-    rule("", ["events"], ["create", "list", "patch", "update", "watch"]),
-    rule("storage.k8s.io", ["csinodes"], READ_VERBS),
-    rule("", ["nodes"], READ_VERBS),
-    rule("storage.k8s.io", ["volumeattachments"], READ_VERBS),
-    rule("", ["endpoints"], ["create", "delete", "get", "list", "update", "watch"]),
-    rule("coordination.k8s.io", ["leases"], LEASE_VERBS),
-    rule("apiextensions.k8s.io", ["customresourcedefinitions"], ALL_VERBS),
-    // patch: every read-mutate-write of ours is a merge patch guarded by resourceVersion.
-    rule(GROUP, [RESOURCES.drive, RESOURCES.volume, RESOURCES.node, RESOURCES.initRequest], [
-      "create",
-      "delete",
-      "get",
-      "list",
-      "patch",
-      "update",
-      "watch",
-    ]),
-    rule("", ["pods"], READ_VERBS),
-    rule("", ["secrets"], READ_VERBS),
-    // Capacity tracking: csi-provisioner writes CSIStorageCapacity and walks pod → ReplicaSet
-    // to find the Deployment that owns them.
-    rule("storage.k8s.io", ["csistoragecapacities"], ALL_VERBS),
-    rule("apps", ["replicasets"], ["get"]),
-  ];
+/**
+ * The ClusterRole rules: one per resource list the applicable needs name (in their order),
+ * each with the union of those needs' verbs, sorted.
+ */
+export function clusterRoleRules(args: RbacArgs): PolicyRule[] {
+  const rules = new Map<string, { apiGroup: string; resources: string[]; verbs: Set<string> }>();
+  for (const need of applicableNeeds(args)) {
+    const key = `${need.apiGroup}/${need.resources.join(",")}`;
+    const rule = rules.get(key) ??
+      { apiGroup: need.apiGroup, resources: [...need.resources], verbs: new Set<string>() };
+    for (const verb of need.verbs) rule.verbs.add(verb);
+    rules.set(key, rule);
+  }
+  return [...rules.values()].map((r) => rule(r.apiGroup, r.resources, [...r.verbs].sort()));
 }
 
 function rbacMeta(options: { namespaced: boolean }) {
@@ -110,13 +90,16 @@ function binding(kind: "ClusterRoleBinding" | "RoleBinding"): RoleBinding {
   };
 }
 
-/** ServiceAccount, ClusterRole, ClusterRoleBinding, Role (leader-election leases), RoleBinding. */
-export function rbacObjects(): Array<ServiceAccount | ClusterRole | RoleBinding> {
+/**
+ * ServiceAccount, ClusterRole, ClusterRoleBinding, and the Role (leases in our namespace:
+ * the sidecars' leader election, the node servers' liveness leases) with its RoleBinding.
+ */
+export function rbacObjects(args: RbacArgs): Array<ServiceAccount | ClusterRole | RoleBinding> {
   const clusterRole: ClusterRole = {
     apiVersion: `${RBAC_API}/v1`,
     kind: "ClusterRole",
     metadata: rbacMeta({ namespaced: false }),
-    rules: clusterRoleRules(),
+    rules: clusterRoleRules(args),
   };
   const role: ClusterRole = {
     apiVersion: `${RBAC_API}/v1`,

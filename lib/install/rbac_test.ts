@@ -1,46 +1,35 @@
 import assert from "node:assert/strict";
-import { clusterRoleRules, namespaceObject, rbacObjects } from "./mod.ts";
+import { clusterRoleRules, defaultInstallArgs, namespaceObject, rbacObjects } from "./mod.ts";
 
 const CRUD = ["create", "delete", "get", "list", "update", "watch"];
 const READ = ["get", "list", "watch"];
 
-Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
-  assert.deepEqual(clusterRoleRules(), [
+const ARGS = defaultInstallArgs("v4.2.0");
+const MODERN = { ...ARGS, kubeVersion: { major: 1, minor: 35 } };
+
+Deno.test("clusterRoleRules() of a default install on Kubernetes 1.35", () => {
+  assert.deepEqual(clusterRoleRules(MODERN), [
     {
       apiGroups: [""],
       resources: ["persistentvolumes"],
       verbs: ["create", "delete", "get", "list", "patch", "watch"],
     },
     { apiGroups: [""], resources: ["persistentvolumeclaims/status"], verbs: ["patch"] },
-    { apiGroups: ["policy"], resources: ["podsecuritypolicies"], verbs: ["use"] },
     {
       apiGroups: [""],
       resources: ["persistentvolumeclaims"],
       verbs: ["get", "list", "update", "watch"],
     },
     { apiGroups: ["storage.k8s.io"], resources: ["storageclasses"], verbs: READ },
-    {
-      apiGroups: [""],
-      resources: ["events"],
-      verbs: ["create", "list", "patch", "update", "watch"],
-    },
+    { apiGroups: [""], resources: ["events"], verbs: ["create", "patch", "update"] },
     { apiGroups: ["storage.k8s.io"], resources: ["csinodes"], verbs: READ },
     { apiGroups: [""], resources: ["nodes"], verbs: READ },
-    { apiGroups: ["storage.k8s.io"], resources: ["volumeattachments"], verbs: READ },
-    { apiGroups: [""], resources: ["endpoints"], verbs: CRUD },
-    { apiGroups: ["coordination.k8s.io"], resources: ["leases"], verbs: CRUD },
-    {
-      apiGroups: ["apiextensions.k8s.io"],
-      resources: ["customresourcedefinitions"],
-      verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
-    },
     {
       apiGroups: ["directpv.min.io"],
       resources: ["directpvdrives", "directpvvolumes", "directpvnodes", "directpvinitrequests"],
       verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: [""], resources: ["pods"], verbs: READ },
-    { apiGroups: [""], resources: ["secrets"], verbs: READ },
     {
       apiGroups: ["storage.k8s.io"],
       resources: ["csistoragecapacities"],
@@ -50,8 +39,55 @@ Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
   ]);
 });
 
+function verbsOf(rules: ReturnType<typeof clusterRoleRules>, resource: string): string[] {
+  return rules.find((r) => r.resources.includes(resource))?.verbs ?? [];
+}
+
+Deno.test("clusterRoleRules() grant the optional parts only to installs that have them", async (t) => {
+  await t.step("no capacity tracking: no CSIStorageCapacity, no ReplicaSets", () => {
+    const rules = clusterRoleRules({ ...MODERN, capacityTracking: false });
+    assert.deepEqual(verbsOf(rules, "csistoragecapacities"), []);
+    assert.deepEqual(verbsOf(rules, "replicasets"), []);
+  });
+  await t.step("--retire-deleted-nodes: deletes claims and pods, patches PVs", () => {
+    const rules = clusterRoleRules({ ...MODERN, retireDeletedNodes: true });
+    assert.deepEqual(verbsOf(rules, "persistentvolumeclaims"), [
+      "delete",
+      "get",
+      "list",
+      "patch",
+      "update",
+      "watch",
+    ]);
+    assert.deepEqual(verbsOf(rules, "pods"), ["delete", "get", "list", "watch"]);
+    assert.deepEqual(verbsOf(clusterRoleRules(MODERN), "pods"), READ, "not without it");
+  });
+  await t.step("PodSecurityPolicy use only before Kubernetes 1.25", () => {
+    const old = clusterRoleRules({ ...MODERN, kubeVersion: { major: 1, minor: 24 } });
+    assert.deepEqual(verbsOf(old, "podsecuritypolicies"), ["use"]);
+    assert.deepEqual(verbsOf(clusterRoleRules(MODERN), "podsecuritypolicies"), []);
+  });
+  await t.step("never: secrets, endpoints, CRDs, VolumeAttachments, cluster-wide leases", () => {
+    for (const retire of [false, true]) {
+      for (const minor of [20, 24, 35]) {
+        const rules = clusterRoleRules({
+          ...ARGS,
+          retireDeletedNodes: retire,
+          kubeVersion: { major: 1, minor },
+        });
+        const resources = rules.flatMap((r) => r.resources);
+        for (const r of ["secrets", "endpoints", "customresourcedefinitions", "leases"]) {
+          assert.ok(!resources.includes(r), `${r} on 1.${minor}`);
+        }
+        assert.ok(!resources.includes("volumeattachments"));
+        assert.deepEqual(verbsOf(rules, "events"), ["create", "patch", "update"]);
+      }
+    }
+  });
+});
+
 Deno.test("rbacObjects() binds the ClusterRole and the lease Role to the ServiceAccount", () => {
-  const objects = rbacObjects();
+  const objects = rbacObjects(MODERN);
   assert.deepEqual(objects.map((o) => `${o.kind}/${o.metadata.name}@${o.metadata.namespace}`), [
     "ServiceAccount/directpv-min-io@directpv",
     "ClusterRole/directpv-min-io@undefined",

@@ -4,6 +4,7 @@
  * @module
  */
 export {
+  capacityProblem,
   holdsVolume,
   matchDrive,
   selectDrive,

@@ -78,9 +78,33 @@ function matchesParameters(drive: DirectPVDrive, parameters: Record<string, stri
   return true;
 }
 
+/**
+ * What is wrong with a drive's capacity figures, or undefined when they are sound: each a
+ * whole number of bytes from 0 to 2^53 - 1, and neither the free nor the allocated bytes
+ * beyond the total. Our servers never write anything else; a drive that says otherwise was
+ * written by someone else, and no volume is placed on it.
+ */
+export function capacityProblem(drive: DirectPVDrive): string | undefined {
+  const { totalCapacity, freeCapacity, allocatedCapacity } = drive.status ?? {};
+  const figures = { totalCapacity, freeCapacity, allocatedCapacity };
+  for (const [field, value] of Object.entries(figures)) {
+    if (!Number.isSafeInteger(value) || (value as number) < 0) {
+      const shown = value === undefined ? "missing" : JSON.stringify(value);
+      return `status.${field} is ${shown}, not a byte count`;
+    }
+  }
+  const total = totalCapacity as number;
+  if ((freeCapacity as number) > total || (allocatedCapacity as number) > total) {
+    return `free (${freeCapacity}) or allocated (${allocatedCapacity}) bytes exceed the total ` +
+      `(${total})`;
+  }
+  return undefined;
+}
+
 /** Whether a drive can take a new volume for this request (reference §3.2 step 2). */
 export function matchDrive(drive: DirectPVDrive, request: VolumeRequest): boolean {
   if (drive.metadata.deletionTimestamp) return false;
+  if (capacityProblem(drive) !== undefined) return false;
   if (drive.status.status !== "Ready") return false;
   if (drive.spec?.unschedulable) return false;
   if (request.requiredBytes !== undefined && drive.status.freeCapacity < request.requiredBytes) {

@@ -6,7 +6,13 @@ import {
   ResourceExhaustedError,
 } from "../errors/mod.ts";
 import { type DirectPVDrive, LABELS, volumeClaimIdLabel, volumeFinalizer } from "../types/mod.ts";
-import { matchDrive, selectDrive, validateVolumeParameters, type VolumeRequest } from "./mod.ts";
+import {
+  capacityProblem,
+  matchDrive,
+  selectDrive,
+  validateVolumeParameters,
+  type VolumeRequest,
+} from "./mod.ts";
 
 const GiB = 2 ** 30;
 
@@ -207,5 +213,28 @@ Deno.test("validateVolumeParameters() rejects a bad access tier and claim id", a
       [LABELS.accessTier]: "WARM",
       [LABELS.volumeClaimId]: "0F4C2B1A-0000-4000-8000-000000000001",
     });
+  });
+});
+
+Deno.test("matchDrive() skips drives whose capacity figures are not byte counts", async (t) => {
+  const cases: Array<[string, Partial<DirectPVDrive["status"]>, RegExp]> = [
+    ["negative total", { totalCapacity: -5 }, /status\.totalCapacity is -5/],
+    ["huge free", { freeCapacity: 2 ** 62 }, /status\.freeCapacity is 4611686018427388000/],
+    ["fractional allocated", { allocatedCapacity: 1.5 }, /allocatedCapacity is 1\.5/],
+    ["free beyond total", { freeCapacity: 20 * GiB }, /exceed the total/],
+    ["allocated beyond total", { allocatedCapacity: 11 * GiB }, /exceed the total/],
+    ["missing free", { freeCapacity: undefined as unknown as number }, /freeCapacity is missing/],
+  ];
+  for (const [name, status, problem] of cases) {
+    await t.step(name, () => {
+      const d = drive("a");
+      d.status = { ...d.status, ...status };
+      assert.match(capacityProblem(d) ?? "", problem);
+      assert.ok(!matchDrive(d, request()), "not schedulable");
+    });
+  }
+  await t.step("sound figures", () => {
+    assert.equal(capacityProblem(drive("a", { free: GiB })), undefined);
+    assert.equal(capacityProblem(drive("a", { free: 0 })), undefined);
   });
 });
