@@ -18,6 +18,7 @@ import type {
 } from "./k8s_objects.ts";
 
 const RBAC_API = "rbac.authorization.k8s.io";
+const SNAPSHOT_API = "snapshot.storage.k8s.io";
 
 /** Whether the namespace gets the pod-security `enforce: privileged` label (k8s > 1.24). */
 export function needsPodSecurityLabel(args: Pick<InstallArgs, "kubeVersion">): boolean {
@@ -68,7 +69,13 @@ export function clusterRoleRules(): PolicyRule[] {
     rule("coordination.k8s.io", ["leases"], LEASE_VERBS),
     rule("apiextensions.k8s.io", ["customresourcedefinitions"], ALL_VERBS),
     // patch: every read-mutate-write of ours is a merge patch guarded by resourceVersion.
-    rule(GROUP, [RESOURCES.drive, RESOURCES.volume, RESOURCES.node, RESOURCES.initRequest], [
+    rule(GROUP, [
+      RESOURCES.drive,
+      RESOURCES.volume,
+      RESOURCES.node,
+      RESOURCES.initRequest,
+      RESOURCES.snapshot,
+    ], [
       "create",
       "delete",
       "get",
@@ -83,6 +90,11 @@ export function clusterRoleRules(): PolicyRule[] {
     // to find the Deployment that owns them.
     rule("storage.k8s.io", ["csistoragecapacities"], ALL_VERBS),
     rule("apps", ["replicasets"], ["get"]),
+    // Snapshots: csi-snapshotter binds VolumeSnapshotContents to our snapshots, and
+    // csi-provisioner reads VolumeSnapshots to restore from them.
+    rule(SNAPSHOT_API, ["volumesnapshotclasses", "volumesnapshots"], READ_VERBS),
+    rule(SNAPSHOT_API, ["volumesnapshotcontents"], ["get", "list", "patch", "update", "watch"]),
+    rule(SNAPSHOT_API, ["volumesnapshotcontents/status"], ["patch", "update"]),
   ];
 }
 

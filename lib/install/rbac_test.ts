@@ -4,7 +4,7 @@ import { clusterRoleRules, namespaceObject, rbacObjects } from "./mod.ts";
 const CRUD = ["create", "delete", "get", "list", "update", "watch"];
 const READ = ["get", "list", "watch"];
 
-Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
+Deno.test("clusterRoleRules() are DirectPV's rules, in order, then ours for snapshots", () => {
   assert.deepEqual(clusterRoleRules(), [
     {
       apiGroups: [""],
@@ -36,7 +36,13 @@ Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
     },
     {
       apiGroups: ["directpv.min.io"],
-      resources: ["directpvdrives", "directpvvolumes", "directpvnodes", "directpvinitrequests"],
+      resources: [
+        "directpvdrives",
+        "directpvvolumes",
+        "directpvnodes",
+        "directpvinitrequests",
+        "directpvsnapshots",
+      ],
       verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: [""], resources: ["pods"], verbs: READ },
@@ -47,6 +53,21 @@ Deno.test("clusterRoleRules() are DirectPV's rules, in order", () => {
       verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get"] },
+    {
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshotclasses", "volumesnapshots"],
+      verbs: READ,
+    },
+    {
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshotcontents"],
+      verbs: ["get", "list", "patch", "update", "watch"],
+    },
+    {
+      apiGroups: ["snapshot.storage.k8s.io"],
+      resources: ["volumesnapshotcontents/status"],
+      verbs: ["patch", "update"],
+    },
   ]);
 });
 

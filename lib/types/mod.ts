@@ -71,6 +71,7 @@ export {
   type TopologyKeys,
   VOLUME_CLAIM_ID_LABEL_PREFIX,
   volumeClaimIdLabel,
+  snapshotFinalizer,
   volumeFinalizer,
 } from "./labels.ts";
 export {
@@ -117,6 +118,16 @@ export {
   type InitStatus,
   NOT_FORCED,
 } from "./init_request.ts";
+export {
+  COPY_CONDITIONS,
+  type ContentSource,
+  type DirectPVSnapshot,
+  formatContentSource,
+  parseContentSource,
+  snapshotDirName,
+  type SnapshotSpec,
+  type SnapshotStatus,
+} from "./snapshot.ts";
 export { formatBytes, parseBytes } from "./quantity.ts";
 export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";
 export {

@@ -1,0 +1,61 @@
+/**
+ * DirectPVSnapshot (ours, not a DirectPV kind): a read-only reflink copy of one volume's data
+ * directory, kept on the volume's drive at `<mount>/.directpv/snapshots/<name>`. The
+ * controller writes the object; the node server of the drive cuts the copy and marks it
+ * ready, and removes the copy when the object is deleted.
+ */
+import type { Condition, KubeObject } from "./meta.ts";
+
+export interface SnapshotSpec {
+  /** The volume the snapshot was cut from (it may be deleted since: the copy stays). */
+  sourceVolume: string;
+  /** FSUUID of the drive that holds the copy (the source volume's drive). */
+  fsuuid: string;
+  /** Bytes held on the drive for the snapshot: the source volume's size when it was cut. */
+  sizeBytes: number;
+}
+
+export interface SnapshotStatus {
+  /** True once the node server has cut the copy. */
+  readyToUse: boolean;
+  /** When the copy was cut (RFC 3339). */
+  creationTime?: string;
+  /** `CopyFailed` when the node server cannot cut the copy, with its message. */
+  conditions?: Condition[];
+}
+
+export interface DirectPVSnapshot extends KubeObject {
+  spec: SnapshotSpec;
+  status: SnapshotStatus;
+}
+
+/** Condition types of copies the node server makes (snapshots, clones, restores). */
+export const COPY_CONDITIONS = {
+  /** On a volume made from a content source: True once its data is in place. */
+  contentCopied: "ContentCopied",
+  /** On a snapshot or volume whose copy failed for good (with the reason in the message). */
+  copyFailed: "CopyFailed",
+} as const;
+
+/** The relative directory, on a drive's mount, of the snapshot `name`. */
+export function snapshotDirName(name: string): string {
+  return `.directpv/snapshots/${name}`;
+}
+
+/** What a volume is made from: another volume (clone) or a snapshot (restore). */
+export interface ContentSource {
+  kind: "volume" | "snapshot";
+  name: string;
+}
+
+/** The annotation value of a content source (`volume/<id>`, `snapshot/<id>`). */
+export function formatContentSource(source: ContentSource): string {
+  return `${source.kind}/${source.name}`;
+}
+
+/** Parses a content-source annotation; undefined when absent or malformed. */
+export function parseContentSource(value: string | undefined): ContentSource | undefined {
+  const match = /^(volume|snapshot)\/(.+)$/.exec(value ?? "");
+  if (!match) return undefined;
+  return { kind: match[1] as ContentSource["kind"], name: match[2] ?? "" };
+}
