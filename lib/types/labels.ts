@@ -26,6 +26,8 @@ export const LABELS = {
   claimId: `${P}claim-id`,
   imageTag: `${P}image-tag`,
   tenant: `${P}tenant`,
+  /** Ours, on a snapshot: the volume it was cut from. */
+  sourceVolume: `${P}source-volume`,
 } as const;
 
 /** Prefix of the per-claim labels placed on drives (`…/volume-claim-id-<uuid>=true`). */

@@ -59,3 +59,34 @@ export function parseContentSource(value: string | undefined): ContentSource | u
   if (!match) return undefined;
   return { kind: match[1] as ContentSource["kind"], name: match[2] ?? "" };
 }
+
+/** Where a node-side copy stands, as its object's conditions say. */
+export type CopyState =
+  | { state: "pending" }
+  | { state: "done" }
+  | { state: "failed"; message: string };
+
+/** The copy state of conditions: done with `doneType` True, failed with CopyFailed True. */
+export function copyStateOf(
+  conditions: readonly Condition[] | undefined,
+  doneType: string = COPY_CONDITIONS.contentCopied,
+): CopyState {
+  const list = conditions ?? [];
+  if (list.some((c) => c.type === doneType && c.status === "True")) return { state: "done" };
+  const failed = list.find((c) => c.type === COPY_CONDITIONS.copyFailed && c.status === "True");
+  return failed ? { state: "failed", message: failed.message } : { state: "pending" };
+}
+
+/** The copy state of a snapshot: done once ready to use. */
+export function snapshotCopyState(snapshot: DirectPVSnapshot): CopyState {
+  if (snapshot.status.readyToUse) return { state: "done" };
+  return copyStateOf(snapshot.status.conditions);
+}
+
+/** `conditions` with the condition of that type replaced by (or extended with) `condition`. */
+export function withCondition(
+  conditions: readonly Condition[] | undefined,
+  condition: Condition,
+): Condition[] {
+  return [...(conditions ?? []).filter((c) => c.type !== condition.type), condition];
+}
