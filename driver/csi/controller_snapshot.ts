@@ -24,6 +24,7 @@ import {
   FINALIZERS,
   KINDS,
   LABELS,
+  releaseSnapshotBytes,
   snapshotCopyState,
   snapshotFinalizer,
   VERSION,
@@ -123,15 +124,11 @@ async function reserveSnapshot(deps: ControllerDeps, drive: string, id: string, 
 
 /** Gives the bytes of a snapshot that was never written back to its drive. */
 async function releaseSnapshot(deps: ControllerDeps, drive: string, id: string, size: number) {
-  const finalizer = snapshotFinalizer(id);
-  const stored = await updateWithRetry(deps.kube.drives, drive, (d) => {
-    const finalizers = d.metadata.finalizers ?? [];
-    if (!finalizers.includes(finalizer)) return false;
-    d.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
-    d.status.freeCapacity += size;
-    d.status.allocatedCapacity = Math.max(0, d.status.allocatedCapacity - size);
-    return undefined;
-  });
+  const stored = await updateWithRetry(
+    deps.kube.drives,
+    drive,
+    (d) => releaseSnapshotBytes(d, id, size) ? undefined : false,
+  );
   deps.drives.apply(stored);
 }
 

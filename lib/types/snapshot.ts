@@ -4,6 +4,8 @@
  * controller writes the object; the node server of the drive cuts the copy and marks it
  * ready, and removes the copy when the object is deleted.
  */
+import type { DirectPVDrive } from "./drive.ts";
+import { snapshotFinalizer } from "./labels.ts";
 import type { Condition, KubeObject } from "./meta.ts";
 
 export interface SnapshotSpec {
@@ -89,4 +91,19 @@ export function withCondition(
   condition: Condition,
 ): Condition[] {
   return [...(conditions ?? []).filter((c) => c.type !== condition.type), condition];
+}
+
+/**
+ * Gives the bytes a snapshot holds back to its drive, in place: the snapshot's finalizer goes
+ * and `size` moves from allocated to free. False (nothing changed) when the drive holds none
+ * for it, so a retry gives them back once.
+ */
+export function releaseSnapshotBytes(drive: DirectPVDrive, name: string, size: number): boolean {
+  const finalizer = snapshotFinalizer(name);
+  const finalizers = drive.metadata.finalizers ?? [];
+  if (!finalizers.includes(finalizer)) return false;
+  drive.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
+  drive.status.freeCapacity += size;
+  drive.status.allocatedCapacity = Math.max(0, drive.status.allocatedCapacity - size);
+  return true;
 }
