@@ -15,10 +15,11 @@ import {
   COPY_CONDITIONS,
   type DirectPVSnapshot,
   LABELS,
+  newSnapshot,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
 import { createVolume } from "./controller_create.ts";
-import { newSnapshot } from "./controller_snapshot.ts";
+
 import { callCtx, controllerSetup, drive, GiB, rejects, volume } from "./fixtures_test.ts";
 import { createReq, writes } from "./requests_test.ts";
 import { Status } from "./status.ts";

@@ -15,19 +15,15 @@ import {
   NotFoundError,
   ResourceExhaustedError,
 } from "../../lib/errors/mod.ts";
-import { updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import {
-  API_VERSION,
-  CREATED_BY,
   type DirectPVSnapshot,
   type DirectPVVolume,
-  FINALIZERS,
-  KINDS,
   LABELS,
+  newSnapshot,
   releaseSnapshotBytes,
   snapshotCopyState,
   snapshotFinalizer,
-  VERSION,
 } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
@@ -44,32 +40,6 @@ export function snapshotOf(snapshot: DirectPVSnapshot): Reply<csi.Snapshot> {
     sourceVolumeId: snapshot.spec.sourceVolume,
     ...(created ? { creationTime: new Date(created) } : {}),
     readyToUse: snapshot.status.readyToUse,
-  };
-}
-
-/** A new snapshot of `volume`, not cut yet. */
-export function newSnapshot(id: string, volume: DirectPVVolume): DirectPVSnapshot {
-  const labels = volume.metadata.labels ?? {};
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.snapshot,
-    metadata: {
-      name: id,
-      labels: {
-        [LABELS.node]: labels[LABELS.node] ?? "",
-        [LABELS.drive]: labels[LABELS.drive] ?? volume.status.fsuuid,
-        [LABELS.sourceVolume]: volume.metadata.name ?? "",
-        [LABELS.version]: VERSION,
-        [LABELS.createdBy]: CREATED_BY.controller,
-      },
-      finalizers: [FINALIZERS.snapshotProtection],
-    },
-    spec: {
-      sourceVolume: volume.metadata.name ?? "",
-      fsuuid: volume.status.fsuuid,
-      sizeBytes: volume.status.totalCapacity,
-    },
-    status: { readyToUse: false },
   };
 }
 
@@ -107,7 +77,7 @@ async function reserveSnapshot(deps: ControllerDeps, drive: string, id: string, 
   const finalizer = snapshotFinalizer(id);
   const stored = await updateWithRetry(deps.kube.drives, drive, (d) => {
     const finalizers = d.metadata.finalizers ?? [];
-    if (finalizers.includes(finalizer)) return false;
+    if (finalizers.includes(finalizer)) return UNCHANGED;
     if (d.status.freeCapacity < size) {
       throw new ResourceExhaustedError(
         `Cannot create snapshot "${id}": drive "${drive}" has ${d.status.freeCapacity} bytes ` +
@@ -127,7 +97,7 @@ async function releaseSnapshot(deps: ControllerDeps, drive: string, id: string, 
   const stored = await updateWithRetry(
     deps.kube.drives,
     drive,
-    (d) => releaseSnapshotBytes(d, id, size) ? undefined : false,
+    (d) => releaseSnapshotBytes(d, id, size) ? undefined : UNCHANGED,
   );
   deps.drives.apply(stored);
 }

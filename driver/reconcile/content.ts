@@ -17,7 +17,7 @@ import {
   withCondition,
 } from "../../lib/types/mod.ts";
 import type { NodeDeps } from "./deps.ts";
-import { mutate } from "./kube_util.ts";
+import { updateIfExists } from "../../lib/k8s/mod.ts";
 
 /** A True condition of `type` stamped now. */
 export function copyCondition(
@@ -52,9 +52,8 @@ async function sourceDrive(deps: NodeDeps, source: ContentSource, what: string):
 }
 
 async function mark(deps: NodeDeps, name: string, condition: Condition): Promise<void> {
-  await mutate(deps.kube.volumes, name, (fresh) => {
+  await updateIfExists(deps.kube.volumes, name, (fresh) => {
     fresh.status.conditions = withCondition(fresh.status.conditions, condition);
-    return true;
   });
 }
 

@@ -11,9 +11,9 @@ import {
   copyStateOf,
   type DirectPVSnapshot,
   FINALIZERS,
+  newSnapshot,
   snapshotFinalizer,
 } from "../../lib/types/mod.ts";
-import { newSnapshot } from "../csi/controller_snapshot.ts";
 import { reconcileSnapshot } from "./snapshot.ts";
 import { reconcileVolume } from "./volume.ts";
 import { createFixture, type Fixture, volumeOn } from "./testing.ts";

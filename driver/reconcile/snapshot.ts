@@ -24,7 +24,7 @@ import {
 } from "../../lib/types/mod.ts";
 import { copyCondition } from "./content.ts";
 import type { NodeDeps } from "./deps.ts";
-import { mutate } from "./kube_util.ts";
+import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 
 /** Reconciles one snapshot; see the module doc. */
 export async function reconcileSnapshot(
@@ -64,16 +64,14 @@ async function cutSnapshot(deps: NodeDeps, snapshot: DirectPVSnapshot): Promise<
     const message = err.message.startsWith(what) ? err.message : `${what}: ${err.message}`;
     deps.logger.warn("Cannot cut the snapshot", { snapshot: name, error: errorMessage(err) });
     const failed = copyCondition(deps, COPY_CONDITIONS.copyFailed, "CopyFailed", message);
-    await mutate(deps.kube.snapshots, name, (fresh) => {
+    await updateIfExists(deps.kube.snapshots, name, (fresh) => {
       fresh.status.conditions = withCondition(fresh.status.conditions, failed);
-      return true;
     });
     return;
   }
   const now = (deps.now?.() ?? new Date()).toISOString();
-  await mutate(deps.kube.snapshots, name, (fresh) => {
+  await updateIfExists(deps.kube.snapshots, name, (fresh) => {
     fresh.status = { ...fresh.status, readyToUse: true, creationTime: now };
-    return true;
   });
   deps.logger.info("Snapshot cut", { snapshot: name, volume: sourceVolume });
 }
@@ -84,14 +82,18 @@ async function releaseSnapshot(deps: NodeDeps, snapshot: DirectPVSnapshot): Prom
   const { fsuuid, sizeBytes } = snapshot.spec;
   await deps.ops.removeSnapshotData(fsuuid, name);
   const drive = snapshot.metadata.labels?.[LABELS.drive] ?? fsuuid;
-  await mutate(deps.kube.drives, drive, (d) => releaseSnapshotBytes(d, name, sizeBytes));
-  await mutate(deps.kube.snapshots, name, (fresh) => {
+  await updateIfExists(
+    deps.kube.drives,
+    drive,
+    (d) => releaseSnapshotBytes(d, name, sizeBytes) ? undefined : UNCHANGED,
+  );
+  await updateIfExists(deps.kube.snapshots, name, (fresh) => {
     const left = (fresh.metadata.finalizers ?? []).filter((f) =>
       f !== FINALIZERS.snapshotProtection
     );
-    if (left.length === (fresh.metadata.finalizers ?? []).length) return false;
+    if (left.length === (fresh.metadata.finalizers ?? []).length) return UNCHANGED;
     fresh.metadata.finalizers = left;
-    return true;
+    return undefined;
   });
   deps.logger.info("Snapshot removed", { snapshot: name, drive });
 }

@@ -66,12 +66,12 @@ export {
   LABELS,
   LEGACY_TOPOLOGY_KEYS,
   type MoveDataProgress,
+  snapshotFinalizer,
   toLabelValue,
   TOPOLOGY_KEYS,
   type TopologyKeys,
   VOLUME_CLAIM_ID_LABEL_PREFIX,
   volumeClaimIdLabel,
-  snapshotFinalizer,
   volumeFinalizer,
 } from "./labels.ts";
 export {
@@ -119,14 +119,20 @@ export {
   NOT_FORCED,
 } from "./init_request.ts";
 export {
-  COPY_CONDITIONS,
   type ContentSource,
+  COPY_CONDITIONS,
+  type CopyState,
+  copyStateOf,
   type DirectPVSnapshot,
   formatContentSource,
+  newSnapshot,
   parseContentSource,
+  releaseSnapshotBytes,
+  snapshotCopyState,
   snapshotDirName,
   type SnapshotSpec,
   type SnapshotStatus,
+  withCondition,
 } from "./snapshot.ts";
 export { formatBytes, parseBytes } from "./quantity.ts";
 export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";

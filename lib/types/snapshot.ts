@@ -4,9 +4,11 @@
  * controller writes the object; the node server of the drive cuts the copy and marks it
  * ready, and removes the copy when the object is deleted.
  */
+import { API_VERSION, KINDS, VERSION } from "./consts.ts";
 import type { DirectPVDrive } from "./drive.ts";
-import { snapshotFinalizer } from "./labels.ts";
+import { CREATED_BY, FINALIZERS, LABELS, snapshotFinalizer } from "./labels.ts";
 import type { Condition, KubeObject } from "./meta.ts";
+import type { DirectPVVolume } from "./volume.ts";
 
 export interface SnapshotSpec {
   /** The volume the snapshot was cut from (it may be deleted since: the copy stays). */
@@ -106,4 +108,30 @@ export function releaseSnapshotBytes(drive: DirectPVDrive, name: string, size: n
   drive.status.freeCapacity += size;
   drive.status.allocatedCapacity = Math.max(0, drive.status.allocatedCapacity - size);
   return true;
+}
+
+/** A new snapshot of `volume`, not cut yet, as the controller writes it. */
+export function newSnapshot(id: string, volume: DirectPVVolume): DirectPVSnapshot {
+  const labels = volume.metadata.labels ?? {};
+  return {
+    apiVersion: API_VERSION,
+    kind: KINDS.snapshot,
+    metadata: {
+      name: id,
+      labels: {
+        [LABELS.node]: labels[LABELS.node] ?? "",
+        [LABELS.drive]: labels[LABELS.drive] ?? volume.status.fsuuid,
+        [LABELS.sourceVolume]: volume.metadata.name ?? "",
+        [LABELS.version]: VERSION,
+        [LABELS.createdBy]: CREATED_BY.controller,
+      },
+      finalizers: [FINALIZERS.snapshotProtection],
+    },
+    spec: {
+      sourceVolume: volume.metadata.name ?? "",
+      fsuuid: volume.status.fsuuid,
+      sizeBytes: volume.status.totalCapacity,
+    },
+    status: { readyToUse: false },
+  };
 }
