@@ -10,7 +10,7 @@ Deno.test("install -o yaml prints valid YAML documents separated by ---, touchin
   const docs = parseAllDocuments(cli.stdout());
   assert.ok(Array.isArray(docs));
   const objects = docs.map((d) => d.toJS());
-  assert.equal(objects.length, 14);
+  assert.equal(objects.length, 15);
   assert.equal(objects[0].kind, "Namespace");
   assert.equal(objects[0].metadata.labels["pod-security.kubernetes.io/enforce"], undefined);
   assert.deepEqual(cli.targets, []);
@@ -50,7 +50,7 @@ Deno.test("install then install again then uninstall", async () => {
   assert.equal(await gone.run("uninstall"), 0, gone.stderr());
   assert.match(gone.stderr(), /DirectPV uninstalled successfully\n$/);
   assert.deepEqual(await cli.kube.daemonSets.listAll({ namespace: NAMESPACE }), []);
-  assert.equal((await cli.kube.customResourceDefinitions.listAll()).length, 4);
+  assert.equal((await cli.kube.customResourceDefinitions.listAll()).length, 5);
 });
 
 Deno.test("install --dry-run persists nothing and writes no audit log", async () => {
@@ -79,6 +79,7 @@ Deno.test("install -o yaml names our images and the official sidecars, no quay.i
     "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0",
     "registry.k8s.io/sig-storage/csi-resizer:v2.2.0",
     `ghcr.io/directpv/directpv:${RELEASE_TAG}`,
+    "registry.k8s.io/sig-storage/csi-snapshotter:v8.6.0",
   ]);
   assert.doesNotMatch(cli.stdout(), /quay\.io\/minio/);
   assert.doesNotMatch(cli.stdout(), /node-driver-registrar|livenessprobe/);
@@ -97,6 +98,8 @@ Deno.test("install -o yaml uses MinIO's images and DirectPV's sidecars only when
     "quay.io/minio/csi-provisioner:v6.2.0-0",
     "quay.io/minio/csi-resizer:v2.1.0-0",
     "quay.io/minio/directpv:v4.1.6",
+    // MinIO rebuilds no csi-snapshotter (DirectPV has no snapshots): the official one.
+    "registry.k8s.io/sig-storage/csi-snapshotter:v8.6.0",
   ]);
   assert.doesNotMatch(
     cli.stdout(),

@@ -1,8 +1,8 @@
 /**
  * The CSI Controller service (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#controller-service-rpc):
- * CreateVolume, DeleteVolume, ControllerExpandVolume, ValidateVolumeCapabilities,
- * GetCapacity and ControllerGetCapabilities. Every other RPC is left out, so the server
- * answers UNIMPLEMENTED.
+ * CreateVolume (also from a volume or snapshot), DeleteVolume, ControllerExpandVolume,
+ * ValidateVolumeCapabilities, GetCapacity, CreateSnapshot, DeleteSnapshot, ListSnapshots and
+ * ControllerGetCapabilities. Every other RPC is left out, so the server answers UNIMPLEMENTED.
  */
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { matchDrive, validateVolumeParameters } from "../../lib/scheduling/mod.ts";
@@ -17,6 +17,8 @@ import {
 import { createVolume } from "./controller_create.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
 import { controllerExpandVolume, deleteVolume } from "./controller_delete_expand.ts";
+import { createSnapshot, deleteSnapshot } from "./controller_snapshot.ts";
+import { listSnapshots } from "./controller_snapshot_list.ts";
 import { capabilityProblem } from "./controller_validate.ts";
 import type { CallContext, ControllerHandlers, Reply } from "./services.ts";
 
@@ -33,6 +35,9 @@ export const CONTROLLER_CAPABILITIES: readonly RpcType[] = [
   RpcType.CREATE_DELETE_VOLUME,
   RpcType.EXPAND_VOLUME,
   RpcType.GET_CAPACITY,
+  RpcType.CLONE_VOLUME,
+  RpcType.CREATE_DELETE_SNAPSHOT,
+  RpcType.LIST_SNAPSHOTS,
 ];
 
 /**
@@ -113,6 +118,9 @@ export function controllerHandlers(deps: ControllerDeps): ControllerHandlers {
     controllerExpandVolume: (req, ctx) => controllerExpandVolume(deps, req, ctx),
     validateVolumeCapabilities: (req, ctx) => validateVolumeCapabilities(deps, req, ctx),
     getCapacity: (req) => new Promise((resolve) => resolve(getCapacity(deps, req))),
+    createSnapshot: (req, ctx) => createSnapshot(deps, req, ctx),
+    deleteSnapshot: (req, ctx) => deleteSnapshot(deps, req, ctx),
+    listSnapshots: (req, ctx) => listSnapshots(deps, req, ctx),
     controllerGetCapabilities: () =>
       Promise.resolve({
         capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })),

@@ -1,7 +1,9 @@
 /**
  * CreateVolume (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#createvolume):
  * validate as DirectPV does, reserve capacity on the selected drive, then write the
- * DirectPVVolume (Pending). A failure after the reservation gives the capacity back.
+ * DirectPVVolume (Pending). A failure after the reservation gives the capacity back. A volume
+ * made from a content source goes on the source's drive and is answered once the node server
+ * has copied the data into it (`controller_content.ts`).
  */
 import {
   AbortedError,
@@ -12,8 +14,14 @@ import {
 } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduling/mod.ts";
-import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
-import { LABELS } from "../../lib/types/mod.ts";
+import {
+  ANNOTATIONS,
+  type ContentSource,
+  type DirectPVDrive,
+  type DirectPVVolume,
+  formatContentSource,
+  LABELS,
+} from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
@@ -26,6 +34,13 @@ import {
   sizeRange,
 } from "./controller_validate.ts";
 import { newVolume, resetVolume, volumeIdFor } from "./controller_volume.ts";
+import {
+  contentSizeRange,
+  contentSourceOf,
+  requireSourceTopology,
+  resolveContentSource,
+} from "./controller_content.ts";
+import { awaitContent } from "./controller_content_wait.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 function topologies(list: readonly csi.Topology[] | undefined): Record<string, string>[] {
@@ -57,28 +72,8 @@ export function validateCreateVolume(req: csi.CreateVolumeRequest): SizeRange {
   requireCapabilities(req.name, req.volumeCapabilities);
   const range = withMinimumSize(req.name, sizeRange(req.name, req.capacityRange));
   validateVolumeParameters(req.name, req.parameters);
-  requireNoContentSource(req);
+  contentSourceOf(req);
   return range;
-}
-
-/**
- * Refuses a volume content source: this plugin does not advertise CLONE_VOLUME or
- * CREATE_DELETE_SNAPSHOT, so a request naming a snapshot or a volume to copy is not served
- * (answering OK would hand back an empty volume in place of the data asked for).
- *
- * @throws {InvalidArgumentError} naming the source
- */
-function requireNoContentSource(req: csi.CreateVolumeRequest): void {
-  const source = req.volumeContentSource;
-  if (source === undefined) return;
-  const what = source.snapshot
-    ? `snapshot "${source.snapshot.snapshotId}"`
-    : source.volume
-    ? `volume "${source.volume.volumeId}"`
-    : "an empty content source";
-  throw new InvalidArgumentError(
-    `Cannot create volume "${req.name}" from ${what}: volume content sources are not supported`,
-  );
 }
 
 /**
@@ -106,9 +101,21 @@ interface Written {
 }
 
 /** Returns the existing volume when it is compatible with a retried request. */
-function reuseExisting(existing: DirectPVVolume, placement: Placement, range: SizeRange) {
+function reuseExisting(
+  existing: DirectPVVolume,
+  placement: Placement,
+  range: SizeRange,
+  source: ContentSource | undefined,
+) {
   const sameDrive = existing.metadata.labels?.[LABELS.drive] === placement.drive.metadata.name;
   if (placement.reserved || !sameDrive) return undefined;
+  const had = existing.metadata.annotations?.[ANNOTATIONS.contentSource];
+  if (had !== (source ? formatContentSource(source) : undefined)) {
+    throw new AlreadyExistsError(
+      `Volume "${existing.metadata.name}" already exists with ` +
+        `${had ? `content source "${had}"` : "no content source"}, which the request does not name`,
+    );
+  }
   const size = existing.status.totalCapacity;
   if (!fitsRange(size, range)) {
     throw new AlreadyExistsError(
@@ -124,9 +131,9 @@ async function writeVolume(
   name: string,
   placement: Placement,
   range: SizeRange,
-  claimId: string | undefined,
+  claims: { claimId: string | undefined; contentSource: ContentSource | undefined },
 ): Promise<Written> {
-  const fresh = newVolume(placement.drive, { name, size: placement.size, claimId });
+  const fresh = newVolume(placement.drive, { name, size: placement.size, ...claims });
   try {
     return { volume: await deps.kube.volumes.create(fresh), size: placement.size, created: true };
   } catch (err) {
@@ -138,7 +145,7 @@ async function writeVolume(
       `Cannot create volume "${name}": a volume of that name is being deleted`,
     );
   }
-  const reused = reuseExisting(existing, placement, range);
+  const reused = reuseExisting(existing, placement, range, claims.contentSource);
   if (reused) return reused;
   const volume = await deps.kube.volumes.update(resetVolume(existing, fresh));
   return { volume, size: placement.size, created: false };
@@ -190,9 +197,25 @@ function response(
       volumeId: id,
       capacityBytes: size,
       volumeContext: { ...req.parameters },
+      ...(req.volumeContentSource ? { contentSource: req.volumeContentSource } : {}),
       accessibleTopology: [{ segments: { ...drive.status.topology } }],
     },
   };
+}
+
+/** The request and size range of a volume, bound to its source's drive when it has one. */
+async function placementRequest(
+  deps: ControllerDeps,
+  req: csi.CreateVolumeRequest,
+  id: string,
+  range: SizeRange,
+  signal: AbortSignal,
+) {
+  const resolved = await resolveContentSource(deps, req, signal);
+  const sized = resolved ? contentSizeRange(range, resolved) : range;
+  const request = volumeRequestOf(req, id, sized);
+  if (resolved) requireSourceTopology(request, resolved);
+  return { resolved, range: sized, request };
 }
 
 /**
@@ -201,29 +224,43 @@ function response(
  * @throws {InvalidArgumentError} for a bad request
  * @throws {ResourceExhaustedError | OutOfRangeError | FailedPreconditionError} no drive fits
  * @throws {AlreadyExistsError} when the volume exists with an incompatible size
- * @throws {AbortedError} when reservations kept losing races or the name is being deleted
+ * @throws {AbortedError} when reservations kept losing races or the name is being deleted, or
+ *   the node server is still copying the content source
+ * @throws {NotFoundError} when the content source does not exist
+ * @throws {FailedPreconditionError} when the node server cannot copy it (no reflink)
  */
 export async function createVolume(
   deps: ControllerDeps,
   req: csi.CreateVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.CreateVolumeResponse>> {
-  const range = validateCreateVolume(req);
   requireSynced(deps);
   const id = await volumeIdFor(req.name);
+  const { resolved, range, request } = await placementRequest(
+    deps,
+    req,
+    id,
+    validateCreateVolume(req),
+    ctx.signal,
+  );
   const claimId = req.parameters[LABELS.volumeClaimId];
-  const placement = await reserveDrive(deps, volumeRequestOf(req, id, range), {
+  const placement = await reserveDrive(deps, request, {
     ...(claimId !== undefined ? { claimId } : {}),
     ...(range.limitBytes !== undefined ? { limitBytes: range.limitBytes } : {}),
+    ...(resolved ? { onlyDrive: resolved.drive.metadata.name ?? "" } : {}),
     signal: ctx.signal,
   });
   let written: Written;
   try {
-    written = await writeVolume(deps, id, placement, range, claimId);
+    written = await writeVolume(deps, id, placement, range, {
+      claimId,
+      contentSource: resolved?.source,
+    });
   } catch (err) {
     await undo(deps, placement, id, claimId, ctx.logger);
     throw err;
   }
   recordEvents(deps, written, placement);
+  if (resolved) await awaitContent(deps, id, resolved, ctx);
   return response(req, id, placement.drive, written.size);
 }

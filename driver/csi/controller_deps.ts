@@ -103,6 +103,8 @@ export interface ControllerDeps {
   randomIndex?: (n: number) => number;
   /** Selection-and-reservation rounds before CreateVolume gives up with ABORTED (default 20). */
   maxReserveAttempts?: number;
+  /** How long clones, restores and snapshots wait for the node server's copy (default 60 s). */
+  copyWait?: { timeoutMs?: number; intervalMs?: number };
 }
 
 /** Default number of reservation rounds. */

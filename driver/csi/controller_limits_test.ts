@@ -54,19 +54,29 @@ Deno.test("hostile volume ids are NotFound (DeleteVolume: already gone), never a
   assert.equal((await kube.volumes.get("pvc-1")).status.totalCapacity, GiB);
 });
 
-Deno.test("createVolume() refuses a content source, naming it", async (t) => {
+Deno.test("createVolume() refuses a content source that does not exist, naming it", async (t) => {
   const sources = [
-    [{ volume: { volumeId: "pvc-missing" } }, /from volume "pvc-missing": volume content sources/],
-    [{ snapshot: { snapshotId: "snap-1" } }, /from snapshot "snap-1"/],
-    [{}, /from an empty content source/],
+    [
+      { volume: { volumeId: "pvc-missing" } },
+      NotFoundError,
+      Status.NOT_FOUND,
+      /^Cannot create volume "pvc-1" from volume "pvc-missing": volume not found$/,
+    ],
+    [
+      { snapshot: { snapshotId: "snap-1" } },
+      NotFoundError,
+      Status.NOT_FOUND,
+      /^Cannot create volume "pvc-1" from snapshot "snap-1": snapshot not found$/,
+    ],
+    [{}, InvalidArgumentError, Status.INVALID_ARGUMENT, /from an empty content source/],
   ] as const;
-  for (const [source, message] of sources) {
+  for (const [source, cls, code, message] of sources) {
     await t.step(message.source, async () => {
       const { kube, deps } = controllerSetup([drive("d1")]);
       await rejects(
         createVolume(deps, createReq({ volumeContentSource: source }), callCtx()),
-        InvalidArgumentError,
-        Status.INVALID_ARGUMENT,
+        cls,
+        code,
         message,
       );
       assert.deepEqual(writes(kube), []);

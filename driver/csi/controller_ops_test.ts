@@ -256,13 +256,16 @@ Deno.test("getCapacity() sums matching Ready, schedulable drives", async (t) => 
   });
 });
 
-Deno.test("controllerGetCapabilities() advertises create/delete, expand and capacity", async () => {
+Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clones and snapshots", async () => {
   const { deps } = controllerSetup([]);
   const res = await controllerHandlers(deps).controllerGetCapabilities?.({}, callCtx());
   assert.deepEqual(res?.capabilities?.map((c) => c.rpc?.type), [
     RpcType.CREATE_DELETE_VOLUME,
     RpcType.EXPAND_VOLUME,
     RpcType.GET_CAPACITY,
+    RpcType.CLONE_VOLUME,
+    RpcType.CREATE_DELETE_SNAPSHOT,
+    RpcType.LIST_SNAPSHOTS,
   ]);
 });
 
@@ -274,9 +277,6 @@ Deno.test("controllerHandlers() leaves every other RPC out (UNIMPLEMENTED)", () 
       "controllerPublishVolume",
       "controllerUnpublishVolume",
       "listVolumes",
-      "createSnapshot",
-      "deleteSnapshot",
-      "listSnapshots",
       "getSnapshot",
       "controllerGetVolume",
       "controllerModifyVolume",

@@ -42,6 +42,8 @@ export interface ReserveOptions {
   claimId?: string;
   /** Upper bound of the volume size when the request has no required size. */
   limitBytes?: number;
+  /** The only drive the volume may go on (a clone goes on its source's drive). */
+  onlyDrive?: string;
   signal?: AbortSignal;
 }
 
@@ -106,9 +108,20 @@ export function topologyNodes(request: VolumeRequest): string[] | undefined {
   return [...nodes];
 }
 
-/** The drives worth looking at: holders of the volume plus the drives of the pinned nodes. */
-function candidates(deps: ControllerDeps, request: VolumeRequest): readonly DirectPVDrive[] {
+/**
+ * The drives worth looking at: the one drive allowed, else holders of the volume plus the
+ * drives of the pinned nodes.
+ */
+function candidates(
+  deps: ControllerDeps,
+  request: VolumeRequest,
+  onlyDrive: string | undefined,
+): readonly DirectPVDrive[] {
   const cache = deps.drives;
+  if (onlyDrive !== undefined) {
+    const drive = cache.get(onlyDrive);
+    return drive ? [drive] : [];
+  }
   const nodes = cache.onNode && cache.holding ? topologyNodes(request) : undefined;
   if (!nodes || !cache.onNode || !cache.holding) return cache.list();
   const out = [...cache.holding(request.name)];
@@ -143,9 +156,10 @@ function selectFree(
   deps: ControllerDeps,
   request: VolumeRequest,
   skip: ReadonlySet<string>,
+  onlyDrive?: string,
 ): DirectPVDrive | undefined {
   const select = deps.randomIndex ? { randomIndex: deps.randomIndex } : {};
-  const all = candidates(deps, request);
+  const all = candidates(deps, request, onlyDrive);
   const everything = skip.size === 0 && deps.busy.size === 0;
   const drives = everything ? all : selectable(all, skip, deps, request.name);
   try {
@@ -187,7 +201,7 @@ export async function reserveDrive(
   const rounds = deps.maxReserveAttempts ?? DEFAULT_RESERVE_ATTEMPTS;
   const write = options.signal ? { signal: options.signal } : {};
   for (let round = 0; round < rounds;) {
-    const drive = selectFree(deps, request, skip);
+    const drive = selectFree(deps, request, skip, options.onlyDrive);
     if (drive === undefined) {
       await deps.busy.whenAnyFree();
       continue;

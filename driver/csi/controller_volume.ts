@@ -1,10 +1,13 @@
 /** The DirectPVVolume objects CreateVolume writes (reference §2.2). */
 import {
+  ANNOTATIONS,
   API_VERSION,
+  type ContentSource,
   CREATED_BY,
   type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
+  formatContentSource,
   KINDS,
   LABELS,
   VERSION,
@@ -16,6 +19,8 @@ export interface NewVolumeOptions {
   size: number;
   /** The StorageClass's volume claim id, copied to the `claim-id` label. */
   claimId?: string | undefined;
+  /** What the node server copies into the volume (annotated on it). */
+  contentSource?: ContentSource | undefined;
 }
 
 /** The labels CreateVolume sets on a volume placed on `drive`. */
@@ -39,6 +44,11 @@ export function newVolume(drive: DirectPVDrive, options: NewVolumeOptions): Dire
     metadata: {
       name: options.name,
       labels: volumeLabels(drive, options.claimId),
+      ...(options.contentSource
+        ? {
+          annotations: { [ANNOTATIONS.contentSource]: formatContentSource(options.contentSource) },
+        }
+        : {}),
       finalizers: [FINALIZERS.pvProtection, FINALIZERS.purgeProtection],
     },
     status: {
@@ -52,6 +62,14 @@ export function newVolume(drive: DirectPVDrive, options: NewVolumeOptions): Dire
       status: "Pending",
     },
   };
+}
+
+/** The annotations of a reset volume: the existing ones, its content source replaced by fresh's. */
+function annotationsOf(existing: DirectPVVolume, fresh: DirectPVVolume) {
+  const annotations = { ...existing.metadata.annotations };
+  delete annotations[ANNOTATIONS.contentSource];
+  Object.assign(annotations, fresh.metadata.annotations);
+  return Object.keys(annotations).length > 0 ? { annotations } : {};
 }
 
 /**
@@ -68,6 +86,7 @@ export function resetVolume(existing: DirectPVVolume, fresh: DirectPVVolume): Di
     metadata: {
       ...existing.metadata,
       labels: { ...existing.metadata.labels, ...fresh.metadata.labels },
+      ...annotationsOf(existing, fresh),
       finalizers: [...finalizers],
     },
     status: { ...fresh.status },

@@ -14,7 +14,7 @@ import { VolumeLocks } from "./volume_locks.ts";
  * (NodeGetVolumeStats, ValidateVolumeCapabilities, ...) never take the lock, so periodic
  * stats calls do not make a concurrent stage or publish fail.
  */
-export const VOLUME_LOCK_FIELDS: Readonly<Record<string, "volumeId" | "name">> = {
+export const VOLUME_LOCK_FIELDS: Readonly<Record<string, "volumeId" | "name" | "snapshotId">> = {
   CreateVolume: "name",
   DeleteVolume: "volumeId",
   ControllerPublishVolume: "volumeId",
@@ -26,6 +26,9 @@ export const VOLUME_LOCK_FIELDS: Readonly<Record<string, "volumeId" | "name">> =
   NodePublishVolume: "volumeId",
   NodeUnpublishVolume: "volumeId",
   NodeExpandVolume: "volumeId",
+  // Snapshot names share the lock table: a retried CreateSnapshot waits for the first.
+  CreateSnapshot: "name",
+  DeleteSnapshot: "snapshotId",
 };
 
 /**

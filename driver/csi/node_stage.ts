@@ -8,11 +8,18 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  UnavailableError,
 } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
 import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
-import { type DirectPVDrive, type DirectPVVolume, isSuspended } from "../../lib/types/mod.ts";
+import {
+  ANNOTATIONS,
+  copyStateOf,
+  type DirectPVDrive,
+  type DirectPVVolume,
+  isSuspended,
+} from "../../lib/types/mod.ts";
 import { createVolumeDir, fsuuidLinkName, volumeDataPath } from "../../lib/xfs/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
@@ -104,6 +111,7 @@ export async function nodeStageVolume(
   requireCapability(id, req.volumeCapability);
   await requireNoSymlink(deps.host, deps.kubeletDir, staging, "staging target path");
   const volume = await getVolume(deps, id, ctx.signal);
+  requireContentCopied(volume);
   await requireNotStagedElsewhere(deps, volume, staging);
   const drive = await getVolumeDrive(deps, volume, ctx.signal);
   if (isSuspended(volume) || isSuspended(drive)) {
@@ -149,6 +157,27 @@ export async function nodeUnstageVolume(
   await unstageBlock(deps, id, ctx.signal);
   await clearPath(deps, id, "stagingTargetPath", staging);
   return {};
+}
+
+/**
+ * Refuses to stage a volume made from a content source before the node server has copied the
+ * source into it (CreateVolume only answers once it has, so this guards a race, not a flow).
+ *
+ * @throws {UnavailableError} while the copy is pending (kubelet retries)
+ * @throws {FailedPreconditionError} when the copy failed
+ */
+function requireContentCopied(volume: DirectPVVolume): void {
+  const source = volume.metadata.annotations?.[ANNOTATIONS.contentSource];
+  if (source === undefined) return;
+  const copy = copyStateOf(volume.status.conditions);
+  if (copy.state === "done") return;
+  const id = volume.metadata.name ?? "";
+  if (copy.state === "failed") {
+    throw new FailedPreconditionError(`Cannot stage volume "${id}": ${copy.message}`);
+  }
+  throw new UnavailableError(
+    `Cannot stage volume "${id}" yet: its content from "${source}" is still being copied`,
+  );
 }
 
 function requireStagingPath(deps: NodeServiceDeps, path: string): string {

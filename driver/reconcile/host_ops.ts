@@ -44,9 +44,11 @@ import {
   GROW_THRESHOLD_BYTES,
   type NodeOps,
   type ProbedDevice,
+  type ReflinkCopy,
   type RestageInput,
   type VolumeDataCopy,
 } from "./node_ops.ts";
+import { reflinkCopy, removeSnapshotData } from "./reflink_ops.ts";
 import { copyTree, treeBytes, verifyCopy } from "./data_copy.ts";
 
 export type { QuotaPolicy };
@@ -275,6 +277,14 @@ class HostNodeOps implements NodeOps {
     await host.fs.mkdir(staging, { recursive: true });
     await host.mounter.bindMount(dir, staging);
     return volumeDataPath(input.fsuuid, input.volumeName);
+  }
+
+  reflinkCopy(input: ReflinkCopy): Promise<void> {
+    return reflinkCopy(this.#host, input, () => this.#quotaEnforced());
+  }
+
+  removeSnapshotData(fsuuid: string, snapshot: string): Promise<void> {
+    return removeSnapshotData(this.#host, fsuuid, snapshot);
   }
 
   /** Sets the volume directory's project quota when quota is enforced. */

@@ -1,7 +1,8 @@
 /**
  * Node-side controllers: a generic watch + work queue (`controller.ts`, `queue.ts`) and the
  * reconcilers built on it. `startNodeServerControllers` runs the drive sync at start, then the
- * drive reconciler (with the periodic health check) and the volume reconciler;
+ * drive reconciler (with the periodic health check), the volume reconciler (with the copies
+ * of clones and restores) and the snapshot reconciler;
  * `startNodeControllers` runs the DirectPVNode and init-request reconcilers.
  *
  * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, driver/events.
@@ -14,6 +15,7 @@ import {
   type DirectPVDrive,
   type DirectPVInitRequest,
   type DirectPVNode,
+  type DirectPVSnapshot,
   type DirectPVVolume,
   type KubeObject,
   LABELS,
@@ -32,6 +34,7 @@ import type { DeviceFilter } from "./loop_filter.ts";
 import { reconcileNode } from "./node.ts";
 import type { NodeOps } from "./node_ops.ts";
 import type { Timers } from "./queue.ts";
+import { reconcileSnapshot } from "./snapshot.ts";
 import { reconcileVolume } from "./volume.ts";
 
 export { Controller, type ControllerOptions, type ObjectSource } from "./controller.ts";
@@ -144,7 +147,7 @@ function run(
 
 /**
  * Node server: drive sync (awaited through `synced`), then the drive reconciler (whose resync is
- * the health check) and the volume reconciler.
+ * the health check), the volume reconciler and the snapshot reconciler.
  */
 export function startNodeServerControllers(o: NodeServerControllersOptions): RunningControllers {
   const deps = baseDeps(o, "node-server");
@@ -171,9 +174,19 @@ export function startNodeServerControllers(o: NodeServerControllersOptions): Run
     resyncMs: 10 * 60_000,
     ...timersOf(o),
   });
+  const snapshots = nodeInformer<DirectPVSnapshot>(o.kube.snapshots, o);
+  const snapshotController = new Controller<DirectPVSnapshot>({
+    name: "snapshot",
+    source: informerSource(snapshots),
+    reconcile: (_key, snapshot) => reconcileSnapshot(deps, snapshot),
+    logger: deps.logger,
+    workers: 10,
+    resyncMs: 10 * 60_000,
+    ...timersOf(o),
+  });
   return run(
-    [drives, volumes],
-    [driveController, volumeController],
+    [drives, volumes, snapshots],
+    [driveController, volumeController, snapshotController],
     async () => void (await syncDrives(deps, scan)),
   );
 }

@@ -66,6 +66,19 @@ export interface RestageInput {
   totalCapacity: number;
 }
 
+/** One side of a reflink copy on a drive: a volume's directory or a snapshot's. */
+export interface CopyEnd {
+  kind: "volume" | "snapshot";
+  name: string;
+}
+
+/** A reflink copy within one drive (a clone, a restore or a snapshot). */
+export interface ReflinkCopy {
+  fsuuid: string;
+  from: CopyEnd;
+  to: CopyEnd;
+}
+
 /** Node-side operations used by the reconcilers. Device names are kernel names (`sdb`). */
 export interface NodeOps {
   /** Probes visible devices; `driveExists(fsuuid)` decides the `Used by DirectPV` denial. */
@@ -127,4 +140,11 @@ export interface NodeOps {
   releaseQuota(fsuuid: string, volumeName: string): Promise<void>;
   /** Creates the volume dir on the drive, sets its quota, bind-mounts it; returns the dataPath. */
   restageVolume(input: RestageInput): Promise<string>;
+  /**
+   * Copies by reflink within one mounted drive (`reflink_ops.ts`); a target already there is
+   * a finished earlier copy. FailedPreconditionError when the drive has no reflink.
+   */
+  reflinkCopy(input: ReflinkCopy): Promise<void>;
+  /** Removes a snapshot's directory from its drive. */
+  removeSnapshotData(fsuuid: string, snapshot: string): Promise<void>;
 }

@@ -143,8 +143,10 @@ export interface Fixture {
   events(): Promise<string[]>;
   /** mkfs.xfs calls so far. */
   mkfsCount(): number;
-  /** Adds a disk; `uuid` gives it an XFS superblock with that FSUUID. */
-  addDisk(spec: Partial<FakeBlockDeviceSpec> & { name: string; uuid?: string }): Promise<void>;
+  /** Adds a disk; `uuid` gives it an XFS superblock with that FSUUID (`reflink` on it). */
+  addDisk(
+    spec: Partial<FakeBlockDeviceSpec> & { name: string; uuid?: string; reflink?: boolean },
+  ): Promise<void>;
   /** Makes a disk vanish from sysfs and /dev. */
   removeDisk(name: string): Promise<void>;
   /** Stores a drive of this node. */
@@ -206,11 +208,11 @@ export async function createFixture(): Promise<Fixture> {
     events: async () =>
       (await kube.events.listAll({ namespace: "default" })).map((e) => `${e.reason}: ${e.message}`),
     mkfsCount: () => host.execCalls.filter((c) => c.command === "mkfs.xfs").length,
-    addDisk: async ({ uuid, ...spec }) => {
+    addDisk: async ({ uuid, reflink, ...spec }) => {
       await host.addBlockDevice({
         majorMinor: `7:${nextMinor++}`,
         ...spec,
-        ...(uuid ? { image: xfsImage({ uuid }) } : {}),
+        ...(uuid ? { image: xfsImage({ uuid, ...(reflink ? { reflink } : {}) }) } : {}),
       });
     },
     removeDisk: (name) => removeDisk(host, name),

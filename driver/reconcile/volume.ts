@@ -1,7 +1,8 @@
 /**
  * The volume reconciler (node-server), for this node's DirectPVVolumes:
  *
- * - a live volume gets its drive's current `drive-name` label;
+ * - a live volume gets its drive's current `drive-name` label, and one made from a content
+ *   source gets the source's data copied in by reflink (`content.ts`);
  * - a deleted volume (deletionTimestamp set) is cleaned up once it is Released, i.e. only the
  *   purge-protection finalizer is left: its target and staging paths are unmounted, its data
  *   directory renamed to `<dataPath>.deleted` and removed, its quota limits set to 0, its
@@ -23,6 +24,7 @@ import {
 } from "../../lib/types/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
+import { populateContent } from "./content.ts";
 
 /** Dependencies of the volume reconciler. */
 export interface VolumeReconcilerDeps extends NodeDeps {
@@ -54,6 +56,7 @@ export async function reconcileVolume(
   if (volume.metadata.labels?.[LABELS.node] !== toLabelValue(deps.nodeId)) return;
   if (volume.metadata.deletionTimestamp) return await releaseVolume(deps, volume);
   await syncDriveName(deps, volume);
+  await populateContent(deps, volume);
 }
 
 async function syncDriveName(deps: VolumeReconcilerDeps, volume: DirectPVVolume): Promise<void> {

@@ -6,7 +6,6 @@
  *   deno run -A harness/bench/block_io.ts [--mib 256]
  */
 import { parseArgs } from "node:util";
-import { describeDevice, probeDevices } from "../../lib/device/mod.ts";
 import { createRealHost } from "../../lib/sys/mod.ts";
 import {
   attachBlockFile,
@@ -14,12 +13,10 @@ import {
   createVolumeDir,
   detachBlockFile,
   drivePaths,
-  formatDrive,
-  mountDrive,
   unmountDrive,
-  writeDriveLayout,
 } from "../../lib/xfs/mod.ts";
-import { baseName, LoopLab, sh } from "../privileged/_lab.ts";
+import { LoopLab, sh } from "../privileged/_lab.ts";
+import { benchDrive } from "./xfs_drive.ts";
 
 const { values } = parseArgs({ args: Deno.args, options: { mib: { type: "string" } } });
 const MIB = 1024 ** 2;
@@ -40,22 +37,7 @@ async function measure(path: string): Promise<{ write: number; read: number }> {
 
 await using lab = await LoopLab.create();
 const host = createRealHost({ appDir: `${lab.dir}/app` });
-const loop = await lab.attach(await lab.image("drive", 2 * mib * MIB + 1024 * MIB));
-const only = { names: [baseName(loop)] };
-const probe = async () => {
-  const [d] = await probeDevices(host, { nodeId: "bench", allowLoop: true, only });
-  return d ? { ...d, holds: describeDevice(d) } : undefined;
-};
-const before = await probe();
-if (!before) throw new Error(`Cannot probe ${loop}`);
-const { fsuuid } = await formatDrive(host, {
-  device: baseName(loop),
-  expectedId: before.id,
-  force: false,
-  probe,
-});
-await mountDrive(host, loop, fsuuid, { quota: "best-effort" });
-await writeDriveLayout(host, fsuuid);
+const { fsuuid } = await benchDrive(lab, host, 2 * mib * MIB + 1024 * MIB);
 await createVolumeDir(host, fsuuid, "pvc-bench");
 const file = blockFilePath(host, fsuuid, "pvc-bench");
 try {

@@ -135,7 +135,8 @@ const METHODS: readonly MethodSpec[] = [
       ...(axis === "source"
         ? {
           volumeContentSource: rng.pick([
-            { volume: { volumeId: rng.pick(["pvc-missing", "pvc-1", ".."]) } },
+            // pvc-1 exists: cloning it is a valid request, which waits for a node server.
+            { volume: { volumeId: rng.pick(["pvc-missing", "", ".."]) } },
             { snapshot: { snapshotId: rng.pick(["snap-missing", "", "/"]) } },
           ]),
         }

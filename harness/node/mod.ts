@@ -32,6 +32,7 @@ export {
   BUSYBOX_IMAGE,
   CSI_PROVISIONER_IMAGE,
   CSI_RESIZER_IMAGE,
+  CSI_SNAPSHOTTER_IMAGE,
   KUBECTL_IMAGE,
 } from "./images.ts";
 export {

@@ -79,7 +79,13 @@ async function installStep(s: Scenario): Promise<void> {
   );
   const names = containers.map((c) => c.name).sort();
   // install's default: the node server runs the node controllers in its own process.
-  assert.deepEqual(names, ["controller", "csi-provisioner", "csi-resizer", "node-server"]);
+  assert.deepEqual(names, [
+    "controller",
+    "csi-provisioner",
+    "csi-resizer",
+    "csi-snapshotter",
+    "node-server",
+  ]);
   for (const c of containers) {
     assert.ok(c.ready, `container ${c.name} is ready`);
     assert.equal(c.pod.spec?.nodeName, node.name);

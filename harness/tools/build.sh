@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the pinned Kubernetes control-plane, node and CSI tools the harness runs, from the Go
 # module proxy only, into a cache directory outside the repository: etcd, kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubelet, kubectl, csi-sanity, the CSI sidecars, and
+# kube-controller-manager, kube-scheduler, kubelet, kubectl, csi-sanity, the CSI sidecars (with
+# csi-snapshotter, snapshot-controller and the VolumeSnapshot CRDs), and
 # for the real node containerd (+ ctr, shim), runc, crane and a static pause binary, and helm
 # for the chart's tests.
 #
@@ -25,6 +26,11 @@ CSI_RESIZER_MODULE=github.com/kubernetes-csi/external-resizer/v2
 CSI_RESIZER_VERSION=v2.2.0         # built against k8s 0.36
 CSI_PROVISIONER_MODULE=github.com/kubernetes-csi/external-provisioner/v6
 CSI_PROVISIONER_VERSION=v6.3.0     # first /v6 release; built against k8s 1.36
+# csi-snapshotter, snapshot-controller and the VolumeSnapshot CRDs (client/config/crd of the
+# client module). v8.7.0 is on k8s 0.37; v8.6.0 is the last on 0.36.
+CSI_SNAPSHOTTER_MODULE=github.com/kubernetes-csi/external-snapshotter/v8
+CSI_SNAPSHOTTER_CLIENT_MODULE=github.com/kubernetes-csi/external-snapshotter/client/v8
+CSI_SNAPSHOTTER_VERSION=v8.6.0
 # The real node. Debian's runc 1.1 and crun fail with containerd 2.4; runc needs libseccomp.
 CONTAINERD_VERSION=v2.4.2
 RUNC_VERSION=v1.3.3
@@ -166,6 +172,24 @@ build_provisioner() {
     "$CSI_PROVISIONER_MODULE/cmd/csi-provisioner"
 }
 
+# Both commands in one build (they share most packages), and the VolumeSnapshot CRDs into
+# $CACHE/crds/snapshot (the ones a cluster without a snapshot controller needs).
+build_snapshotter() {
+  local m=$CSI_SNAPSHOTTER_MODULE dir
+  module_wrapper csi-snapshotter "$m" "$CSI_SNAPSHOTTER_VERSION" \
+    "$m/cmd/csi-snapshotter" "$m/cmd/snapshot-controller"
+  go mod edit -require="$CSI_SNAPSHOTTER_CLIENT_MODULE@$CSI_SNAPSHOTTER_VERSION"
+  go build -p 2 -trimpath -ldflags "-s -w -X main.version=$CSI_SNAPSHOTTER_VERSION" -o "$BIN/" \
+    "$m/cmd/csi-snapshotter" "$m/cmd/snapshot-controller"
+  dir=$(go mod download -json "$CSI_SNAPSHOTTER_CLIENT_MODULE@$CSI_SNAPSHOTTER_VERSION" |
+    sed -n 's/.*"Dir": "\(.*\)",*/\1/p')
+  rm -rf "$CACHE/crds/snapshot" && mkdir -p "$CACHE/crds/snapshot"
+  cp "$dir"/config/crd/snapshot.storage.k8s.io_*.yaml "$CACHE/crds/snapshot/"
+  chmod 0644 "$CACHE"/crds/snapshot/*.yaml
+  stamp csi-snapshotter "$CSI_SNAPSHOTTER_VERSION"
+  stamp snapshot-controller "$CSI_SNAPSHOTTER_VERSION"
+}
+
 # The faultfs pin: go-fuse's version and a digest of our sources.
 faultfs_pin() {
   echo "$GO_FUSE_VERSION-$(cat "$FAULTFS_SRC"/go.mod "$FAULTFS_SRC"/go.sum "$FAULTFS_SRC"/*.go |
@@ -285,6 +309,8 @@ main() {
   fresh csi-resizer "$CSI_RESIZER_VERSION" || (timed "csi-resizer $CSI_RESIZER_VERSION" build_resizer)
   fresh csi-provisioner "$CSI_PROVISIONER_VERSION" ||
     (timed "csi-provisioner $CSI_PROVISIONER_VERSION" build_provisioner)
+  all_fresh "$CSI_SNAPSHOTTER_VERSION" csi-snapshotter snapshot-controller ||
+    (timed "csi-snapshotter, snapshot-controller $CSI_SNAPSHOTTER_VERSION" build_snapshotter)
   fresh promtool "$PROMETHEUS_DEB_VERSION" ||
     (timed "promtool $PROMETHEUS_DEB_VERSION (Debian package)" fetch_promtool)
   fresh directpv-faultfs "$(faultfs_pin)" || (timed "directpv-faultfs (go-fuse $GO_FUSE_VERSION)" build_faultfs)

@@ -95,7 +95,8 @@ async function removeProtection(
 
 /**
  * Deletes the installed objects (missing ones are skipped). With `dangerous`, first strips
- * the finalizers of every volume, drive, node and init request, deletes them, then the CRDs.
+ * the finalizers of every snapshot, volume, drive, node and init request, deletes them, then
+ * the CRDs.
  * Returns the objects that existed and were deleted.
  */
 export async function uninstall(kube: KubeClient, args: UninstallArgs): Promise<RemovedObject[]> {
@@ -109,7 +110,8 @@ export async function uninstall(kube: KubeClient, args: UninstallArgs): Promise<
     for (const object of objects) {
       const key = `${object.kind}/${object.metadata.name}`;
       if (object.kind === "CustomResourceDefinition" && !crsRemoved) {
-        for (const resource of [kube.volumes, kube.drives, kube.nodes, kube.initRequests]) {
+        const kinds = [kube.snapshots, kube.volumes, kube.drives, kube.nodes, kube.initRequests];
+        for (const resource of kinds) {
           const count = await stripAndDelete(resource as ResourceClient<KubeObject>, args);
           if (count > 0) reporter.info(`Deleted ${count} ${resource.kind} object(s)`);
         }

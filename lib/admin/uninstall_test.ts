@@ -31,7 +31,7 @@ Deno.test("uninstall() keeps CRDs, drives and volumes", async () => {
   const removed = await uninstall(kube, { reporter });
   assert.ok(removed.some((o) => o.kind === "DaemonSet" && o.name === "node-server"));
   assert.ok(!removed.some((o) => o.kind === "CustomResourceDefinition"));
-  assert.equal((await kube.customResourceDefinitions.listAll()).length, 4);
+  assert.equal((await kube.customResourceDefinitions.listAll()).length, 5);
   assert.equal((await kube.drives.listAll()).length, 1);
   assert.equal((await kube.volumes.listAll()).length, 1);
   assert.deepEqual(await kube.deployments.listAll({ namespace: NAMESPACE }), []);
@@ -41,7 +41,7 @@ Deno.test("uninstall() keeps CRDs, drives and volumes", async () => {
 Deno.test("uninstall() with dangerous strips finalizers and deletes everything", async () => {
   const kube = await installed();
   const removed = await uninstall(kube, { dangerous: true });
-  assert.equal(removed.filter((o) => o.kind === "CustomResourceDefinition").length, 4);
+  assert.equal(removed.filter((o) => o.kind === "CustomResourceDefinition").length, 5);
   assert.deepEqual(await kube.drives.listAll(), []);
   assert.deepEqual(await kube.volumes.listAll(), []);
 });

@@ -88,7 +88,7 @@ export const OFFICIAL_SIDECAR_REPO = "registry.k8s.io/sig-storage";
 
 /**
  * The official kubernetes-csi releases of the sidecars (all on Kubernetes 1.36 libraries).
- * csi-provisioner and csi-resizer are the versions `harness/tools/build.sh` builds and the
+ * csi-provisioner, csi-resizer and csi-snapshotter are the versions `harness/tools/build.sh` builds and the
  * tests run (a unit test fails when the two drift apart).
  */
 export const SIDECAR_IMAGES = {
@@ -98,10 +98,16 @@ export const SIDECAR_IMAGES = {
   nodeDriverRegistrar: { name: "csi-node-driver-registrar", tag: "v2.17.0" },
   livenessProbe: { name: "livenessprobe", tag: "v2.19.0" },
   csiResizer: { name: "csi-resizer", tag: "v2.2.0" },
+  csiSnapshotter: { name: "csi-snapshotter", tag: "v8.6.0" },
 } as const;
 
-/** MinIO DirectPV v4.1.6's sidecars, rebuilt by MinIO and published under `quay.io/minio`. */
-export const MINIO_SIDECAR_IMAGES: Readonly<Record<Sidecar, { name: string; tag: string }>> = {
+/**
+ * MinIO DirectPV v4.1.6's sidecars, rebuilt by MinIO and published under `quay.io/minio`.
+ * MinIO publishes no csi-snapshotter (DirectPV has no snapshots): the official one is used.
+ */
+export const MINIO_SIDECAR_IMAGES: Readonly<
+  Record<Exclude<Sidecar, "csiSnapshotter">, { name: string; tag: string }>
+> = {
   csiProvisioner: { name: "csi-provisioner", tag: "v6.2.0-0" },
   csiProvisionerLegacyKube: { name: "csi-provisioner", tag: "v2.2.0-go1.18" },
   nodeDriverRegistrar: { name: "csi-node-driver-registrar", tag: "v2.16.0-0" },
@@ -119,6 +125,7 @@ export const OPENSHIFT_IMAGES: Readonly<
   nodeDriverRegistrar: "ose-csi-node-driver-registrar-rhel8",
   livenessProbe: "ose-csi-livenessprobe-rhel8",
   csiResizer: "ose-csi-external-resizer-rhel8",
+  csiSnapshotter: "ose-csi-external-snapshotter-rhel8",
 };
 
 /** Kubernetes 1.x below this minor gets the `csiProvisionerLegacyKube` provisioner. */
@@ -161,12 +168,13 @@ export function sidecarImage(
   const oldKube = args.kubeVersion.major === 1 &&
     args.kubeVersion.minor < LEGACY_PROVISIONER_BELOW_MINOR;
   const which = sidecar === "csiProvisioner" && oldKube ? "csiProvisionerLegacyKube" : sidecar;
-  if (isRegistryOrg(args, MINIO_REGISTRY, MINIO_ORG)) {
+  const minio = isRegistryOrg(args, MINIO_REGISTRY, MINIO_ORG);
+  if (minio && which !== "csiSnapshotter") {
     const { name, tag } = MINIO_SIDECAR_IMAGES[which];
     return joinImage(MINIO_REGISTRY, MINIO_ORG, `${name}:${tag}`);
   }
   const { name, tag } = SIDECAR_IMAGES[which];
-  const repo = isRegistryOrg(args, DEFAULT_REGISTRY, DEFAULT_ORG)
+  const repo = minio || isRegistryOrg(args, DEFAULT_REGISTRY, DEFAULT_ORG)
     ? OFFICIAL_SIDECAR_REPO
     : joinImage(args.registry, args.org);
   return joinImage(repo, `${name}:${tag}`);

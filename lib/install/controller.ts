@@ -114,6 +114,19 @@ function controllerContainer(args: InstallArgs, legacy: boolean): Container {
   };
 }
 
+/**
+ * csi-snapshotter binds VolumeSnapshotContents to CreateSnapshot/DeleteSnapshot calls. The
+ * legacy controller serves DirectCSI volumes, which have no snapshots, so it has none.
+ */
+function snapshotterSidecar(args: InstallArgs): Container {
+  return sidecar(
+    "csi-snapshotter",
+    sidecarImage(args, "csiSnapshotter"),
+    ["--leader-election"],
+    "controller-csi-snapshotter",
+  );
+}
+
 function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
   const socketDir = pluginSocketDir(cleanDir(args.kubeletDir), controllerSocketName(legacy));
   const provisionerFlags = [
@@ -145,13 +158,15 @@ function controllerPodSpec(args: InstallArgs, legacy: boolean): PodSpec {
         "controller-csi-resizer",
       ),
       controllerContainer(args, legacy),
+      // After the controller, which keeps its place (third) for tools that look it up there.
+      ...(legacy ? [] : [snapshotterSidecar(args)]),
     ],
     volumes: [hostPathVolume(SOCKET_DIR_VOLUME, socketDir)],
   };
 }
 
 /**
- * The `controller` Deployment (csi-provisioner, csi-resizer, controller; 3 replicas,
+ * The `controller` Deployment (csi-provisioner, csi-resizer, csi-snapshotter, controller; 3 replicas,
  * Recreate), or with `legacy` the `legacy-controller` one.
  */
 export function controllerDeployment(

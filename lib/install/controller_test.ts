@@ -36,6 +36,12 @@ Deno.test("controllerDeployment() has DirectPV's containers and args, with our i
       "--kube-node-name=$(KUBE_NODE_NAME)",
       "--readiness-port=30443",
     ]],
+    ["csi-snapshotter", "registry.k8s.io/sig-storage/csi-snapshotter:v8.6.0", [
+      "--v=3",
+      "--timeout=300s",
+      "--csi-address=$(CSI_ENDPOINT)",
+      "--leader-election",
+    ]],
   ]);
   for (const c of d.spec.template.spec.containers) {
     assert.deepEqual(c.securityContext, { privileged: true }, c.name);
@@ -82,6 +88,11 @@ Deno.test("controllerDeployment() uses the old provisioner before Kubernetes 1.2
 Deno.test("controllerDeployment() legacy twin has a socket directory of its own", () => {
   const args: InstallArgs = { ...ARGS, imagePullSecrets: ["regcred"], kubeletDir: "/k" };
   const d = controllerDeployment(args, { legacy: true });
+  assert.deepEqual(
+    d.spec.template.spec.containers.map((c) => c.name),
+    ["csi-provisioner", "csi-resizer", "controller"],
+    "DirectCSI volumes have no snapshots: no csi-snapshotter",
+  );
   assert.equal(d.metadata.name, "legacy-controller");
   assert.deepEqual(d.spec.selector.matchLabels, {
     "selector.directpv.min.io": "controller-legacy-controller",

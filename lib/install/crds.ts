@@ -167,6 +167,20 @@ function initRequestSchema(): JSONSchemaProps {
   }, ["metadata", "spec", "status"]);
 }
 
+/** Ours (DirectPV has no snapshots): a reflink copy of a volume kept on its drive. */
+function snapshotSchema(): JSONSchemaProps {
+  return root("A read-only reflink snapshot of a volume, kept on the volume's drive.", {
+    spec: object({ fsuuid: str(), sizeBytes: int64(), sourceVolume: str() }, {
+      required: ["fsuuid", "sizeBytes", "sourceVolume"],
+    }),
+    status: object({
+      conditions: conditions(),
+      creationTime: { type: "string", format: "date-time" },
+      readyToUse: bool(),
+    }, { required: ["readyToUse"] }),
+  }, ["metadata", "spec", "status"]);
+}
+
 function crd(kind: string, plural: string, schema: JSONSchemaProps): CustomResourceDefinition {
   return {
     apiVersion: "apiextensions.k8s.io/v1",
@@ -192,12 +206,19 @@ function crd(kind: string, plural: string, schema: JSONSchemaProps): CustomResou
   };
 }
 
-/** The DirectPVDrive, DirectPVVolume, DirectPVNode and DirectPVInitRequest CRDs, in that order. */
+/** The kinds of ours that DirectPV lacks, whose CRDs follow DirectPV's four. */
+export const OWN_KINDS: readonly string[] = [KINDS.snapshot];
+
+/**
+ * The DirectPVDrive, DirectPVVolume, DirectPVNode and DirectPVInitRequest CRDs, in that order,
+ * then ours (DirectPVSnapshot).
+ */
 export function crdObjects(): CustomResourceDefinition[] {
   return [
     crd(KINDS.drive, RESOURCES.drive, driveSchema()),
     crd(KINDS.volume, RESOURCES.volume, volumeSchema()),
     crd(KINDS.node, RESOURCES.node, nodeSchema()),
     crd(KINDS.initRequest, RESOURCES.initRequest, initRequestSchema()),
+    crd(KINDS.snapshot, RESOURCES.snapshot, snapshotSchema()),
   ];
 }

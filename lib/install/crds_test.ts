@@ -4,6 +4,7 @@ import {
   crdObjects,
   type CustomResourceDefinition,
   type JSONSchemaProps,
+  OWN_KINDS,
 } from "./mod.ts";
 
 interface CrdFacts {
@@ -55,15 +56,20 @@ function factsOf(crd: CustomResourceDefinition): CrdFacts {
   };
 }
 
-Deno.test("crdObjects() returns exactly DirectPV's four CRDs", () => {
+/** The CRDs that have a DirectPV counterpart. */
+function directpvCrds() {
+  return crdObjects().filter((crd) => !OWN_KINDS.includes(crd.spec.names.kind));
+}
+
+Deno.test("crdObjects() returns exactly DirectPV's four CRDs, then DirectPVSnapshot", () => {
   assert.deepEqual(
     crdObjects().map((crd) => crd.metadata.name),
-    Object.keys(FIXTURE.crds),
+    [...Object.keys(FIXTURE.crds), "directpvsnapshots.directpv.min.io"],
   );
 });
 
 Deno.test("crdObjects() schemas match DirectPV's CRDs field for field", async (t) => {
-  for (const crd of crdObjects()) {
+  for (const crd of directpvCrds()) {
     const want = FIXTURE.crds[crd.metadata.name];
     await t.step(crd.metadata.name, async (t) => {
       assert.ok(want, `no fixture for ${crd.metadata.name}`);

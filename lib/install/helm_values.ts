@@ -140,7 +140,8 @@ export function helperTemplates(): string {
 {{- end -}}
 
 {{/*
-A sidecar image: Red Hat's with openshift; MinIO's rebuild under ${MINIO_REGISTRY}/${MINIO_ORG}; the
+A sidecar image: Red Hat's with openshift; MinIO's rebuild under ${MINIO_REGISTRY}/${MINIO_ORG} (the
+official one for csi-snapshotter, which MinIO does not rebuild); the
 official image under the default registry and org; the official name and tag under any other
 (a mirror). Kubernetes before 1.${LEGACY_PROVISIONER_BELOW_MINOR} gets the older provisioner.
 */}}
@@ -155,11 +156,12 @@ ${OPENSHIFT_REPO}/{{ index ${dictOf(OPENSHIFT_IMAGES)} $key }}:${OPENSHIFT_TAG}
 {{- $key = "csiProvisionerLegacyKube" -}}
 {{- end -}}
 {{- $repo := include "directpv.joinImage" (list $v.registry $v.org) -}}
-{{- if eq $repo "${MINIO_REGISTRY}/${MINIO_ORG}" -}}
-${MINIO_REGISTRY}/${MINIO_ORG}/{{ index ${dictOf(nameTags(MINIO_SIDECAR_IMAGES))} $key }}
+{{- $minio := index ${dictOf(nameTags(MINIO_SIDECAR_IMAGES))} $key -}}
+{{- if and (eq $repo "${MINIO_REGISTRY}/${MINIO_ORG}") $minio -}}
+${MINIO_REGISTRY}/${MINIO_ORG}/{{ $minio }}
 {{- else -}}
 {{- $official := index ${dictOf(nameTags(SIDECAR_IMAGES))} $key -}}
-{{- if eq $repo "${DEFAULT_REGISTRY}/${DEFAULT_ORG}" -}}
+{{- if or (eq $repo "${DEFAULT_REGISTRY}/${DEFAULT_ORG}") (eq $repo "${MINIO_REGISTRY}/${MINIO_ORG}") -}}
 ${OFFICIAL_SIDECAR_REPO}/{{ $official }}
 {{- else -}}
 {{ include "directpv.joinImage" (list $repo $official) }}

@@ -38,7 +38,7 @@ export {
 export type { ExistingSelectors, InstallArgs, KubeVersion, QuotaMode, Sidecar } from "./args.ts";
 export { DEFAULT_LABELS } from "./common.ts";
 export { controllerDeployment, PROVISIONER_WORKER_FLAGS, SIDECAR_API_FLAGS } from "./controller.ts";
-export { CRD_ADDITIONS, crdObjects } from "./crds.ts";
+export { CRD_ADDITIONS, crdObjects, OWN_KINDS } from "./crds.ts";
 export { parseNodeSelector, parseTolerations } from "./flags.ts";
 export type * from "./k8s_objects.ts";
 export { extraNodeFlags, nodeServerDaemonSet } from "./node_server.ts";

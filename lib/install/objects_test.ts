@@ -27,6 +27,7 @@ Deno.test("installObjects() lists the objects in apply order", () => {
     "CustomResourceDefinition/directpvvolumes.directpv.min.io",
     "CustomResourceDefinition/directpvnodes.directpv.min.io",
     "CustomResourceDefinition/directpvinitrequests.directpv.min.io",
+    "CustomResourceDefinition/directpvsnapshots.directpv.min.io",
     "CSIDriver/directpv-min-io",
     "StorageClass/directpv-min-io",
     "DaemonSet/node-server",
@@ -35,7 +36,7 @@ Deno.test("installObjects() lists the objects in apply order", () => {
 });
 
 Deno.test("installObjects() in legacy mode adds the DirectCSI twins", () => {
-  const legacy = names(installObjects({ ...ARGS, legacy: true })).slice(10);
+  const legacy = names(installObjects({ ...ARGS, legacy: true })).slice(11);
   assert.deepEqual(legacy, [
     "CSIDriver/directpv-min-io",
     "CSIDriver/direct-csi-min-io",
@@ -126,6 +127,7 @@ Deno.test("renderManifests() writes one file per component and a kustomization l
     "crds/directpvvolumes.directpv.min.io.yaml",
     "crds/directpvnodes.directpv.min.io.yaml",
     "crds/directpvinitrequests.directpv.min.io.yaml",
+    "crds/directpvsnapshots.directpv.min.io.yaml",
     "csidriver.yaml",
     "storageclass.yaml",
     "node-server.yaml",

@@ -20,14 +20,27 @@ export interface RbacNeed {
   resources: readonly string[];
   verbs: readonly string[];
   /** The component making the calls. */
-  who: "csi-provisioner" | "csi-resizer" | "controller" | "node-server" | "pods";
+  who:
+    | "csi-provisioner"
+    | "csi-resizer"
+    | "csi-snapshotter"
+    | "controller"
+    | "node-server"
+    | "pods";
   /** The calls, in words. */
   why: string;
   /** Only with these install arguments (always when absent). */
   when?: (args: RbacArgs) => boolean;
 }
 
-const OURS = [RESOURCES.drive, RESOURCES.volume, RESOURCES.node, RESOURCES.initRequest];
+const OURS = [
+  RESOURCES.drive,
+  RESOURCES.volume,
+  RESOURCES.node,
+  RESOURCES.initRequest,
+  RESOURCES.snapshot,
+];
+const SNAPSHOT_API = "snapshot.storage.k8s.io";
 const READ = ["get", "list", "watch"];
 
 const retiring = (args: RbacArgs) => args.retireDeletedNodes;
@@ -190,6 +203,41 @@ export const RBAC_NEEDS: readonly RbacNeed[] = [
     who: "csi-provisioner",
     why: "--capacity-ownerref-level=2: walks pod → ReplicaSet to the owning Deployment",
     when: capacity,
+  },
+  {
+    apiGroup: SNAPSHOT_API,
+    resources: ["volumesnapshotclasses"],
+    verbs: READ,
+    who: "csi-snapshotter",
+    why: "reads the class of each VolumeSnapshotContent for its parameters",
+  },
+  {
+    apiGroup: SNAPSHOT_API,
+    resources: ["volumesnapshotcontents"],
+    verbs: ["get", "list", "patch", "update", "watch"],
+    who: "csi-snapshotter",
+    why: "watches VolumeSnapshotContents and records the snapshot handle and its finalizers",
+  },
+  {
+    apiGroup: SNAPSHOT_API,
+    resources: ["volumesnapshotcontents/status"],
+    verbs: ["patch", "update"],
+    who: "csi-snapshotter",
+    why: "writes readyToUse, size and the creation time of a taken snapshot",
+  },
+  {
+    apiGroup: SNAPSHOT_API,
+    resources: ["volumesnapshots"],
+    verbs: READ,
+    who: "csi-provisioner",
+    why: "restores a claim whose dataSource is a VolumeSnapshot",
+  },
+  {
+    apiGroup: SNAPSHOT_API,
+    resources: ["volumesnapshotcontents"],
+    verbs: ["get"],
+    who: "csi-provisioner",
+    why: "reads the snapshot handle of the VolumeSnapshot a claim restores from",
   },
 ];
 

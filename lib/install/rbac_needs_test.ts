@@ -40,10 +40,11 @@ const SOURCE: Record<string, SourceEvidence> = {
   "controller:nodes": { "driver/node_retirer.ts": [/new Informer<AnyObject>\(kube\.coreNodes/] },
   "controller:events": { "driver/events.ts": [/kube\.events\.create\(/] },
   "node-server:pods": { "driver/csi/node_publish.ts": [/deps\.kube\.pods\.get\(/] },
-  "node-server:directpvdrives,directpvvolumes,directpvnodes,directpvinitrequests": {
-    "driver/csi/controller_reserve.ts": [/updateByPatch\(deps\.kube\.drives/],
-    "driver/csi/controller_create.ts": [/kube\.volumes\.create\(/, /kube\.volumes\.update\(/],
-  },
+  "node-server:directpvdrives,directpvvolumes,directpvnodes,directpvinitrequests,directpvsnapshots":
+    {
+      "driver/csi/controller_reserve.ts": [/updateByPatch\(deps\.kube\.drives/],
+      "driver/csi/controller_create.ts": [/kube\.volumes\.create\(/, /kube\.volumes\.update\(/],
+    },
 };
 
 function containerArgs(args: InstallArgs, name: string): string[] | undefined {

@@ -7,6 +7,8 @@ const READ = ["get", "list", "watch"];
 const ARGS = defaultInstallArgs("v4.2.0");
 const MODERN = { ...ARGS, kubeVersion: { major: 1, minor: 35 } };
 
+const SNAP = "snapshot.storage.k8s.io";
+
 Deno.test("clusterRoleRules() of a default install on Kubernetes 1.35", () => {
   assert.deepEqual(clusterRoleRules(MODERN), [
     {
@@ -26,7 +28,13 @@ Deno.test("clusterRoleRules() of a default install on Kubernetes 1.35", () => {
     { apiGroups: [""], resources: ["nodes"], verbs: READ },
     {
       apiGroups: ["directpv.min.io"],
-      resources: ["directpvdrives", "directpvvolumes", "directpvnodes", "directpvinitrequests"],
+      resources: [
+        "directpvdrives",
+        "directpvvolumes",
+        "directpvnodes",
+        "directpvinitrequests",
+        "directpvsnapshots",
+      ],
       verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: [""], resources: ["pods"], verbs: READ },
@@ -36,6 +44,14 @@ Deno.test("clusterRoleRules() of a default install on Kubernetes 1.35", () => {
       verbs: ["create", "delete", "get", "list", "patch", "update", "watch"],
     },
     { apiGroups: ["apps"], resources: ["replicasets"], verbs: ["get"] },
+    { apiGroups: [SNAP], resources: ["volumesnapshotclasses"], verbs: READ },
+    {
+      apiGroups: [SNAP],
+      resources: ["volumesnapshotcontents"],
+      verbs: ["get", "list", "patch", "update", "watch"],
+    },
+    { apiGroups: [SNAP], resources: ["volumesnapshotcontents/status"], verbs: ["patch", "update"] },
+    { apiGroups: [SNAP], resources: ["volumesnapshots"], verbs: READ },
   ]);
 });
 

@@ -20,6 +20,7 @@ Deno.test("install's default sidecars are the versions harness/tools/build.sh bu
   const args = defaultInstallArgs();
   assert.equal(SIDECAR_IMAGES.csiProvisioner.tag, pin(script, "CSI_PROVISIONER_VERSION"));
   assert.equal(SIDECAR_IMAGES.csiResizer.tag, pin(script, "CSI_RESIZER_VERSION"));
+  assert.equal(SIDECAR_IMAGES.csiSnapshotter.tag, pin(script, "CSI_SNAPSHOTTER_VERSION"));
   assert.equal(
     sidecarImage(args, "csiProvisioner"),
     `registry.k8s.io/sig-storage/csi-provisioner:${pin(script, "CSI_PROVISIONER_VERSION")}`,
@@ -27,5 +28,9 @@ Deno.test("install's default sidecars are the versions harness/tools/build.sh bu
   assert.equal(
     sidecarImage(args, "csiResizer"),
     `registry.k8s.io/sig-storage/csi-resizer:${pin(script, "CSI_RESIZER_VERSION")}`,
+  );
+  assert.equal(
+    sidecarImage(args, "csiSnapshotter"),
+    `registry.k8s.io/sig-storage/csi-snapshotter:${pin(script, "CSI_SNAPSHOTTER_VERSION")}`,
   );
 });

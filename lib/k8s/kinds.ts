@@ -41,6 +41,7 @@ export const KNOWN_KINDS: Readonly<Record<KubeClientResource, KindInfo>> = {
   volumes: info(API_VERSION, KINDS.volume, RESOURCES.volume),
   nodes: info(API_VERSION, KINDS.node, RESOURCES.node),
   initRequests: info(API_VERSION, KINDS.initRequest, RESOURCES.initRequest),
+  snapshots: info(API_VERSION, KINDS.snapshot, RESOURCES.snapshot),
   coreNodes: info("v1", "Node", "nodes", STATUS),
   csiNodes: info("storage.k8s.io/v1", "CSINode", "csinodes"),
   persistentVolumes: info("v1", "PersistentVolume", "persistentvolumes", STATUS),

@@ -3,6 +3,7 @@ import type {
   DirectPVDrive,
   DirectPVInitRequest,
   DirectPVNode,
+  DirectPVSnapshot,
   DirectPVVolume,
   KubeObject,
 } from "../types/mod.ts";
@@ -118,6 +119,7 @@ export interface KubeClient {
   readonly volumes: ResourceClient<DirectPVVolume>;
   readonly nodes: ResourceClient<DirectPVNode>;
   readonly initRequests: ResourceClient<DirectPVInitRequest>;
+  readonly snapshots: ResourceClient<DirectPVSnapshot>;
   readonly coreNodes: ResourceClient<AnyObject>;
   readonly csiNodes: ResourceClient<AnyObject>;
   readonly persistentVolumes: ResourceClient<AnyObject>;

@@ -40,6 +40,8 @@ export const KINDS = {
   volume: "DirectPVVolume",
   node: "DirectPVNode",
   initRequest: "DirectPVInitRequest",
+  /** Ours: a reflink snapshot of a volume. */
+  snapshot: "DirectPVSnapshot",
 } as const;
 
 export const RESOURCES = {
@@ -47,6 +49,7 @@ export const RESOURCES = {
   volume: "directpvvolumes",
   node: "directpvnodes",
   initRequest: "directpvinitrequests",
+  snapshot: "directpvsnapshots",
 } as const;
 
 /** The file in a volume's directory that backs a raw block volume (attached as a loop device). */

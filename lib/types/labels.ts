@@ -26,6 +26,8 @@ export const LABELS = {
   claimId: `${P}claim-id`,
   imageTag: `${P}image-tag`,
   tenant: `${P}tenant`,
+  /** Ours, on a snapshot: the volume it was cut from. */
+  sourceVolume: `${P}source-volume`,
 } as const;
 
 /** Prefix of the per-claim labels placed on drives (`…/volume-claim-id-<uuid>=true`). */
@@ -77,7 +79,16 @@ export const FINALIZERS = {
   purgeProtection: `${P}purge-protection`,
   /** Prefix of the per-volume finalizers on drives. */
   volumePrefix: `${GROUP}.volume/`,
+  /** Ours: prefix of the per-snapshot finalizers on drives (the bytes a snapshot holds). */
+  snapshotPrefix: `${GROUP}.snapshot/`,
+  /** Ours: on a snapshot until its node server has removed the copy and freed its bytes. */
+  snapshotProtection: `${P}snapshot-protection`,
 } as const;
+
+/** The finalizer a drive carries for each snapshot it holds. */
+export function snapshotFinalizer(snapshotName: string): string {
+  return `${FINALIZERS.snapshotPrefix}${snapshotName}`;
+}
 
 /** The finalizer a drive carries for each volume it holds. */
 export function volumeFinalizer(volumeName: string): string {
@@ -92,6 +103,8 @@ export const ANNOTATIONS = {
   moveDataWait: `${P}move-data-wait`,
   /** Ours: the node server's progress of the move, a {@link MoveDataProgress} as JSON. */
   moveDataProgress: `${P}move-data-progress`,
+  /** Ours, on a volume made from a content source: `volume/<id>` or `snapshot/<id>`. */
+  contentSource: `${P}content-source`,
 } as const;
 
 /** Where a drive's data move stands, as the node server records it. */

@@ -66,6 +66,7 @@ export {
   LABELS,
   LEGACY_TOPOLOGY_KEYS,
   type MoveDataProgress,
+  snapshotFinalizer,
   toLabelValue,
   TOPOLOGY_KEYS,
   type TopologyKeys,
@@ -117,6 +118,22 @@ export {
   type InitStatus,
   NOT_FORCED,
 } from "./init_request.ts";
+export {
+  type ContentSource,
+  COPY_CONDITIONS,
+  type CopyState,
+  copyStateOf,
+  type DirectPVSnapshot,
+  formatContentSource,
+  newSnapshot,
+  parseContentSource,
+  releaseSnapshotBytes,
+  snapshotCopyState,
+  snapshotDirName,
+  type SnapshotSpec,
+  type SnapshotStatus,
+  withCondition,
+} from "./snapshot.ts";
 export { formatBytes, parseBytes } from "./quantity.ts";
 export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";
 export {

@@ -1,4 +1,4 @@
-/** `mkfs.xfs` as DirectPV runs it (reference §4.2). */
+/** `mkfs.xfs` as DirectPV runs it (reference §4.2), with reflink asked for explicitly. */
 import { InvalidArgumentError } from "../errors/mod.ts";
 import type { Host } from "../sys/mod.ts";
 import { FS_LABEL, LOWER_UUID } from "../types/mod.ts";
@@ -10,7 +10,10 @@ export interface MkfsOptions {
   fsuuid: string;
   /** Pass `-f` (overwrite an existing filesystem or partition table). */
   force: boolean;
-  /** Keep reflink on (the default); false adds `-m reflink=0`. */
+  /**
+   * Reflink on (the default: `-m reflink=1`, which clones and snapshots need, whatever the
+   * xfsprogs default); false gives `-m reflink=0` (a kernel that cannot mount reflink XFS).
+   */
   reflink?: boolean;
   signal?: AbortSignal;
 }
@@ -18,7 +21,7 @@ export interface MkfsOptions {
 /**
  * The arguments of `mkfs.xfs`.
  *
- * @example mkfsArgs("/dev/sdb", { fsuuid, force: false }) // ["-i","maxpct=50","-m",`uuid=${fsuuid}`,"-L","DIRECTPV","/dev/sdb"]
+ * @example mkfsArgs("/dev/sdb", { fsuuid, force: false }) // ["-i","maxpct=50","-m",`uuid=${fsuuid}`,"-m","reflink=1","-L","DIRECTPV","/dev/sdb"]
  */
 export function mkfsArgs(device: string, options: MkfsOptions): string[] {
   return [
@@ -26,7 +29,8 @@ export function mkfsArgs(device: string, options: MkfsOptions): string[] {
     "maxpct=50",
     "-m",
     `uuid=${options.fsuuid}`,
-    ...(options.reflink === false ? ["-m", "reflink=0"] : []),
+    "-m",
+    options.reflink === false ? "reflink=0" : "reflink=1",
     ...(options.force ? ["-f"] : []),
     "-L",
     FS_LABEL,

@@ -27,13 +27,15 @@ async function withHost(fn: (host: FakeHost) => Promise<void>): Promise<void> {
   }
 }
 
-Deno.test("mkfsArgs() builds DirectPV's mkfs.xfs command line", async (t) => {
-  await t.step("default", () => {
+Deno.test("mkfsArgs() builds DirectPV's mkfs.xfs command line, reflink explicit", async (t) => {
+  await t.step("default: reflink on", () => {
     assert.deepEqual(mkfsArgs("/dev/sdb", { fsuuid: UUID, force: false }), [
       "-i",
       "maxpct=50",
       "-m",
       `uuid=${UUID}`,
+      "-m",
+      "reflink=1",
       "-L",
       "DIRECTPV",
       "/dev/sdb",

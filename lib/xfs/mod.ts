@@ -55,7 +55,13 @@ export {
   setProjectQuota,
   type SetQuotaOptions,
 } from "./quota.ts";
-export { detectReflinkSupport, REFLINK_TEST_IMAGE_SIZE, type ReflinkOptions } from "./reflink.ts";
+export {
+  detectReflinkSupport,
+  REFLINK_COPY_ARGS,
+  REFLINK_TEST_IMAGE_SIZE,
+  reflinkCopyTree,
+  type ReflinkOptions,
+} from "./reflink.ts";
 export { growXfs, parseGrowfsOutput, type XfsDataSize, xfsDataSize } from "./growfs.ts";
 export { repairArgs, repairDrive, type RepairOptions, xfsRepair } from "./repair.ts";
 export {

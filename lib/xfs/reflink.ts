@@ -3,7 +3,7 @@
  * mount it through a loop device. A kernel that cannot mount it lacks reflink support, and
  * drives are then formatted with `-m reflink=0`.
  */
-import { CommandError, errorMessage } from "../errors/mod.ts";
+import { AlreadyExistsError, CommandError, errorMessage } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
 import type { Host } from "../sys/mod.ts";
 
@@ -44,4 +44,43 @@ export async function detectReflinkSupport(host: Host, options: ReflinkOptions):
     await host.fs.remove(image).catch(() => {});
     await host.fs.remove(target, { recursive: true }).catch(() => {});
   }
+}
+
+/**
+ * `cp` flags for a reflink copy of a directory's contents: recursive without dereferencing,
+ * the metadata that makes a faithful copy, and shared extents only (`--reflink=always` fails
+ * instead of falling back to a byte copy).
+ */
+export const REFLINK_COPY_ARGS = [
+  "-dR",
+  "--preserve=mode,ownership,timestamps,links,xattr",
+  "--reflink=always",
+  "--no-target-directory",
+];
+
+/**
+ * Copies the tree `src` to `dst` by reflink (both mapped paths on one XFS filesystem): the
+ * copy is made in `<dst>.partial` and renamed into place, so `dst` appears only complete. A
+ * missing `src` (a volume never staged) gives an empty `dst`.
+ *
+ * @throws {AlreadyExistsError} when `dst` exists already
+ * @throws {CommandError} when cp fails (no reflink on the filesystem, out of space)
+ */
+export async function reflinkCopyTree(
+  host: Host,
+  src: string,
+  dst: string,
+  options: { mode?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  if (await host.fs.stat(dst)) throw new AlreadyExistsError(`Copy target "${dst}" exists`);
+  const partial = `${dst}.partial`;
+  const signal = options.signal ? { signal: options.signal } : {};
+  await host.exec.run("rm", ["-rf", "--one-file-system", "--", partial], signal);
+  if (await host.fs.stat(src)) {
+    await host.exec.run("cp", [...REFLINK_COPY_ARGS, src, partial], signal);
+  } else {
+    await host.fs.mkdir(partial, { recursive: true });
+  }
+  if (options.mode !== undefined) await host.fs.chmod(partial, options.mode);
+  await host.fs.rename(partial, dst);
 }

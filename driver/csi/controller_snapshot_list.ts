@@ -1,0 +1,59 @@
+/**
+ * ListSnapshots (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#listsnapshots):
+ * snapshots by id or by source volume, in name order, paged by a token that is the index of
+ * the next entry.
+ */
+import { AbortedError, InvalidArgumentError } from "../../lib/errors/mod.ts";
+import type { DirectPVSnapshot } from "../../lib/types/mod.ts";
+import type * as csi from "../../proto/mod.ts";
+import type { ControllerDeps } from "./controller_deps.ts";
+import { snapshotOf } from "./controller_snapshot.ts";
+import type { CallContext, Reply } from "./services.ts";
+
+function byName(a: DirectPVSnapshot, b: DirectPVSnapshot): number {
+  const [x, y] = [a.metadata.name ?? "", b.metadata.name ?? ""];
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+/**
+ * The index a starting token names.
+ *
+ * @throws {AbortedError} for a token that no listing handed out (CSI's code for it)
+ */
+function startOf(token: string, count: number): number {
+  if (token === "") return 0;
+  const start = /^\d+$/.test(token) ? Number(token) : NaN;
+  if (!Number.isSafeInteger(start) || start > count) {
+    throw new AbortedError(`Invalid starting token "${token}": ${count} snapshots listed`);
+  }
+  return start;
+}
+
+/**
+ * Handles ListSnapshots. Snapshots being deleted are left out.
+ *
+ * @throws {InvalidArgumentError} for a negative max_entries
+ * @throws {AbortedError} for an invalid starting token
+ */
+export async function listSnapshots(
+  deps: ControllerDeps,
+  req: csi.ListSnapshotsRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.ListSnapshotsResponse>> {
+  if (req.maxEntries < 0) {
+    throw new InvalidArgumentError(`max_entries ${req.maxEntries} is negative`);
+  }
+  const matching = (await deps.kube.snapshots.listAll({ signal: ctx.signal }))
+    .filter((s) => !s.metadata.deletionTimestamp)
+    .filter((s) => req.snapshotId === "" || s.metadata.name === req.snapshotId)
+    .filter((s) => req.sourceVolumeId === "" || s.spec.sourceVolume === req.sourceVolumeId)
+    .sort(byName);
+  const start = startOf(req.startingToken, matching.length);
+  const end = req.maxEntries > 0
+    ? Math.min(start + req.maxEntries, matching.length)
+    : matching.length;
+  return {
+    entries: matching.slice(start, end).map((s) => ({ snapshot: snapshotOf(s) })),
+    nextToken: end < matching.length ? String(end) : "",
+  };
+}
