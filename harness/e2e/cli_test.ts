@@ -119,7 +119,8 @@ async function installSteps(t: Deno.TestContext): Promise<void> {
       (await kube.customResourceDefinitions.listAll()).filter((c) =>
         c.spec?.group === "directpv.min.io"
       ).length,
-      4,
+      5,
+      "drives, volumes, nodes, init requests and snapshots",
     );
     assert.match(
       await ok("install", "--image", "directpv:v0.0.0-e2e"),
