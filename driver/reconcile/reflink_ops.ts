@@ -17,6 +17,7 @@ import {
   drivePaths,
   ensureFsuuidLink,
   probeXfs,
+  projectArgs,
   projectId,
   reflinkCopyTree,
 } from "../../lib/xfs/mod.ts";
@@ -87,7 +88,7 @@ export async function reflinkCopy(
   await ensureFsuuidLink(host, input.fsuuid);
   if (!(await quota())) return;
   const id = await projectId(input.to.name);
-  await host.exec.run("xfs_quota", ["-x", "-c", `project -s -p ${to} ${id}`, mountPoint]);
+  await host.exec.run("xfs_quota", projectArgs(mountPoint, to, id, { recursive: true }));
 }
 
 /** Removes a snapshot's directory (a no-op when it is gone, or the drive is not mounted). */

@@ -4,9 +4,8 @@
  * from DIRECTPV_E2E_KUBECONFIG; run with -A.
  */
 import assert from "node:assert/strict";
-import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
+import { type AnyObject, connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { FakeKube } from "../../lib/k8s/testing.ts";
-import type { AnyObject } from "../../lib/k8s/mod.ts";
 import type { DirectPVDrive } from "../../lib/types/mod.ts";
 import { driveObject, installCrds } from "../dashboard/seed.ts";
 

@@ -27,11 +27,7 @@ export {
   type VolumeQuery,
 } from "./listers.ts";
 export { describeDrive, describeVolume, deviceNameOf, nodeOf } from "./describe.ts";
-export {
-  updateMatching,
-  type UpdateMatchingOptions,
-  type UpdateOutcome,
-} from "./update_matching.ts";
+export { updateMatching, type UpdateMatchingOptions } from "./update_matching.ts";
 export {
   formatDuration,
   timedOut,

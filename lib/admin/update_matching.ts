@@ -11,9 +11,6 @@ import {
 } from "../k8s/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 
-/** Outcome for one selected object: as written (or as a dry run would write it). */
-export type { UpdateOutcome };
-
 /** Options of {@link updateMatching}. */
 export interface UpdateMatchingOptions {
   dryRun?: boolean;

@@ -37,9 +37,18 @@ export interface SetQuotaOptions {
   signal?: AbortSignal;
 }
 
-/** The `xfs_quota` command that tags `dir` (only it, inheriting) with project `id`. */
-export function projectArgs(mountPoint: string, dir: string, id: number): string[] {
-  return ["-x", "-c", `project -s -d 0 -p ${dir} ${id}`, mountPoint];
+/**
+ * The `xfs_quota` command that tags `dir` with project `id`: only `dir` (its new entries
+ * inherit), or with `recursive` every entry already under it too (a copied tree).
+ */
+export function projectArgs(
+  mountPoint: string,
+  dir: string,
+  id: number,
+  options: { recursive?: boolean } = {},
+): string[] {
+  const depth = options.recursive ? "" : "-d 0 ";
+  return ["-x", "-c", `project -s ${depth}-p ${dir} ${id}`, mountPoint];
 }
 
 /** The `xfs_quota` command that sets hard = soft = `bytes` (rounded up to 512) for `id`. */

@@ -28,6 +28,12 @@ Deno.test("projectId() is the first 4 bytes of SHA-256 as little-endian uint32",
 
 Deno.test("projectArgs() and limitArgs() build xfs_quota commands", () => {
   assert.deepEqual(projectArgs("/m", "/m/v", 7), ["-x", "-c", "project -s -d 0 -p /m/v 7", "/m"]);
+  assert.deepEqual(projectArgs("/m", "/m/v", 7, { recursive: true }), [
+    "-x",
+    "-c",
+    "project -s -p /m/v 7",
+    "/m",
+  ]);
   assert.deepEqual(limitArgs("/m", 7, 1000), [
     "-x",
     "-c",
