@@ -5,71 +5,77 @@
  * topology keys, which those PVs' node affinity names, and runs no drive or volume reconciler
  * and no metrics: the `node-server` of the same node does that for every drive.
  */
-import type { Logger } from "../lib/log/mod.ts";
-import { CONTROLLER_NAME, LEGACY_IDENTITY, LEGACY_TOPOLOGY_KEYS } from "../lib/types/mod.ts";
+import { LEGACY_IDENTITY, LEGACY_TOPOLOGY_KEYS } from "../lib/types/mod.ts";
 import type { RunningServer } from "./controller_server.ts";
-import { EventRecorder } from "./events.ts";
 import { readinessHandler, serveHttp } from "./http.ts";
+import { checkNodeContext, type NodeContext } from "./node_context.ts";
 import {
-  type NodeCsiOptions,
+  checkCsiServing,
+  type NodeCsiServing,
   prepareAppDirs,
   registerWithKubelet,
   serveHealthz,
   serveNodeCsi,
-  serviceDeps,
 } from "./node_server.ts";
 import { readinessCheck } from "./readiness.ts";
 
 type Part = { stop(): Promise<void> };
 
 async function startParts(
-  o: NodeCsiOptions,
-  logger: Logger,
+  ctx: NodeContext,
+  serving: NodeCsiServing,
   parts: Part[],
   ports: Record<string, number>,
 ): Promise<string> {
-  const events = new EventRecorder(o.kube, {
-    component: CONTROLLER_NAME,
-    logger,
-    host: o.nodeName,
-  });
-  const deps = serviceDeps(o, events, LEGACY_TOPOLOGY_KEYS);
-  const ready = readinessCheck({ kube: o.kube });
+  const logger = ctx.logger;
+  const ready = readinessCheck({ kube: ctx.kube });
   const http = serveHttp({
-    hostname: o.listenAddress,
-    port: o.readinessPort,
+    hostname: serving.listenAddress,
+    port: serving.readinessPort,
     handler: readinessHandler(ready),
     logger,
     name: "readiness",
   });
   parts.push({ stop: () => http.shutdown() });
   ports["readiness"] = http.port;
-  const csi = await serveNodeCsi(o, deps, ready, logger);
+  const csi = await serveNodeCsi(ctx, serving, ready, logger);
   parts.push(csi);
-  const healthz = serveHealthz(o, logger);
+  const healthz = serveHealthz(serving, logger);
   if (healthz) {
     parts.push({ stop: () => healthz.shutdown() });
     ports["healthz"] = healthz.port;
   }
-  parts.push(await registerWithKubelet(o, logger));
+  parts.push(await registerWithKubelet(ctx, serving, logger));
   return csi.socketPath;
 }
 
 /**
  * Starts the legacy node server. The identity is always `direct-csi-min-io`, whatever
- * `o.identity` says: that is the name the PVs it serves carry.
+ * `node.identity` says: that is the name the PVs it serves carry.
+ *
+ * @throws {InvalidArgumentError} when the context or the serving settings are unusable
  */
-export async function startLegacyNodeServer(o: NodeCsiOptions): Promise<RunningServer> {
-  const options = { ...o, identity: LEGACY_IDENTITY };
-  const logger = o.logger.with({ component: "legacy-node-server", node: o.nodeName });
-  await prepareAppDirs(o.host, logger);
+export async function startLegacyNodeServer(
+  node: NodeContext,
+  serving: NodeCsiServing,
+): Promise<RunningServer> {
+  checkNodeContext(node);
+  checkCsiServing(serving);
+  const logger = node.logger.with({ component: "legacy-node-server", node: node.nodeId });
+  const ctx: NodeContext = {
+    ...node,
+    identity: LEGACY_IDENTITY,
+    topologyKeys: LEGACY_TOPOLOGY_KEYS,
+    logger,
+  };
+  await prepareAppDirs(ctx.host, logger);
   const parts: Part[] = [];
   const ports: Record<string, number> = {};
   const stop = async () => {
     for (const part of [...parts].reverse()) await part.stop();
   };
   try {
-    const socketPath = await startParts(options, logger, parts, ports);
+    const socketPath = await startParts(ctx, serving, parts, ports);
     logger.info("Serving volumes of the legacy driver", { identity: LEGACY_IDENTITY });
     return { ports, socketPath, stop };
   } catch (err) {

@@ -18,6 +18,7 @@ import { type Format, type Level, Logger } from "../lib/log/mod.ts";
 import { createRealHost, type Host } from "../lib/sys/mod.ts";
 import {
   APP_ROOT_DIR,
+  CONTROLLER_NAME,
   IDENTITY,
   KUBELET_DIR,
   LEGACY_IDENTITY,
@@ -26,9 +27,17 @@ import {
 } from "../lib/types/mod.ts";
 import { QUOTA_POLICIES, type QuotaPolicy } from "../lib/xfs/mod.ts";
 import { startControllerServer } from "./controller_server.ts";
+import { EventRecorder } from "./events.ts";
 import { startLegacyNodeServer } from "./legacy_node_server.ts";
-import { type NodeCsiOptions, startNodeController, startNodeServer } from "./node_server.ts";
-import { repairDepsOf, repairDrive, type RepairRequest } from "./repair.ts";
+import type { NodeContext } from "./node_context.ts";
+import {
+  type NodeCsiServing,
+  type NodeServing,
+  startNodeController,
+  startNodeServer,
+} from "./node_server.ts";
+import { loopBackingDirFilter } from "./reconcile/mod.ts";
+import { repairDrive, type RepairRequest } from "./repair.ts";
 import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 /** The roles the binary runs. */
@@ -316,21 +325,43 @@ interface ServerCommon {
   restrictSocket: typeof restrictSocket;
 }
 
-function nodeRole(options: DriverOptions, kube: KubeClient, host: Host, logger: Logger) {
+/** What the node context is built over: the process's clients and its logger. */
+export interface NodeIo {
+  kube: KubeClient;
+  host: Host;
+  logger: Logger;
+}
+
+/** The node context of every node role, from the flags: built once per process. */
+export function nodeContextOf(options: DriverOptions, io: NodeIo): NodeContext {
+  const { kube, host, logger } = io;
   return {
+    nodeId: options.kubeNodeName,
+    identity: options.identity,
+    topology: { rack: options.rack, zone: options.zone, region: options.region },
     kube,
     host,
     logger,
-    nodeName: options.kubeNodeName,
-    identity: options.identity,
-    rack: options.rack,
-    zone: options.zone,
-    region: options.region,
+    events: new EventRecorder(kube, {
+      component: CONTROLLER_NAME,
+      logger,
+      host: options.kubeNodeName,
+    }),
     quota: options.quota,
     allowLoop: options.allowLoopDevices,
+    ...(options.loopBackingDir
+      ? { deviceFilter: loopBackingDirFilter(host, options.loopBackingDir) }
+      : {}),
     kubeletDir: options.kubeletDir,
-    ...(options.loopBackingDir ? { loopBackingDir: options.loopBackingDir } : {}),
+    healthIntervalMs: options.healthInterval * 1000,
   };
+}
+
+function connect(options: DriverOptions): Promise<KubeClient> {
+  return connectKube({
+    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
+    userAgent: `directpv/${RELEASE_TAG}`,
+  });
 }
 
 async function startRole(
@@ -339,10 +370,7 @@ async function startRole(
   logger: Logger,
   onFatal: (err: unknown) => void,
 ): Promise<Stoppable> {
-  const kube = await connectKube({
-    ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-    userAgent: `directpv/${RELEASE_TAG}`,
-  });
+  const kube = await connect(options);
   const common: ServerCommon = {
     endpoint: options.csiEndpoint,
     version: RELEASE_TAG,
@@ -364,15 +392,14 @@ async function startRole(
     });
   }
   const host = createRealHost({ appDir: options.appDir });
-  if (role === "node-controller") {
-    return await startNodeController(nodeRole(options, kube, host, logger));
-  }
+  const node = nodeContextOf(options, { kube, host, logger });
+  if (role === "node-controller") return await startNodeController(node);
   if (role === "legacy-node-server") {
-    return await startLegacyNodeServer(csiNodeOptions(options, common, kube, host, logger));
+    return await startLegacyNodeServer(node, csiServing(options, common));
   }
-  const server = await startNodeServerRole(options, common, kube, host, logger, onFatal);
+  const server = await startNodeServer(node, nodeServing(options, common, onFatal));
   if (!options.withNodeController) return server;
-  const controllers = await startNodeController(nodeRole(options, kube, host, logger));
+  const controllers = await startNodeController(node);
   return {
     async stop() {
       await Promise.allSettled([controllers.stop(), server.stop()]);
@@ -380,16 +407,9 @@ async function startRole(
   };
 }
 
-/** What both CSI node roles (`node-server`, `legacy-node-server`) take from the flags. */
-function csiNodeOptions(
-  options: DriverOptions,
-  common: ServerCommon,
-  kube: KubeClient,
-  host: Host,
-  logger: Logger,
-): NodeCsiOptions {
+/** How both CSI node roles (`node-server`, `legacy-node-server`) listen, from the flags. */
+function csiServing(options: DriverOptions, common: ServerCommon): NodeCsiServing {
   return {
-    ...nodeRole(options, kube, host, logger),
     ...common,
     ...(options.kubeletRegistrationPath
       ? {
@@ -403,21 +423,17 @@ function csiNodeOptions(
   };
 }
 
-function startNodeServerRole(
+function nodeServing(
   options: DriverOptions,
   common: ServerCommon,
-  kube: KubeClient,
-  host: Host,
-  logger: Logger,
   onFatal: (err: unknown) => void,
-): Promise<Stoppable> {
-  return startNodeServer({
-    ...csiNodeOptions(options, common, kube, host, logger),
+): NodeServing {
+  return {
+    ...csiServing(options, common),
     metricsPort: options.metricsPort,
-    healthIntervalMs: options.healthInterval * 1000,
     processMetrics: true,
     onFatal,
-  });
+  };
 }
 
 /** Runs `repair` once: exit 0 when the drive was repaired and mounted again, else 1. */
@@ -426,12 +442,9 @@ async function runRepair(options: DriverOptions): Promise<number> {
   const request = options.repair;
   if (!request) return EXIT.usage;
   try {
-    const kube = await connectKube({
-      ...(options.kubeconfig ? { kubeconfig: options.kubeconfig } : {}),
-      userAgent: `directpv/${RELEASE_TAG}`,
-    });
+    const kube = await connect(options);
     const host = createRealHost({ appDir: options.appDir });
-    await repairDrive(repairDepsOf(nodeRole(options, kube, host, logger)), request);
+    await repairDrive(nodeContextOf(options, { kube, host, logger }), request);
     return EXIT.ok;
   } catch (err) {
     logger.error("Repair failed", { drive: request.driveId, error: errorMessage(err) });

@@ -37,7 +37,8 @@ export interface CachedList<T> {
 
 /** Where the collector reads from. */
 export interface MetricsSource {
-  nodeName: string;
+  /** This node's name as a label value. */
+  nodeId: string;
   volumes: CachedList<DirectPVVolume>;
   drives: CachedList<DirectPVDrive>;
   /** Bytes the volume uses now (its project quota usage). */
@@ -93,7 +94,7 @@ async function sampleVolume(src: MetricsSource, v: DirectPVVolume): Promise<Volu
     labels: {
       tenant: labels[LABELS.tenant] ?? "",
       volumeID: v.metadata.name ?? "",
-      node: labels[LABELS.node] ?? src.nodeName,
+      node: labels[LABELS.node] ?? src.nodeId,
     },
     used,
     total: v.status.totalCapacity,
@@ -121,12 +122,12 @@ function onNode<T extends DirectPVVolume | DirectPVDrive>(node: string, list: re
 }
 
 async function snapshot(src: MetricsSource): Promise<Snapshot> {
-  const published = onNode(src.nodeName, src.volumes.list()).filter((v) =>
+  const published = onNode(src.nodeId, src.volumes.list()).filter((v) =>
     v.status.targetPath !== ""
   );
   const volumes = await Promise.all(published.map((v) => sampleVolume(src, v)));
   const drives = await Promise.all(
-    onNode(src.nodeName, src.drives.list()).map((d) => sampleDrive(src, d)),
+    onNode(src.nodeId, src.drives.list()).map((d) => sampleDrive(src, d)),
   );
   return { volumes, drives: drives.filter((d): d is DriveSample => d !== undefined) };
 }
@@ -187,7 +188,7 @@ export function createNodeMetrics(
   registerVolumeSeries(registry, current);
   registerDriveSeries(registry, current);
   registerDriveMetrics(registry, {
-    drives: () => onNode(src.nodeName, src.drives.list()),
+    drives: () => onNode(src.nodeId, src.drives.list()),
     ioErrors: async () => {
       const counts = new Map<string, number>();
       for (const d of (await current()).drives) {

@@ -25,7 +25,7 @@ function source(overrides: Partial<MetricsSource> = {}): MetricsSource & { event
     d3: { found: false, reason: "no device carries its filesystem UUID" },
   };
   return {
-    nodeName: "node-1",
+    nodeId: "node-1",
     volumes: { list: () => [published, unpublished, otherNode] },
     drives: {
       list: () => [drive("d1"), drive("d2"), drive("d3"), drive("d9", { node: "node-2" })],

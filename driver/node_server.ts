@@ -1,73 +1,29 @@
 /**
- * The `node-server` and `node-controller` roles. The node server prepares `<app>/mnt` and the
- * read-only tmpfs `<app>/tmp`, syncs drives with devices (through the reconcile module)
- * before it reports ready, runs the drive and volume reconcilers, serves CSI Identity + Node,
- * readiness and metrics, and when asked registers itself with the kubelet and serves its own
- * liveness check (no node-driver-registrar or livenessprobe sidecar needed). The node
- * controller runs the node and init-request reconcilers.
+ * The `node-server` and `node-controller` roles, both over one node context. The node server
+ * prepares `<app>/mnt` and the read-only tmpfs `<app>/tmp`, syncs drives with devices (through
+ * the reconcile module) before it reports ready, runs the drive and volume reconcilers, serves
+ * CSI Identity + Node, readiness and metrics, and when asked registers itself with the kubelet
+ * and serves its own liveness check (no node-driver-registrar or livenessprobe sidecar needed).
+ * The node controller runs the node and init-request reconcilers.
  */
-import { errorMessage, NotFoundError } from "../lib/errors/mod.ts";
-import { readDeviceStats } from "../lib/device/mod.ts";
-import { Informer, type KubeClient, type ResourceClient } from "../lib/k8s/mod.ts";
+import { errorMessage, InvalidArgumentError } from "../lib/errors/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Host } from "../lib/sys/mod.ts";
-import {
-  CONTROLLER_NAME,
-  type DirectPVDrive,
-  type DirectPVVolume,
-  type KubeObject,
-  LABELS,
-  toLabelValue,
-  type TopologyKeys,
-} from "../lib/types/mod.ts";
-import type { QuotaPolicy } from "../lib/xfs/mod.ts";
 import { type CsiServer, parseEndpoint, serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
-import { nodeHandlers, type NodeServiceDeps } from "./csi/node.ts";
-import { findDriveMount, volumeUsedBytes } from "./csi/node_drive.ts";
-import { EventRecorder } from "./events.ts";
-import {
-  healthzHandler,
-  type HttpServer,
-  metricsHandler,
-  readinessHandler,
-  serveHttp,
-} from "./http.ts";
+import { nodeHandlers } from "./csi/node.ts";
+import { healthzHandler, type HttpServer, serveHttp } from "./http.ts";
 import { csiSocketProbe } from "./liveness.ts";
+import { checkNodeContext, type NodeContext } from "./node_context.ts";
+import { type NodeHttpSettings, startNodeHttp } from "./node_http.ts";
 import { startNodeLease } from "./node_lease.ts";
-import { createNodeMetrics, type DriveStatsResult } from "./metrics.ts";
 import { readinessCheck } from "./readiness.ts";
-import {
-  deviceNameOf,
-  loopBackingDirFilter,
-  readDeviceErrorCount,
-  startNodeControllers,
-  startNodeServerControllers,
-} from "./reconcile/mod.ts";
+import { startNodeControllers, startNodeServerControllers } from "./reconcile/mod.ts";
 import type { RunningServer } from "./controller_server.ts";
 import { registrationSocketPath, startKubeletRegistration } from "./registration.ts";
 
-/** What both node roles share. */
-export interface NodeRoleOptions {
-  kube: KubeClient;
-  host: Host;
-  logger: Logger;
-  nodeName: string;
-  /** CSI driver name, the topology's identity. */
-  identity: string;
-  rack: string;
-  zone: string;
-  region: string;
-  quota: QuotaPolicy;
-  allowLoop: boolean;
-  /** The kubelet's root directory; staging and target paths must be below it. */
-  kubeletDir: string;
-  /** Only loop devices backed by files under this directory are visible (test clusters). */
-  loopBackingDir?: string;
-}
-
-/** What a process serving CSI Identity + Node needs (the node server and its legacy twin). */
-export interface NodeCsiOptions extends NodeRoleOptions {
+/** How a process serving CSI Identity + Node listens (the node server and its legacy twin). */
+export interface NodeCsiServing {
   endpoint: string;
   version: string;
   listenAddress: string;
@@ -81,13 +37,8 @@ export interface NodeCsiOptions extends NodeRoleOptions {
   healthPort?: number;
 }
 
-/** Options of {@linkcode startNodeServer}. */
-export interface NodeServerOptions extends NodeCsiOptions {
-  metricsPort: number;
-  /** Period of the drive health check (default 30 s). */
-  healthIntervalMs?: number;
-  /** Export process metrics too (off in tests). */
-  processMetrics: boolean;
+/** How the node server listens, and whom it tells when the node cannot work. */
+export interface NodeServing extends NodeCsiServing, NodeHttpSettings {
   /** Called when the node cannot work (the drive sync failed); the caller stops and exits. */
   onFatal: (err: unknown) => void;
 }
@@ -100,12 +51,44 @@ export interface KubeletRegistrationSettings {
   registrationDir: string;
 }
 
-function nodeInformer<T extends KubeObject>(
-  client: ResourceClient<T>,
-  o: NodeRoleOptions,
-): Informer<T> {
-  const labelSelector = { [LABELS.node]: toLabelValue(o.nodeName) };
-  return new Informer(client, { labelSelector, logger: o.logger });
+function checkPort(port: number | undefined, flag: string): void {
+  if (port === undefined || (Number.isInteger(port) && port >= 0 && port <= 65535)) return;
+  throw new InvalidArgumentError(`Invalid port "${port}" (${flag}): expected 0 to 65535`);
+}
+
+function checkAbsolute(path: string, what: string): void {
+  if (!path.startsWith("/")) {
+    throw new InvalidArgumentError(`Invalid ${what} "${path}": it must be an absolute path`);
+  }
+}
+
+/**
+ * Refuses serving settings no CSI node process can listen with, naming the flag.
+ *
+ * @throws {InvalidArgumentError} for a bad endpoint or port, or a relative registration path
+ */
+export function checkCsiServing(serving: NodeCsiServing): void {
+  parseEndpoint(serving.endpoint);
+  checkPort(serving.readinessPort, "--readiness-port");
+  checkPort(serving.healthPort, "--health-port");
+  const registration = serving.kubeletRegistration;
+  if (registration) {
+    checkAbsolute(registration.endpoint, "kubelet registration path (--kubelet-registration-path)");
+    checkAbsolute(
+      registration.registrationDir,
+      "plugin registration directory (--plugin-registration-path)",
+    );
+  }
+}
+
+function checkServing(serving: NodeServing): void {
+  checkCsiServing(serving);
+  checkPort(serving.metricsPort, "--metrics-port");
+  if (serving.metricsPort !== 0 && serving.metricsPort === serving.readinessPort) {
+    throw new InvalidArgumentError(
+      `Invalid metrics port "${serving.metricsPort}" (--metrics-port): the readiness port is the same`,
+    );
+  }
 }
 
 /** Creates `<app>/mnt` and mounts the read-only tmpfs at `<app>/tmp` (failure only logged). */
@@ -128,165 +111,35 @@ export async function prepareAppDirs(host: Host, logger: Logger): Promise<void> 
   }
 }
 
-/** Block-device statistics of a drive, its device found through the drive's mount. */
-export async function driveStats(
-  deps: NodeServiceDeps,
-  drive: DirectPVDrive,
-): Promise<DriveStatsResult> {
-  const mount = await findDriveMount(deps, drive.status.fsuuid);
-  if (!mount) return { found: false, reason: "the drive is not mounted" };
-  const name = await deviceNameOf(deps.host, mount.entry.majorMinor) ??
-    drive.metadata.labels?.[LABELS.driveName];
-  if (!name) return { found: false, reason: `no device has number ${mount.entry.majorMinor}` };
-  const stats = await readDeviceStats(deps.host, name).catch(() => undefined);
-  if (!stats) return { found: true, stats: undefined };
-  return {
-    found: true,
-    stats: {
-      readBytes: stats.readSectors * 512,
-      writeBytes: stats.writeSectors * 512,
-      readLatencySeconds: stats.readTicks / 1000,
-      writeLatencySeconds: stats.writeTicks / 1000,
-      waitTimeSeconds: stats.timeInQueue / 1000,
-      ...await readDeviceErrorCount(deps.host, name).then(
-        (ioErrors) => ioErrors === undefined ? {} : { ioErrors },
-        () => ({}),
-      ),
-    },
-  };
-}
-
-async function volumeUsage(deps: NodeServiceDeps, v: DirectPVVolume, logger: Logger) {
-  const mount = await findDriveMount(deps, v.status.fsuuid);
-  if (!mount) throw new NotFoundError(`Drive of volume "${v.metadata.name}" is not mounted`);
-  const input = {
-    mount,
-    dir: deps.host.paths.host(v.status.dataPath),
-    volume: v.metadata.name ?? "",
-    capacity: v.status.totalCapacity,
-  };
-  return (await volumeUsedBytes(deps, input, logger)).bytes;
-}
-
-/** The Node service's dependencies for a node role. */
-export function serviceDeps(
-  o: NodeRoleOptions,
-  events: EventRecorder,
-  keys?: TopologyKeys,
-): NodeServiceDeps {
-  return {
-    nodeName: o.nodeName,
-    topology: {
-      identity: o.identity,
-      rack: o.rack,
-      zone: o.zone,
-      region: o.region,
-      ...(keys ? { keys } : {}),
-    },
-    kube: o.kube,
-    host: o.host,
-    kubeletDir: o.kubeletDir,
-    quota: o.quota,
-    allowLoop: o.allowLoop,
-    ...(o.loopBackingDir ? { deviceFilter: loopBackingDirFilter(o.host, o.loopBackingDir) } : {}),
-    events,
-  };
-}
-
-function controllerOptions(o: NodeRoleOptions, deps: NodeServiceDeps, logger: Logger) {
-  return {
-    kube: o.kube,
-    host: o.host,
-    nodeId: o.nodeName,
-    identity: o.identity,
-    topology: { rack: o.rack, zone: o.zone, region: o.region },
-    quota: o.quota,
-    allowLoop: o.allowLoop,
-    ...(deps.deviceFilter ? { deviceFilter: deps.deviceFilter } : {}),
-    logger,
-    events: deps.events,
-  };
-}
-
-function startHttp(
-  o: NodeServerOptions,
-  ready: () => Promise<boolean>,
-  deps: NodeServiceDeps,
-  logger: Logger,
-) {
-  const drives = nodeInformer<DirectPVDrive>(o.kube.drives, o);
-  const volumes = nodeInformer<DirectPVVolume>(o.kube.volumes, o);
-  drives.start();
-  volumes.start();
-  const metrics = createNodeMetrics({
-    nodeName: toLabelValue(o.nodeName),
-    drives,
-    volumes,
-    volumeUsedBytes: (v) => volumeUsage(deps, v, logger),
-    driveStats: (d) => driveStats(deps, d),
-    logger,
-    events: deps.events,
-  }, { processMetrics: o.processMetrics });
-  const servers: HttpServer[] = [];
-  const stop = async () => {
-    await Promise.all(servers.map((s) => s.shutdown()));
-    await drives.stop();
-    await volumes.stop();
-  };
-  try {
-    const base = { hostname: o.listenAddress, logger };
-    servers.push(
-      serveHttp({
-        ...base,
-        port: o.readinessPort,
-        handler: readinessHandler(ready),
-        name: "readiness",
-      }),
-    );
-    servers.push(
-      serveHttp({
-        ...base,
-        port: o.metricsPort,
-        handler: metricsHandler(metrics, logger),
-        name: "metrics",
-      }),
-    );
-  } catch (err) {
-    void stop();
-    throw err;
-  }
-  return { ports: { readiness: servers[0]?.port ?? 0, metrics: servers[1]?.port ?? 0 }, stop };
-}
-
 /** CSI Identity and Node on the endpoint. */
 export function serveNodeCsi(
-  o: NodeCsiOptions,
-  deps: NodeServiceDeps,
+  ctx: NodeContext,
+  serving: NodeCsiServing,
   ready: () => Promise<boolean>,
   logger: Logger,
 ): Promise<CsiServer> {
   return serveCsi({
-    endpoint: o.endpoint,
+    endpoint: serving.endpoint,
     logger,
     identity: identityHandlers({
-      name: o.identity,
-      version: o.version,
+      name: ctx.identity,
+      version: serving.version,
       controllerService: false,
       readiness: ready,
     }),
-    node: nodeHandlers(deps),
-    removeStaleSocket: o.removeStaleSocket,
-    ...(o.restrictSocket ? { restrictSocket: o.restrictSocket } : {}),
+    node: nodeHandlers(ctx),
+    removeStaleSocket: serving.removeStaleSocket,
+    ...(serving.restrictSocket ? { restrictSocket: serving.restrictSocket } : {}),
   });
 }
 
 /** Serves `/healthz` (the CSI Probe on our own socket) when a health port is set. */
-export function serveHealthz(o: NodeCsiOptions, logger: Logger): HttpServer | undefined {
-  if (o.healthPort === undefined) return undefined;
+export function serveHealthz(serving: NodeCsiServing, logger: Logger): HttpServer | undefined {
+  if (serving.healthPort === undefined) return undefined;
   return serveHttp({
-    hostname: o.listenAddress,
-    port: o.healthPort,
-    handler: healthzHandler(csiSocketProbe(parseEndpoint(o.endpoint)), logger),
+    hostname: serving.listenAddress,
+    port: serving.healthPort,
+    handler: healthzHandler(csiSocketProbe(parseEndpoint(serving.endpoint)), logger),
     logger,
     name: "healthz",
   });
@@ -294,69 +147,92 @@ export function serveHealthz(o: NodeCsiOptions, logger: Logger): HttpServer | un
 
 /** Starts the kubelet registration when asked for; a no-op stopper otherwise. */
 export async function registerWithKubelet(
-  o: NodeCsiOptions,
+  ctx: Pick<NodeContext, "identity" | "host">,
+  serving: NodeCsiServing,
   logger: Logger,
 ): Promise<{ stop(): Promise<void> }> {
-  const settings = o.kubeletRegistration;
+  const settings = serving.kubeletRegistration;
   if (!settings) return { stop: () => Promise.resolve() };
   return await startKubeletRegistration({
-    driverName: o.identity,
+    driverName: ctx.identity,
     endpoint: settings.endpoint,
-    socketPath: o.host.paths.host(registrationSocketPath(settings.registrationDir, o.identity)),
-    fs: o.host.fs,
+    socketPath: ctx.host.paths.host(
+      registrationSocketPath(settings.registrationDir, ctx.identity),
+    ),
+    fs: ctx.host.fs,
     logger,
   });
 }
 
-/** Starts the node-server role. */
-export async function startNodeServer(o: NodeServerOptions): Promise<RunningServer> {
-  const logger = o.logger.with({ component: "node-server", node: o.nodeName });
-  await prepareAppDirs(o.host, logger);
-  const events = new EventRecorder(o.kube, {
-    component: CONTROLLER_NAME,
-    logger,
-    host: o.nodeName,
-  });
-  const deps = serviceDeps(o, events);
-  const controllers = startNodeServerControllers({
-    ...controllerOptions(o, deps, logger),
-    ...(o.healthIntervalMs ? { healthIntervalMs: o.healthIntervalMs } : {}),
-  });
+type Part = { stop(): Promise<void> };
+
+/** Serves HTTP, CSI, `/healthz` and the kubelet registration, pushing each onto `parts`. */
+async function serveParts(
+  ctx: NodeContext,
+  serving: NodeServing,
+  ready: () => Promise<boolean>,
+  parts: Part[],
+): Promise<RunningServer> {
+  const http = startNodeHttp(ctx, serving, ready, ctx.logger);
+  parts.push(http);
+  const ports: Record<string, number> = { ...http.ports };
+  const csi = await serveNodeCsi(ctx, serving, ready, ctx.logger);
+  parts.push(csi);
+  // Stopped before the CSI server, so no probe of ours is connected while it shuts down.
+  const healthz = serveHealthz(serving, ctx.logger);
+  if (healthz) {
+    parts.push({ stop: () => healthz.shutdown() });
+    ports["healthz"] = healthz.port;
+  }
+  // Registered only once the CSI socket listens: the kubelet dials it right away.
+  parts.push(await registerWithKubelet(ctx, serving, ctx.logger));
+  const stop = async () => {
+    for (const part of [...parts].reverse()) await part.stop();
+  };
+  return { ports, socketPath: csi.socketPath, stop };
+}
+
+/**
+ * Starts the node-server role.
+ *
+ * @throws {InvalidArgumentError} when the context or the serving settings are unusable
+ */
+export async function startNodeServer(
+  node: NodeContext,
+  serving: NodeServing,
+): Promise<RunningServer> {
+  checkNodeContext(node);
+  checkServing(serving);
+  const ctx = {
+    ...node,
+    logger: node.logger.with({ component: "node-server", node: node.nodeId }),
+  };
+  await prepareAppDirs(ctx.host, ctx.logger);
+  const controllers = startNodeServerControllers(ctx);
   let synced = false;
   let stopping = false;
   controllers.synced.then(() => {
     synced = true;
-    logger.info("Drives synced; node server is ready");
+    ctx.logger.info("Drives synced; node server is ready");
   }, (err) => {
-    if (!stopping) o.onFatal(err);
+    if (!stopping) serving.onFatal(err);
   });
-  const ready = readinessCheck({ kube: o.kube, conditions: [() => synced] });
+  const ready = readinessCheck({ kube: ctx.kube, conditions: [() => synced] });
   // Started in order, stopped in reverse: the kubelet registration goes first, the drive
   // controllers last.
-  const parts: Array<{ stop(): Promise<void> }> = [controllers];
-  parts.push(startNodeLease(o.kube, o.nodeName, logger));
-  const ports: Record<string, number> = {};
-  const stop = async () => {
+  const parts: Part[] = [controllers, startNodeLease(ctx.kube, ctx.nodeId, ctx.logger)];
+  try {
+    const running = await serveParts(ctx, serving, ready, parts);
+    return {
+      ...running,
+      stop: () => {
+        stopping = true;
+        return running.stop();
+      },
+    };
+  } catch (err) {
     stopping = true;
     for (const part of [...parts].reverse()) await part.stop();
-  };
-  try {
-    const http = startHttp(o, ready, deps, logger);
-    parts.push(http);
-    Object.assign(ports, http.ports);
-    const csi = await serveNodeCsi(o, deps, ready, logger);
-    parts.push(csi);
-    // Stopped before the CSI server, so no probe of ours is connected while it shuts down.
-    const healthz = serveHealthz(o, logger);
-    if (healthz) {
-      parts.push({ stop: () => healthz.shutdown() });
-      ports["healthz"] = healthz.port;
-    }
-    // Registered only once the CSI socket listens: the kubelet dials it right away.
-    parts.push(await registerWithKubelet(o, logger));
-    return { ports, socketPath: csi.socketPath, stop };
-  } catch (err) {
-    await stop();
     throw err;
   }
 }
@@ -366,17 +242,16 @@ export interface RunningNodeController {
   stop(): Promise<void>;
 }
 
-/** Starts the node-controller role: `<app>/mnt`, then the node and init-request reconcilers. */
-export async function startNodeController(o: NodeRoleOptions): Promise<RunningNodeController> {
-  const logger = o.logger.with({ component: "node-controller", node: o.nodeName });
-  await o.host.fs.mkdir(o.host.paths.app("mnt"), { recursive: true, mode: 0o755 });
-  const events = new EventRecorder(o.kube, {
-    component: CONTROLLER_NAME,
-    logger,
-    host: o.nodeName,
-  });
-  const deps = serviceDeps(o, events);
-  const controllers = startNodeControllers(controllerOptions(o, deps, logger));
+/**
+ * Starts the node-controller role: `<app>/mnt`, then the node and init-request reconcilers.
+ *
+ * @throws {InvalidArgumentError} when the context is unusable
+ */
+export async function startNodeController(node: NodeContext): Promise<RunningNodeController> {
+  checkNodeContext(node);
+  const logger = node.logger.with({ component: "node-controller", node: node.nodeId });
+  await node.host.fs.mkdir(node.host.paths.app("mnt"), { recursive: true, mode: 0o755 });
+  const controllers = startNodeControllers({ ...node, logger });
   controllers.synced.then(
     () => logger.info("Node controllers synced"),
     (err) => logger.error("Node controllers failed to start", { error: errorMessage(err) }),

@@ -15,11 +15,8 @@ import {
   NotFoundError,
   UnsafeOperationError,
 } from "../lib/errors/mod.ts";
-import { type KubeClient, updateIfExists } from "../lib/k8s/mod.ts";
-import type { Logger } from "../lib/log/mod.ts";
-import type { Host } from "../lib/sys/mod.ts";
+import { updateIfExists } from "../lib/k8s/mod.ts";
 import {
-  CONTROLLER_NAME,
   type DirectPVDrive,
   DRIVE_CONDITIONS,
   type DriveStatus,
@@ -27,14 +24,9 @@ import {
   toLabelValue,
 } from "../lib/types/mod.ts";
 import { drivePaths, xfsRepair } from "../lib/xfs/mod.ts";
-import { EVENT_REASONS, EventRecorder, type EventSink } from "./events.ts";
-import type { NodeRoleOptions } from "./node_server.ts";
-import {
-  createNodeOps,
-  loopBackingDirFilter,
-  type NodeOps,
-  type ProbedDevice,
-} from "./reconcile/mod.ts";
+import { EVENT_REASONS } from "./events.ts";
+import type { NodeContext } from "./node_context.ts";
+import { createNodeOps, type NodeOps, type ProbedDevice } from "./reconcile/mod.ts";
 import { clearDriveConditions, setDriveCondition } from "./reconcile/drive_object.ts";
 
 /** What to repair and how (the subcommand's argument and flags). */
@@ -48,33 +40,15 @@ export interface RepairRequest {
   dryRun: boolean;
 }
 
-/** What a repair needs. */
-export interface RepairDeps {
-  kube: KubeClient;
-  host: Host;
-  ops: Pick<NodeOps, "devicesByFsuuid" | "unmountDrive" | "mountDrive">;
-  /** This node's name (`--kube-node-name`). */
-  nodeId: string;
-  logger: Logger;
-  events: EventSink;
-  now?: () => Date;
-}
+/** What a repair reads of the node context. */
+export type RepairContext = Pick<
+  NodeContext,
+  "kube" | "host" | "nodeId" | "logger" | "events" | "quota" | "allowLoop" | "deviceFilter"
+>;
 
-/** Builds the repair dependencies of a node from the node roles' options. */
-export function repairDepsOf(o: NodeRoleOptions): RepairDeps {
-  const ops = createNodeOps(o.host, {
-    nodeId: o.nodeName,
-    allowLoop: o.allowLoop,
-    quota: o.quota,
-    logger: o.logger,
-    ...(o.loopBackingDir ? { deviceFilter: loopBackingDirFilter(o.host, o.loopBackingDir) } : {}),
-  });
-  const events = new EventRecorder(o.kube, {
-    component: CONTROLLER_NAME,
-    logger: o.logger,
-    host: o.nodeName,
-  });
-  return { kube: o.kube, host: o.host, ops, nodeId: o.nodeName, logger: o.logger, events };
+/** A repair's dependencies: the node context and its device operations. */
+interface RepairDeps extends RepairContext {
+  ops: Pick<NodeOps, "devicesByFsuuid" | "unmountDrive" | "mountDrive">;
 }
 
 async function ownDrive(deps: RepairDeps, driveId: string): Promise<DirectPVDrive> {
@@ -167,7 +141,7 @@ async function unmountRepairRemount(
 }
 
 async function recordOutcome(deps: RepairDeps, name: string, out: Outcome): Promise<void> {
-  const now = deps.now?.() ?? new Date();
+  const now = new Date();
   const { repairError, mountError } = out;
   const stored = await update(deps, name, (drive) => {
     drive.status.status = repairError || mountError ? "Error" : "Ready";
@@ -195,7 +169,8 @@ async function recordOutcome(deps: RepairDeps, name: string, out: Outcome): Prom
  * @throws {UnsafeOperationError} when the device is mounted outside the drive mount points
  * @throws the xfs_repair or mount failure, after the drive was marked `Error`
  */
-export async function repairDrive(deps: RepairDeps, request: RepairRequest): Promise<void> {
+export async function repairDrive(ctx: RepairContext, request: RepairRequest): Promise<void> {
+  const deps: RepairDeps = { ...ctx, ops: createNodeOps(ctx) };
   const drive = await ownDrive(deps, request.driveId);
   const name = drive.metadata.name ?? request.driveId;
   const fsuuid = drive.status.fsuuid || name;

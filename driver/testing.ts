@@ -22,4 +22,4 @@ export { publishReq, stageReq } from "./csi/requests_test.ts";
 export { nodeUnpublishVolume } from "./csi/node_publish.ts";
 export { nodeUnstageVolume } from "./csi/node_stage.ts";
 export { mountsOfVolumeAt } from "./csi/node_mounts.ts";
-export type { NodeServiceDeps } from "./csi/node_deps.ts";
+export type { NodeContext } from "./node_context.ts";

@@ -9,7 +9,6 @@ import {
   type DirectPVVolume,
   FINALIZERS,
   KINDS,
-  KUBELET_DIR,
   LABELS,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -19,7 +18,8 @@ import {
 } from "../../proto/mod.ts";
 import type { EventInput, EventSink } from "../events.ts";
 import { BusyDrives, type ControllerDeps, type DriveCache } from "./controller_deps.ts";
-import type { NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { testNodeContext } from "../reconcile/testing.ts";
 import type { CallContext } from "./services.ts";
 import { codeOf, type Status } from "./status.ts";
 
@@ -229,7 +229,7 @@ export interface NodeSetupOptions {
 export interface NodeSetup {
   host: FakeHost;
   kube: FakeKube;
-  deps: NodeServiceDeps;
+  deps: NodeContext;
   events: MemoryEvents;
   /** Mapped `<app>/mnt/<fsuuid>`. */
   mountPoint: string;
@@ -260,16 +260,15 @@ export async function nodeSetup(o: NodeSetupOptions = {}): Promise<NodeSetup> {
   }
   host.onExec("xfs_quota", {});
   const events = new MemoryEvents();
-  const deps: NodeServiceDeps = {
-    nodeName: "node-1",
-    topology: { identity: "directpv-min-io", rack: "default", zone: "default", region: "default" },
+  const deps = testNodeContext({
+    nodeId: "node-1",
     kube,
     host,
-    kubeletDir: KUBELET_DIR,
+    logger: nullLogger(),
+    events,
     quota: o.policy ?? "required",
     allowLoop: false,
-    events,
-  };
+  });
   return { host, kube, deps, events, mountPoint };
 }
 

@@ -66,12 +66,12 @@ Deno.test("legacy controller deletes and expands existing volumes, and places no
 Deno.test("a node plugin with DirectCSI's keys reports them in NodeGetInfo", async () => {
   const { host, deps } = await nodeSetup();
   try {
-    const topology = {
-      ...deps.topology,
+    const legacy = {
+      ...deps,
       identity: "direct-csi-min-io",
-      keys: LEGACY_TOPOLOGY_KEYS,
+      topologyKeys: LEGACY_TOPOLOGY_KEYS,
     };
-    const info = await nodeHandlers({ ...deps, topology }).nodeGetInfo?.({}, callCtx());
+    const info = await nodeHandlers(legacy).nodeGetInfo?.({}, callCtx());
     assert.deepEqual(info?.accessibleTopology?.segments, {
       "direct.csi.min.io/identity": "direct-csi-min-io",
       "direct.csi.min.io/node": "node-1",

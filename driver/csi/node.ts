@@ -3,15 +3,12 @@
  * stage/unstage, publish/unpublish, volume stats with conditions, expansion, capabilities and
  * node info with the five DirectPV topology keys.
  */
-import { TOPOLOGY_KEYS } from "../../lib/types/mod.ts";
 import { NodeServiceCapability_RPC_Type as RpcType } from "../../proto/mod.ts";
-import type { NodeServiceDeps } from "./node_deps.ts";
+import { type NodeContext, topologySegments } from "../node_context.ts";
 import { nodePublishVolume, nodeUnpublishVolume } from "./node_publish.ts";
 import { nodeStageVolume, nodeUnstageVolume } from "./node_stage.ts";
 import { nodeExpandVolume, nodeGetVolumeStats } from "./node_stats.ts";
 import type { NodeHandlers } from "./services.ts";
-
-export type { NodeServiceDeps, NodeTopologyOptions } from "./node_deps.ts";
 
 /** The Node capabilities this plugin advertises. */
 export const NODE_CAPABILITIES: readonly RpcType[] = [
@@ -21,23 +18,8 @@ export const NODE_CAPABILITIES: readonly RpcType[] = [
   RpcType.VOLUME_CONDITION,
 ];
 
-/** The topology segments of this node (NodeGetInfo, drive topology). */
-export function nodeTopology(
-  deps: Pick<NodeServiceDeps, "nodeName" | "topology">,
-): Record<string, string> {
-  const t = deps.topology;
-  const keys = t.keys ?? TOPOLOGY_KEYS;
-  return {
-    [keys.identity]: t.identity,
-    [keys.node]: deps.nodeName,
-    [keys.rack]: t.rack,
-    [keys.zone]: t.zone,
-    [keys.region]: t.region,
-  };
-}
-
-/** Builds the Node handlers over `deps`. */
-export function nodeHandlers(deps: NodeServiceDeps): NodeHandlers {
+/** Builds the Node handlers over the node context. */
+export function nodeHandlers(deps: NodeContext): NodeHandlers {
   return {
     nodeStageVolume: (req, ctx) => nodeStageVolume(deps, req, ctx),
     nodeUnstageVolume: (req, ctx) => nodeUnstageVolume(deps, req, ctx),
@@ -49,8 +31,8 @@ export function nodeHandlers(deps: NodeServiceDeps): NodeHandlers {
       Promise.resolve({ capabilities: NODE_CAPABILITIES.map((type) => ({ rpc: { type } })) }),
     nodeGetInfo: () =>
       Promise.resolve({
-        nodeId: deps.nodeName,
-        accessibleTopology: { segments: nodeTopology(deps) },
+        nodeId: deps.nodeId,
+        accessibleTopology: { segments: topologySegments(deps, deps.topologyKeys) },
       }),
   };
 }

@@ -15,12 +15,13 @@ import {
   growBlockFile,
   loopDevicesOf,
 } from "../../lib/xfs/mod.ts";
-import { getVolume, type NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { getVolume } from "./node_deps.ts";
 import { applyVolumeQuota, type DriveMountInfo } from "./node_drive.ts";
 
 /** Whether the volume is a block volume on this node (its block file exists). */
 export async function isBlockVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
 ): Promise<boolean> {
   const file = blockFilePath(deps.host, volume.status.fsuuid, volume.metadata.name ?? "");
@@ -37,7 +38,7 @@ export interface StageBlockInput {
 
 /** Sets the quota of the volume directory, preallocates the block file and attaches it. */
 export async function stageBlock(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: StageBlockInput,
   logger: Logger,
 ): Promise<string> {
@@ -52,7 +53,7 @@ export async function stageBlock(
 }
 
 /** The loop device of a staged block volume (a host path such as `/dev/loop3`). */
-async function stagedDevice(deps: NodeServiceDeps, volume: DirectPVVolume, signal: AbortSignal) {
+async function stagedDevice(deps: NodeContext, volume: DirectPVVolume, signal: AbortSignal) {
   const id = volume.metadata.name ?? "";
   const file = blockFilePath(deps.host, volume.status.fsuuid, id);
   const device = (await loopDevicesOf(deps.host, file, signal))[0];
@@ -69,7 +70,7 @@ async function stagedDevice(deps: NodeServiceDeps, volume: DirectPVVolume, signa
  * its directory. A target already showing that device is left as it is.
  */
 export async function publishBlock(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: { volume: DirectPVVolume; target: string; readOnly: boolean; signal: AbortSignal },
 ): Promise<void> {
   const device = await stagedDevice(deps, input.volume, input.signal);
@@ -87,7 +88,7 @@ export async function publishBlock(
 
 /** Detaches the loop device of a block volume; a missing volume or file is a no-op. */
 export async function unstageBlock(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   id: string,
   signal: AbortSignal,
 ): Promise<void> {
@@ -104,7 +105,7 @@ export async function unstageBlock(
 
 /** Grows a block volume's file and its loop device online, and its quota with it. */
 export async function expandBlock(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: { volume: DirectPVVolume; mount: DriveMountInfo; dir: string; size: number },
   ctx: { signal: AbortSignal; logger: Logger },
 ): Promise<void> {

@@ -1,46 +1,13 @@
-/** What the Node service handlers need, and the lookups they share. */
+/** The volume and drive lookups the Node service handlers share. */
 import { FailedPreconditionError, NotFoundError } from "../../lib/errors/mod.ts";
-import type { KubeClient } from "../../lib/k8s/mod.ts";
-import type { Host } from "../../lib/sys/mod.ts";
-import type { QuotaPolicy } from "../../lib/xfs/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVVolume,
   driveIdOf,
   LABELS,
   toLabelValue,
-  type TopologyKeys,
 } from "../../lib/types/mod.ts";
-import type { EventSink } from "../events.ts";
-
-/** Where this node sits; every value is a topology segment. */
-export interface NodeTopologyOptions {
-  /** CSI driver name, the `identity` segment. */
-  identity: string;
-  rack: string;
-  zone: string;
-  region: string;
-  /** The keys NodeGetInfo reports the segments under; DirectPV's when omitted. */
-  keys?: TopologyKeys;
-}
-
-/** Dependencies of the Node handlers. */
-export interface NodeServiceDeps {
-  /** This node's name (`--kube-node-name`). */
-  nodeName: string;
-  topology: NodeTopologyOptions;
-  kube: KubeClient;
-  host: Host;
-  /** The kubelet's root directory (`--kubelet-dir`); every staging and target path is below it. */
-  kubeletDir: string;
-  /** How project quotas are treated (`--quota`). */
-  quota: QuotaPolicy;
-  /** Whether loop devices may back drives (`--allow-loop-devices`). */
-  allowLoop: boolean;
-  /** Only devices it accepts are visible to this node (`--loop-backing-dir`). */
-  deviceFilter?: (name: string) => Promise<boolean>;
-  events: EventSink;
-}
+import type { NodeContext } from "../node_context.ts";
 
 /**
  * Reads a volume.
@@ -48,7 +15,7 @@ export interface NodeServiceDeps {
  * @throws {NotFoundError} when it does not exist
  */
 export async function getVolume(
-  deps: NodeServiceDeps,
+  deps: Pick<NodeContext, "kube">,
   id: string,
   signal?: AbortSignal,
 ): Promise<DirectPVVolume> {
@@ -68,7 +35,7 @@ export async function getVolume(
  * @throws {FailedPreconditionError} when the drive is gone or on another node
  */
 export async function getVolumeDrive(
-  deps: NodeServiceDeps,
+  deps: Pick<NodeContext, "kube" | "nodeId">,
   volume: DirectPVVolume,
   signal?: AbortSignal,
 ): Promise<DirectPVDrive> {
@@ -84,9 +51,9 @@ export async function getVolumeDrive(
     );
   }
   const node = drive.metadata.labels?.[LABELS.node];
-  if (node !== undefined && node !== toLabelValue(deps.nodeName)) {
+  if (node !== undefined && node !== toLabelValue(deps.nodeId)) {
     throw new FailedPreconditionError(
-      `Volume "${volume.metadata.name}" is on node "${node}", not on "${deps.nodeName}"`,
+      `Volume "${volume.metadata.name}" is on node "${node}", not on "${deps.nodeId}"`,
     );
   }
   return drive;

@@ -9,7 +9,7 @@ import type { Logger } from "../../lib/log/mod.ts";
 import type { MountInfoEntry } from "../../lib/sys/mod.ts";
 import { drivePaths, getProjectQuota, mountDrive, setProjectQuota } from "../../lib/xfs/mod.ts";
 import type { DirectPVDrive } from "../../lib/types/mod.ts";
-import type { NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
 
 /** The mount of a drive and whether project quota is on. */
 export interface DriveMountInfo {
@@ -28,7 +28,7 @@ export function mountHasQuota(entry: MountInfoEntry): boolean {
 
 /** The mount of `<app>/mnt/<fsuuid>` from the mount table, if mounted. */
 export async function findDriveMount(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   fsuuid: string,
 ): Promise<DriveMountInfo | undefined> {
   const mountPoint = drivePaths(deps.host, fsuuid).mountPoint;
@@ -37,7 +37,7 @@ export async function findDriveMount(
   return entry ? { entry, mountPoint, quota: mountHasQuota(entry) } : undefined;
 }
 
-async function locateDevice(deps: NodeServiceDeps, drive: DirectPVDrive): Promise<string> {
+async function locateDevice(deps: NodeContext, drive: DirectPVDrive): Promise<string> {
   const fsuuid = drive.status.fsuuid;
   const match = await findByFsuuid(deps.host, fsuuid, { allowLoop: deps.allowLoop });
   const visible = match.kind === "one" && (!deps.deviceFilter ||
@@ -60,7 +60,7 @@ async function locateDevice(deps: NodeServiceDeps, drive: DirectPVDrive): Promis
  *   missing
  */
 export async function ensureDriveMounted(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   drive: DirectPVDrive,
   logger: Logger,
 ): Promise<DriveMountInfo> {
@@ -95,7 +95,7 @@ export interface VolumeQuotaInput {
  * @throws {CommandError} when `xfs_quota` fails
  */
 export async function applyVolumeQuota(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: VolumeQuotaInput,
   logger: Logger,
 ): Promise<void> {
@@ -134,7 +134,7 @@ export interface VolumeUsed {
  * otherwise.)
  */
 export async function volumeUsedBytes(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: { mount: DriveMountInfo; dir: string; volume: string; capacity: number },
   logger: Logger,
 ): Promise<VolumeUsed> {

@@ -6,7 +6,8 @@
  */
 import type { MountInfoEntry } from "../../lib/sys/mod.ts";
 import { blockFilePath, fsuuidLinkName, loopDevicesOf } from "../../lib/xfs/mod.ts";
-import { getVolume, type NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { getVolume } from "./node_deps.ts";
 import { inside } from "./node_validate.ts";
 
 /** The mounts at one path, split into the volume's and the others. */
@@ -32,7 +33,7 @@ function boundLoop(entry: MountInfoEntry): string | undefined {
 
 /** Whether `entry` binds the loop device attached to block volume `id`'s file. */
 async function isOwnBlockBind(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   entry: MountInfoEntry,
   id: string,
 ): Promise<boolean> {
@@ -47,7 +48,7 @@ async function isOwnBlockBind(
 
 /** The mounts at mapped path `path`, split by whether they are volume `id`'s. */
 export async function mountsOfVolumeAt(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   path: string,
   id: string,
 ): Promise<MountsAt> {

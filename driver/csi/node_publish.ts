@@ -24,7 +24,8 @@ import {
 import type * as csi from "../../proto/mod.ts";
 import { requireCapability } from "./controller_validate.ts";
 import { publishBlock } from "./node_block.ts";
-import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { getVolume, getVolumeDrive } from "./node_deps.ts";
 import { mountsOfVolumeAt } from "./node_mounts.ts";
 import { clearPath, unmountOwn } from "./node_stage.ts";
 import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
@@ -39,7 +40,7 @@ function mountsAt(mounts: MountInfoEntry[], path: string): MountInfoEntry[] {
 }
 
 /** Bind-mounts the read-only tmpfs on the target (suspended volumes). */
-async function publishSuspended(deps: NodeServiceDeps, target: string): Promise<void> {
+async function publishSuspended(deps: NodeContext, target: string): Promise<void> {
   const tmp = deps.host.paths.app("tmp");
   const mounts = await deps.host.mounter.mountInfo();
   if (mountsAt(mounts, tmp).length === 0) {
@@ -52,7 +53,7 @@ async function publishSuspended(deps: NodeServiceDeps, target: string): Promise<
 
 /** Bind-mounts the staging path on the target unless the same mount is there already. */
 async function publishStaged(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: { id: string; staging: string; target: string; readOnly: boolean },
 ): Promise<void> {
   const mounts = await deps.host.mounter.mountInfo();
@@ -74,7 +75,7 @@ async function publishStaged(
  * `directpv.min.io/` labels (reserved keys excepted, so a pod cannot repoint a volume).
  */
 async function podLabels(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   context: Record<string, string>,
   logger: Logger,
 ): Promise<Record<string, string>> {
@@ -98,7 +99,7 @@ async function podLabels(
 }
 
 /** Refuses a target that holds a mount other than this volume's: it would be covered. */
-async function requireNoForeignMount(deps: NodeServiceDeps, id: string, target: string) {
+async function requireNoForeignMount(deps: NodeContext, id: string, target: string) {
   const { foreign } = await mountsOfVolumeAt(deps, deps.host.paths.host(target), id);
   if (foreign.length === 0) return;
   throw new FailedPreconditionError(
@@ -124,7 +125,7 @@ function requireStaged(volume: DirectPVVolume, staging: string): void {
  *   target holds another mount
  */
 export async function nodePublishVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: csi.NodePublishVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodePublishVolumeResponse>> {
@@ -180,7 +181,7 @@ export async function nodePublishVolume(
  * @throws {FailedPreconditionError} when something else is mounted there
  */
 export async function nodeUnpublishVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: csi.NodeUnpublishVolumeRequest,
   _ctx: CallContext,
 ): Promise<Reply<csi.NodeUnpublishVolumeResponse>> {

@@ -25,7 +25,8 @@ import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import { setDriveCondition } from "../reconcile/drive_object.ts";
 import { requireCapability } from "./controller_validate.ts";
-import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { getVolume, getVolumeDrive } from "./node_deps.ts";
 import { stageBlock, unstageBlock } from "./node_block.ts";
 import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
 import { mountsOfVolumeAt } from "./node_mounts.ts";
@@ -33,7 +34,7 @@ import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./
 import type { CallContext, Reply } from "./services.ts";
 
 /** Marks a drive `Error` with the IOError condition after an EIO (best effort). */
-async function markIoError(deps: NodeServiceDeps, drive: DirectPVDrive, logger: Logger) {
+async function markIoError(deps: NodeContext, drive: DirectPVDrive, logger: Logger) {
   const message = "Drive has I/O error";
   try {
     await updateWithRetry(deps.kube.drives, drive.metadata.name ?? "", (d) => {
@@ -67,7 +68,7 @@ function isVolumeBind(
 
 /** Creates the volume directory, turning an EIO into a drive error. */
 async function volumeDir(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   drive: DirectPVDrive,
   volume: string,
   logger: Logger,
@@ -82,7 +83,7 @@ async function volumeDir(
 
 /** Bind-mounts `dir` on the staging path unless it is there already. */
 async function bindStaging(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   input: { dir: string; staging: string; mount: DriveMountInfo; fsuuid: string; volume: string },
 ): Promise<void> {
   const target = deps.host.paths.host(input.staging);
@@ -102,7 +103,7 @@ async function bindStaging(
  *   the volume is staged at another path
  */
 export async function nodeStageVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: csi.NodeStageVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeStageVolumeResponse>> {
@@ -147,7 +148,7 @@ export async function nodeStageVolume(
  * @throws {FailedPreconditionError} when something else is mounted there
  */
 export async function nodeUnstageVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: csi.NodeUnstageVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeUnstageVolumeResponse>> {
@@ -180,7 +181,7 @@ function requireContentCopied(volume: DirectPVVolume): void {
   );
 }
 
-function requireStagingPath(deps: NodeServiceDeps, path: string): string {
+function requireStagingPath(deps: NodeContext, path: string): string {
   return requireKubeletPath(deps.host.paths, deps.kubeletDir, path, "staging target path");
 }
 
@@ -189,7 +190,7 @@ function requireStagingPath(deps: NodeServiceDeps, path: string): string {
  * staging path still holds its mount (kubelet unstages first; a stale record is replaced).
  */
 async function requireNotStagedElsewhere(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   staging: string,
 ): Promise<void> {
@@ -215,7 +216,7 @@ async function requireNotStagedElsewhere(
  * @throws {FailedPreconditionError} when a mount there is not the volume's (nothing unmounted)
  */
 export async function unmountOwn(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   id: string,
   path: string,
   what: "staging target path" | "target path",
@@ -236,7 +237,7 @@ export async function unmountOwn(
 
 /** Clears a path field of a volume when it still names `path`; a missing volume is fine. */
 export async function clearPath(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   id: string,
   field: "stagingTargetPath" | "targetPath",
   path: string,

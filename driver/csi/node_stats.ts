@@ -21,7 +21,8 @@ import { drivePaths } from "../../lib/xfs/mod.ts";
 import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { type SizeRange, sizeRange } from "./controller_validate.ts";
-import { getVolume, getVolumeDrive, type NodeServiceDeps } from "./node_deps.ts";
+import type { NodeContext } from "../node_context.ts";
+import { getVolume, getVolumeDrive } from "./node_deps.ts";
 import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
 import { requireKubeletPath, requireVolumeId } from "./node_validate.ts";
@@ -34,7 +35,7 @@ export interface Condition {
 }
 
 /** Mapped data directory of a volume (its `dataPath`, else where it would be). */
-function dataDir(deps: NodeServiceDeps, volume: DirectPVVolume): string {
+function dataDir(deps: NodeContext, volume: DirectPVVolume): string {
   const dataPath = volume.status.dataPath;
   return dataPath !== ""
     ? deps.host.paths.host(dataPath)
@@ -46,7 +47,7 @@ function dataDir(deps: NodeServiceDeps, volume: DirectPVVolume): string {
  * trouble its health check found), or its data directory is missing or unreadable.
  */
 export async function volumeCondition(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   drive: DirectPVDrive | undefined,
 ): Promise<Condition> {
@@ -76,7 +77,7 @@ export async function volumeCondition(
 }
 
 async function driveOrUndefined(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   signal: AbortSignal,
 ) {
@@ -89,7 +90,7 @@ async function driveOrUndefined(
 }
 
 async function usedBytes(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   ctx: CallContext,
 ): Promise<number> {
@@ -115,7 +116,7 @@ async function usedBytes(
  * @throws {NotFoundError} when the volume does not exist or is not at that path
  */
 export async function nodeGetVolumeStats(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: csi.NodeGetVolumeStatsRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeGetVolumeStatsResponse>> {
@@ -164,7 +165,7 @@ export async function nodeGetVolumeStats(
  * kubelet's next stats call, and any other failure is logged while the stats are returned.
  */
 async function recordUsage(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   used: number,
   ctx: CallContext,
@@ -198,7 +199,7 @@ function expandRange(req: NodeExpandVolumeRequest): SizeRange {
  * (checked after the lookup: an unknown volume is NOT_FOUND whatever its path).
  */
 function requireVolumeAt(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   volume: DirectPVVolume,
   req: NodeExpandVolumeRequest,
 ): void {
@@ -231,7 +232,7 @@ function requireVolumeAt(
  *   size asked for has not been reserved by the controller yet
  */
 export async function nodeExpandVolume(
-  deps: NodeServiceDeps,
+  deps: NodeContext,
   req: NodeExpandVolumeRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.NodeExpandVolumeResponse>> {

@@ -35,13 +35,13 @@ async function events(f: Fixture, prefix: string): Promise<string[]> {
 }
 
 function opsWith(f: Fixture, health: Omit<HealthProbeOptions, "logger">): NodeOps {
-  return createNodeOps(f.host, {
+  return createNodeOps({
+    host: f.host,
     nodeId: NODE,
     allowLoop: true,
     quota: "best-effort",
     logger: nullLogger(),
-    health,
-  });
+  }, { health });
 }
 
 Deno.test("verifyDrive() marks an unreadable drive IOError and recovers it", async () => {

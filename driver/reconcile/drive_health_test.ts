@@ -164,7 +164,8 @@ Deno.test("verifyDrive() marks a drive whose directory gives EIO with IOError", 
         },
       }),
     };
-    const ops = createNodeOps(failing, {
+    const ops = createNodeOps({
+      host: failing,
       nodeId: NODE,
       allowLoop: true,
       quota: "best-effort",

@@ -9,29 +9,9 @@ import {
   KINDS,
   LABELS,
   toLabelValue,
-  TOPOLOGY_KEYS,
   VERSION,
 } from "../../lib/types/mod.ts";
-
-/** Where a node sits: identity, node name, rack, zone, region. */
-export interface NodeTopology {
-  identity: string;
-  node: string;
-  rack: string;
-  zone: string;
-  region: string;
-}
-
-/** The `status.topology` map of drives on this node. */
-export function topologyMap(t: NodeTopology): Record<string, string> {
-  return {
-    [TOPOLOGY_KEYS.identity]: t.identity,
-    [TOPOLOGY_KEYS.node]: t.node,
-    [TOPOLOGY_KEYS.rack]: t.rack,
-    [TOPOLOGY_KEYS.zone]: t.zone,
-    [TOPOLOGY_KEYS.region]: t.region,
-  };
-}
+import { type NodeContext, topologySegments } from "../node_context.ts";
 
 /** What a new drive is made of. */
 export interface NewDriveInput {
@@ -40,7 +20,8 @@ export interface NewDriveInput {
   make: string;
   totalCapacity: number;
   freeCapacity: number;
-  topology: NodeTopology;
+  /** The node it is on: its label and its `status.topology` segments. */
+  node: Pick<NodeContext, "identity" | "nodeId" | "topology">;
 }
 
 /** A freshly initialised drive: Ready, nothing allocated, data-protection finalizer. */
@@ -51,7 +32,7 @@ export function newDrive(input: NewDriveInput): DirectPVDrive {
     freeCapacity: input.freeCapacity,
     fsuuid: input.fsuuid,
     status: "Ready",
-    topology: topologyMap(input.topology),
+    topology: topologySegments(input.node),
   };
   if (input.make) status.make = input.make;
   return {
@@ -60,7 +41,7 @@ export function newDrive(input: NewDriveInput): DirectPVDrive {
     metadata: {
       name: input.fsuuid,
       labels: {
-        [LABELS.node]: toLabelValue(input.topology.node),
+        [LABELS.node]: toLabelValue(input.node.nodeId),
         [LABELS.driveName]: toLabelValue(input.deviceName),
         [LABELS.accessTier]: "Default",
         [LABELS.version]: VERSION,

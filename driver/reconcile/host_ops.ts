@@ -7,7 +7,6 @@ import {
   toNodeDevice,
 } from "../../lib/device/mod.ts";
 import { errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
-import type { Logger } from "../../lib/log/mod.ts";
 import type { Host } from "../../lib/sys/mod.ts";
 import { BLOCK_VOLUME_FILE } from "../../lib/types/mod.ts";
 import {
@@ -23,7 +22,6 @@ import {
   mountDrive,
   probeXfs,
   projectId,
-  type QuotaPolicy,
   setProjectQuota,
   volumeDataPath,
   writeDriveLayout,
@@ -35,7 +33,7 @@ import {
   type HealthFindings,
   type HealthProbeOptions,
 } from "./health_probe.ts";
-import type { DeviceFilter } from "./loop_filter.ts";
+import type { NodeContext } from "../node_context.ts";
 import {
   COPY_PROGRESS_MS,
   type DriveCapacity,
@@ -51,15 +49,14 @@ import {
 import { reflinkCopy, removeSnapshotData } from "./reflink_ops.ts";
 import { copyTree, treeBytes, verifyCopy } from "./data_copy.ts";
 
-export type { QuotaPolicy };
+/** What the node operations read of the node context. */
+export type NodeOpsContext = Pick<
+  NodeContext,
+  "host" | "nodeId" | "allowLoop" | "quota" | "logger" | "deviceFilter"
+>;
 
-/** Options of `createNodeOps`. */
-export interface NodeOpsOptions {
-  nodeId: string;
-  allowLoop: boolean;
-  quota: QuotaPolicy;
-  logger: Logger;
-  deviceFilter?: DeviceFilter;
+/** Tuning of `createNodeOps` beyond the node context. */
+export interface NodeOpsTuning {
   /** Keep reflink on when formatting (default); false adds `-m reflink=0`. */
   reflink?: boolean;
   /** Tuning of the drive health probe. */
@@ -86,20 +83,22 @@ function deviceState(d: Device): DeviceState {
   return state;
 }
 
-/** The Host-backed node operations. */
-export function createNodeOps(host: Host, options: NodeOpsOptions): NodeOps {
-  return new HostNodeOps(host, options);
+/** The Host-backed node operations of the node `ctx` describes. */
+export function createNodeOps(ctx: NodeOpsContext, tuning: NodeOpsTuning = {}): NodeOps {
+  return new HostNodeOps(ctx, tuning);
 }
 
 class HostNodeOps implements NodeOps {
   readonly #host: Host;
-  readonly #options: NodeOpsOptions;
+  readonly #options: NodeOpsContext;
+  readonly #reflink: boolean | undefined;
   readonly #health: DriveHealthProbe;
 
-  constructor(host: Host, options: NodeOpsOptions) {
-    this.#host = host;
-    this.#options = options;
-    this.#health = new DriveHealthProbe(host, { ...options.health, logger: options.logger });
+  constructor(ctx: NodeOpsContext, tuning: NodeOpsTuning) {
+    this.#host = ctx.host;
+    this.#options = ctx;
+    this.#reflink = tuning.reflink;
+    this.#health = new DriveHealthProbe(ctx.host, { ...tuning.health, logger: ctx.logger });
   }
 
   async probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]> {
@@ -116,7 +115,7 @@ class HostNodeOps implements NodeOps {
   }
 
   async format(device: ProbedDevice, o: FormatOptions): Promise<DriveCapacity> {
-    const reflink = this.#options.reflink;
+    const reflink = this.#reflink;
     const formatted = await formatDrive(this.#host, {
       device: device.name,
       expectedId: device.id,

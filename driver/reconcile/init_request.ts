@@ -31,12 +31,11 @@ import {
 } from "../../lib/types/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { NodeDeps } from "./deps.ts";
-import { newDrive, type NodeTopology } from "./drive_object.ts";
+import { newDrive } from "./drive_object.ts";
 import type { ProbedDevice } from "./node_ops.ts";
 
 /** Dependencies of the init-request reconciler. */
 export interface InitRequestDeps extends NodeDeps {
-  topology: NodeTopology;
   /** Whether a DirectPVDrive of that name (FSUUID) exists (a cache lookup). */
   driveExists(fsuuid: string): boolean;
 }
@@ -196,7 +195,7 @@ async function createDrive(
     make: device.make ?? "",
     totalCapacity: capacity.totalCapacity,
     freeCapacity: capacity.freeCapacity,
-    topology: deps.topology,
+    node: deps,
   });
   try {
     await deps.kube.drives.create(drive);

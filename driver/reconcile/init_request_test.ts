@@ -11,7 +11,7 @@ import {
   UNRECOGNISED_DATA,
 } from "../../lib/types/mod.ts";
 import { initAnnotationKey, type InitRequestDeps, reconcileInitRequest } from "./init_request.ts";
-import { createFixture, type Fixture, NODE, TOPOLOGY } from "./testing.ts";
+import { createFixture, type Fixture, NODE } from "./testing.ts";
 
 function request(devices: { id: string; name: string; force?: boolean }[]): DirectPVInitRequest {
   return {
@@ -24,7 +24,7 @@ function request(devices: { id: string; name: string; force?: boolean }[]): Dire
 }
 
 function initDeps(f: Fixture): InitRequestDeps {
-  return { ...f.deps, topology: TOPOLOGY, driveExists: () => false };
+  return { ...f.deps, driveExists: () => false };
 }
 
 async function probe(f: Fixture) {

@@ -5,9 +5,7 @@
  */
 import { NotFoundError } from "../../lib/errors/mod.ts";
 import { type Host, joinPath } from "../../lib/sys/mod.ts";
-
-/** Decides whether a device (by kernel name) is visible to this node. */
-export type DeviceFilter = (name: string) => Promise<boolean>;
+import type { DeviceFilter } from "../node_context.ts";
 
 /** The partition's parent disk name (`loop3p1` → `loop3`), or the name itself. */
 function loopDiskOf(name: string): string | undefined {

@@ -5,12 +5,10 @@
  * of clones and restores) and the snapshot reconciler;
  * `startNodeControllers` runs the DirectPVNode and init-request reconcilers.
  *
- * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, driver/events.
+ * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, driver/events, driver/node_context.
  * @module
  */
-import { Informer, type KubeClient, type ResourceClient } from "../../lib/k8s/mod.ts";
-import type { Logger } from "../../lib/log/mod.ts";
-import type { Host } from "../../lib/sys/mod.ts";
+import { Informer, type ResourceClient } from "../../lib/k8s/mod.ts";
 import {
   type DirectPVDrive,
   type DirectPVInitRequest,
@@ -22,15 +20,13 @@ import {
   toLabelValue,
 } from "../../lib/types/mod.ts";
 import { Controller } from "./controller.ts";
-import type { EventSink } from "../events.ts";
+import type { NodeContext } from "../node_context.ts";
 import type { NodeDeps } from "./deps.ts";
 import { DriveReconciler } from "./drive.ts";
-import type { NodeTopology } from "./drive_object.ts";
 import { syncDrives } from "./drive_sync.ts";
-import { createNodeOps, type QuotaPolicy } from "./host_ops.ts";
+import { createNodeOps } from "./host_ops.ts";
 import { reconcileInitRequest } from "./init_request.ts";
 import { coalesce, informerSource } from "./kube_util.ts";
-import type { DeviceFilter } from "./loop_filter.ts";
 import { reconcileNode } from "./node.ts";
 import type { NodeOps } from "./node_ops.ts";
 import type { Timers } from "./queue.ts";
@@ -39,37 +35,19 @@ import { reconcileVolume } from "./volume.ts";
 
 export { Controller, type ControllerOptions, type ObjectSource } from "./controller.ts";
 export { type Timers, WorkQueue } from "./queue.ts";
-export { type DeviceFilter, loopBackingDirFilter } from "./loop_filter.ts";
-export { createNodeOps, type NodeOpsOptions, type QuotaPolicy } from "./host_ops.ts";
+export { loopBackingDirFilter } from "./loop_filter.ts";
+export { createNodeOps, type NodeOpsContext, type NodeOpsTuning } from "./host_ops.ts";
 export type { NodeOps, ProbedDevice } from "./node_ops.ts";
 export { deviceNotFoundMessage } from "./drive_health.ts";
 export { stillContainsMessage } from "./drive.ts";
 export { deviceNameOf, readDeviceErrorCount } from "./health_probe.ts";
 export { notReleasedMessage } from "./volume.ts";
 
-/** What both sets of node controllers need. */
-export interface NodeControllersOptions {
-  kube: KubeClient;
-  host: Host;
-  nodeId: string;
-  /** CSI identity (`directpv-min-io`), the topology's identity segment. */
-  identity: string;
-  topology: { rack: string; zone: string; region: string };
-  quota: QuotaPolicy;
-  allowLoop: boolean;
-  /** Only devices it accepts are visible (see `loopBackingDirFilter`). */
-  deviceFilter?: DeviceFilter;
-  logger: Logger;
-  events: EventSink;
-  /** Replaces the Host-backed operations (tests). */
+/** What tests replace in the node controllers. */
+export interface NodeControllersSeams {
+  /** Replaces the Host-backed operations. */
   ops?: NodeOps;
   timers?: Timers;
-}
-
-/** Options of the node-server controllers. */
-export interface NodeServerControllersOptions extends NodeControllersOptions {
-  /** Period of the drive health check (default 30 s). */
-  healthIntervalMs?: number;
 }
 
 /** Running controllers. */
@@ -80,37 +58,25 @@ export interface RunningControllers {
   stop(): Promise<void>;
 }
 
-function nodeInformer<T extends KubeObject>(
+/** An informer on the objects of `client` labelled as this node's. */
+export function nodeInformer<T extends KubeObject>(
   client: ResourceClient<T>,
-  o: NodeControllersOptions,
+  ctx: NodeContext,
 ): Informer<T> {
-  const labelSelector = { [LABELS.node]: toLabelValue(o.nodeId) };
-  return new Informer(client, { labelSelector, logger: o.logger });
+  const labelSelector = { [LABELS.node]: toLabelValue(ctx.nodeId) };
+  return new Informer(client, { labelSelector, logger: ctx.logger });
 }
 
-function baseDeps(o: NodeControllersOptions, component: string): NodeDeps {
-  const ops = o.ops ?? createNodeOps(o.host, {
-    nodeId: o.nodeId,
-    allowLoop: o.allowLoop,
-    quota: o.quota,
-    logger: o.logger,
-    ...(o.deviceFilter ? { deviceFilter: o.deviceFilter } : {}),
-  });
+function baseDeps(ctx: NodeContext, seams: NodeControllersSeams, component: string): NodeDeps {
   return {
-    kube: o.kube,
-    ops,
-    nodeId: o.nodeId,
-    logger: o.logger.with({ component }),
-    events: o.events,
+    ...ctx,
+    ops: seams.ops ?? createNodeOps(ctx),
+    logger: ctx.logger.with({ component }),
   };
 }
 
-function topologyOf(o: NodeControllersOptions): NodeTopology {
-  return { identity: o.identity, node: o.nodeId, ...o.topology };
-}
-
-function timersOf(o: NodeControllersOptions): { timers?: Timers } {
-  return o.timers ? { timers: o.timers } : {};
+function timersOf(seams: NodeControllersSeams): { timers?: Timers } {
+  return seams.timers ? { timers: seams.timers } : {};
 }
 
 interface Startable {
@@ -149,10 +115,13 @@ function run(
  * Node server: drive sync (awaited through `synced`), then the drive reconciler (whose resync is
  * the health check), the volume reconciler and the snapshot reconciler.
  */
-export function startNodeServerControllers(o: NodeServerControllersOptions): RunningControllers {
-  const deps = baseDeps(o, "node-server");
-  const drives = nodeInformer<DirectPVDrive>(o.kube.drives, o);
-  const volumes = nodeInformer<DirectPVVolume>(o.kube.volumes, o);
+export function startNodeServerControllers(
+  ctx: NodeContext,
+  seams: NodeControllersSeams = {},
+): RunningControllers {
+  const deps = baseDeps(ctx, seams, "node-server");
+  const drives = nodeInformer<DirectPVDrive>(ctx.kube.drives, ctx);
+  const volumes = nodeInformer<DirectPVVolume>(ctx.kube.volumes, ctx);
   const scan = coalesce(() => deps.ops.devicesByFsuuid());
   const driveReconciler = new DriveReconciler({ ...deps, scan });
   const driveController = new Controller<DirectPVDrive>({
@@ -161,8 +130,8 @@ export function startNodeServerControllers(o: NodeServerControllersOptions): Run
     reconcile: (key, drive) => driveReconciler.reconcile(key, drive),
     logger: deps.logger,
     workers: 10,
-    resyncMs: o.healthIntervalMs ?? 30_000,
-    ...timersOf(o),
+    resyncMs: ctx.healthIntervalMs,
+    ...timersOf(seams),
   });
   const volumeController = new Controller<DirectPVVolume>({
     name: "volume",
@@ -172,9 +141,9 @@ export function startNodeServerControllers(o: NodeServerControllersOptions): Run
     logger: deps.logger,
     workers: 40,
     resyncMs: 10 * 60_000,
-    ...timersOf(o),
+    ...timersOf(seams),
   });
-  const snapshots = nodeInformer<DirectPVSnapshot>(o.kube.snapshots, o);
+  const snapshots = nodeInformer<DirectPVSnapshot>(ctx.kube.snapshots, ctx);
   const snapshotController = new Controller<DirectPVSnapshot>({
     name: "snapshot",
     source: informerSource(snapshots),
@@ -182,7 +151,7 @@ export function startNodeServerControllers(o: NodeServerControllersOptions): Run
     logger: deps.logger,
     workers: 10,
     resyncMs: 10 * 60_000,
-    ...timersOf(o),
+    ...timersOf(seams),
   });
   return run(
     [drives, volumes, snapshots],
@@ -192,11 +161,14 @@ export function startNodeServerControllers(o: NodeServerControllersOptions): Run
 }
 
 /** Node controller: the DirectPVNode reconciler and the (serialised) init-request reconciler. */
-export function startNodeControllers(o: NodeControllersOptions): RunningControllers {
-  const deps = baseDeps(o, "node-controller");
-  const nodes = nodeInformer<DirectPVNode>(o.kube.nodes, o);
-  const drives = nodeInformer<DirectPVDrive>(o.kube.drives, o);
-  const requests = nodeInformer<DirectPVInitRequest>(o.kube.initRequests, o);
+export function startNodeControllers(
+  ctx: NodeContext,
+  seams: NodeControllersSeams = {},
+): RunningControllers {
+  const deps = baseDeps(ctx, seams, "node-controller");
+  const nodes = nodeInformer<DirectPVNode>(ctx.kube.nodes, ctx);
+  const drives = nodeInformer<DirectPVDrive>(ctx.kube.drives, ctx);
+  const requests = nodeInformer<DirectPVInitRequest>(ctx.kube.initRequests, ctx);
   const driveExists = (fsuuid: string) => drives.get(fsuuid) !== undefined;
   const nodeController = new Controller<DirectPVNode>({
     name: "node",
@@ -204,23 +176,22 @@ export function startNodeControllers(o: NodeControllersOptions): RunningControll
     reconcile: (key, node) => reconcileNode({ ...deps, driveExists }, key, node),
     logger: deps.logger,
     resyncMs: 5 * 60_000,
-    ...timersOf(o),
+    ...timersOf(seams),
   });
   const initController = new Controller<DirectPVInitRequest>({
     name: "initrequest",
     source: informerSource(requests),
-    reconcile: (_key, request) =>
-      reconcileInitRequest({ ...deps, driveExists, topology: topologyOf(o) }, request),
+    reconcile: (_key, request) => reconcileInitRequest({ ...deps, driveExists }, request),
     logger: deps.logger,
     workers: 1,
     resyncMs: 5 * 60_000,
-    ...timersOf(o),
+    ...timersOf(seams),
   });
   const running = run(
     [nodes, drives, requests],
     [nodeController, initController],
     () => Promise.resolve(),
   );
-  void running.synced.then(() => nodeController.enqueue(o.nodeId), () => {});
+  void running.synced.then(() => nodeController.enqueue(ctx.nodeId), () => {});
   return running;
 }

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { API_VERSION, type DirectPVInitRequest, KINDS, LABELS } from "../../lib/types/mod.ts";
+import type { NodeContext } from "../node_context.ts";
 import { startNodeControllers, startNodeServerControllers } from "./mod.ts";
 import { createFixture, type Fixture, NODE, volumeOn } from "./testing.ts";
 
@@ -14,18 +15,9 @@ async function eventually(what: string, check: () => Promise<boolean>): Promise<
   assert.fail(`Timed out waiting until ${what}`);
 }
 
-function options(f: Fixture) {
-  return {
-    kube: f.kube,
-    host: f.host,
-    nodeId: NODE,
-    identity: "directpv-min-io",
-    topology: { rack: "default", zone: "default", region: "default" },
-    quota: "best-effort" as const,
-    allowLoop: true,
-    logger: f.deps.logger,
-    events: f.deps.events,
-  };
+function options(f: Fixture): NodeContext {
+  const { ops: _ops, ...ctx } = f.deps;
+  return ctx;
 }
 
 Deno.test("startNodeServerControllers() syncs drives first, then health-checks them", async () => {

@@ -100,7 +100,8 @@ Deno.test("loopBackingDirFilter() shows only loop devices backed under the direc
       await t.step(name, async () => assert.equal(await filter(name), visible));
     }
     await t.step("probing applies the filter", async () => {
-      const ops = createNodeOps(f.host, {
+      const ops = createNodeOps({
+        host: f.host,
         nodeId: NODE,
         allowLoop: true,
         quota: "best-effort",

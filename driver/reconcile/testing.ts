@@ -14,14 +14,16 @@ import {
   type DriveStatus,
   FINALIZERS,
   KINDS,
+  KUBELET_DIR,
   type KubeObject,
   LABELS,
   VERSION,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
 import { EventRecorder } from "../events.ts";
+import type { NodeContext } from "../node_context.ts";
 import type { NodeDeps } from "./deps.ts";
-import { newDrive, type NodeTopology } from "./drive_object.ts";
+import { newDrive } from "./drive_object.ts";
 import { createNodeOps } from "./host_ops.ts";
 import type { NodeOps } from "./node_ops.ts";
 import type { ChangeType, ObjectSource } from "./controller.ts";
@@ -123,14 +125,24 @@ export function deferred<T = void>(): { promise: Promise<T>; resolve: (value: T)
 /** The node every fixture plays. */
 export const NODE = "node1";
 
-/** Its topology. */
-export const TOPOLOGY: NodeTopology = {
-  identity: "directpv-min-io",
-  node: NODE,
-  rack: "default",
-  zone: "default",
-  region: "default",
-};
+/**
+ * A node context over the given fakes: node {@linkcode NODE} in the default rack, zone and
+ * region, loop devices allowed, best-effort quota, unless `parts` says otherwise.
+ */
+export function testNodeContext(
+  parts: Pick<NodeContext, "kube" | "host" | "logger" | "events"> & Partial<NodeContext>,
+): NodeContext {
+  return {
+    nodeId: NODE,
+    identity: "directpv-min-io",
+    topology: { rack: "default", zone: "default", region: "default" },
+    quota: "best-effort",
+    allowLoop: true,
+    kubeletDir: KUBELET_DIR,
+    healthIntervalMs: 30_000,
+    ...parts,
+  };
+}
 
 /** FakeKube, FakeHost and the Host-backed operations of one node. */
 export interface Fixture {
@@ -196,9 +208,10 @@ export async function createFixture(): Promise<Fixture> {
   // The health probe's direct read of a device succeeds unless a test scripts a failure.
   host.onExec("dd", {});
   const { logger, records } = captureLogger();
-  const ops = createNodeOps(host, { nodeId: NODE, allowLoop: true, quota: "best-effort", logger });
   const events = new EventRecorder(kube, { component: "directpv-driver", logger });
-  const deps: NodeDeps = { kube, ops, nodeId: NODE, logger, events };
+  const ctx = testNodeContext({ kube, host, logger, events });
+  const ops = createNodeOps(ctx);
+  const deps: NodeDeps = { ...ctx, ops };
   const fixture: Fixture = {
     kube,
     host,
@@ -223,7 +236,7 @@ export async function createFixture(): Promise<Fixture> {
         make: "",
         totalCapacity: 262144 * 4096,
         freeCapacity: 262144 * 4096 - (init.allocated ?? 0),
-        topology: TOPOLOGY,
+        node: deps,
       });
       drive.status.status = init.status ?? "Ready";
       drive.status.allocatedCapacity = init.allocated ?? 0;

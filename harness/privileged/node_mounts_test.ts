@@ -10,7 +10,7 @@ import { nullLogger } from "../../lib/log/mod.ts";
 import { createRealHost, parseMountInfo } from "../../lib/sys/mod.ts";
 import {
   mountsOfVolumeAt,
-  type NodeServiceDeps,
+  type NodeContext,
   nodeUnpublishVolume,
   nodeUnstageVolume,
 } from "../../driver/testing.ts";
@@ -40,11 +40,11 @@ privilegedTest(
     await sh("mount", "--bind", staging, target);
     await sh("mount", "-t", "tmpfs", "tmpfs", foreign);
     const deps = {
-      nodeName: "node-1",
+      nodeId: "node-1",
       kube: new FakeKube(),
       host,
       kubeletDir: kubelet,
-    } as unknown as NodeServiceDeps;
+    } as unknown as NodeContext;
     const ctx = { signal: new AbortController().signal, logger: nullLogger() };
 
     const at = await mountsOfVolumeAt(deps, target, "pvc-1");
