@@ -26,7 +26,12 @@ import {
 import { drivePaths, xfsRepair } from "../lib/xfs/mod.ts";
 import { EVENT_REASONS } from "./events.ts";
 import type { NodeContext } from "./node_context.ts";
-import { createNodeOps, type NodeOps, type ProbedDevice } from "./reconcile/mod.ts";
+import {
+  createNodeOps,
+  type NodeOps,
+  type NodeOpsContext,
+  type ProbedDevice,
+} from "./reconcile/mod.ts";
 import { clearDriveConditions, setDriveCondition } from "./reconcile/drive_object.ts";
 
 /** What to repair and how (the subcommand's argument and flags). */
@@ -40,11 +45,8 @@ export interface RepairRequest {
   dryRun: boolean;
 }
 
-/** What a repair reads of the node context. */
-export type RepairContext = Pick<
-  NodeContext,
-  "kube" | "host" | "nodeId" | "logger" | "events" | "quota" | "allowLoop" | "deviceFilter"
->;
+/** What a repair reads of the node context: its own part and what the node operations read. */
+export type RepairContext = Pick<NodeContext, "kube" | "events"> & NodeOpsContext;
 
 /** A repair's dependencies: the node context and its device operations. */
 interface RepairDeps extends RepairContext {

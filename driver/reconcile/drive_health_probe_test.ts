@@ -8,7 +8,7 @@ import type { HealthProbeOptions } from "./health_probe.ts";
 import { createNodeOps } from "./host_ops.ts";
 import type { NodeOps } from "./node_ops.ts";
 import { xfsSuperblockImage as xfsImage } from "../../lib/xfs/testing.ts";
-import { type Fixture, NODE, withFixture } from "./testing.ts";
+import { type Fixture, withFixture } from "./testing.ts";
 
 const U1 = "11111111-2222-4333-8444-555555555555";
 const EIO = { code: 1, stderr: "dd: error reading '/dev/x': Input/output error\n" };
@@ -35,13 +35,7 @@ async function events(f: Fixture, prefix: string): Promise<string[]> {
 }
 
 function opsWith(f: Fixture, health: Omit<HealthProbeOptions, "logger">): NodeOps {
-  return createNodeOps({
-    host: f.host,
-    nodeId: NODE,
-    allowLoop: true,
-    quota: "best-effort",
-    logger: nullLogger(),
-  }, { health });
+  return createNodeOps({ ...f.deps, logger: nullLogger() }, { health });
 }
 
 Deno.test("verifyDrive() marks an unreadable drive IOError and recovers it", async () => {

@@ -6,7 +6,7 @@ import { nullLogger } from "../../lib/log/mod.ts";
 import { matchesOf, verifyDrive } from "./drive_health.ts";
 import { syncDrives } from "./drive_sync.ts";
 import { createNodeOps } from "./host_ops.ts";
-import { createFixture, type Fixture, NODE } from "./testing.ts";
+import { createFixture, type Fixture } from "./testing.ts";
 
 const U1 = "11111111-2222-4333-8444-555555555555";
 const U2 = "66666666-7777-4888-9999-aaaaaaaaaaaa";
@@ -164,13 +164,7 @@ Deno.test("verifyDrive() marks a drive whose directory gives EIO with IOError", 
         },
       }),
     };
-    const ops = createNodeOps({
-      host: failing,
-      nodeId: NODE,
-      allowLoop: true,
-      quota: "best-effort",
-      logger: nullLogger(),
-    });
+    const ops = createNodeOps({ ...f.deps, host: failing, logger: nullLogger() });
     const drive = await f.drive(U1);
     await verifyDrive({ ...f.deps, ops }, drive, matchesOf(await ops.devicesByFsuuid(), drive));
     const after = await f.drive(U1);

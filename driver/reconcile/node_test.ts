@@ -100,14 +100,7 @@ Deno.test("loopBackingDirFilter() shows only loop devices backed under the direc
       await t.step(name, async () => assert.equal(await filter(name), visible));
     }
     await t.step("probing applies the filter", async () => {
-      const ops = createNodeOps({
-        host: f.host,
-        nodeId: NODE,
-        allowLoop: true,
-        quota: "best-effort",
-        logger: f.deps.logger,
-        deviceFilter: filter,
-      });
+      const ops = createNodeOps({ ...f.deps, deviceFilter: filter });
       assert.deepEqual((await ops.probeDevices(() => false)).map((d) => d.name), ["loop1"]);
     });
   } finally {
