@@ -1,7 +1,8 @@
 /**
  * The node context: what every part of a node shares (the CSI Node service, the node
- * reconcilers, repair). `driver/main.ts` builds it once from the flags; each part takes it
- * whole, or a `Pick<>` of it, so a node setting has one name from the flag to its reader.
+ * reconcilers, repair). `driver/main.ts` builds it once per process from the flags
+ * (`nodeContextOf` in flags.ts); each part takes it whole, or a `Pick<>` of it, so a node
+ * setting has one name from its flag to its reader.
  */
 import { InvalidArgumentError } from "../lib/errors/mod.ts";
 import type { KubeClient } from "../lib/k8s/mod.ts";

@@ -6,7 +6,7 @@ import { FakeHost } from "../lib/sys/testing.ts";
 import { LABELS, NAMESPACE, nodeLeaseName } from "../lib/types/mod.ts";
 import { EVENT_REASONS } from "./events.ts";
 import { startLegacyNodeServer } from "./legacy_node_server.ts";
-import { type DriverOptions, EXIT, nodeContextOf, runProgram } from "./main.ts";
+import { type DriverOptions, EXIT, nodeContextOf, runProgram } from "./flags.ts";
 import type { NodeContext } from "./node_context.ts";
 import { leaseClient } from "./node_lease.ts";
 import { type NodeServing, startNodeController, startNodeServer } from "./node_server.ts";

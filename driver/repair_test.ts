@@ -6,7 +6,7 @@ import {
   UnsafeOperationError,
 } from "../lib/errors/mod.ts";
 import { LABELS } from "../lib/types/mod.ts";
-import { type DriverOptions, EXIT, type Role, runProgram } from "./main.ts";
+import { type DriverOptions, EXIT, type Role, runProgram } from "./flags.ts";
 import { repairDrive, type RepairRequest } from "./repair.ts";
 import { type Fixture, NODE, withFixture } from "./reconcile/testing.ts";
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type DriverOptions, EXIT, normalizeArgs, type Role, runProgram } from "./main.ts";
+import { type DriverOptions, EXIT, normalizeArgs, type Role, runProgram } from "./flags.ts";
 import { RELEASE_TAG } from "../lib/version/mod.ts";
 
 async function parse(argv: string[]) {
