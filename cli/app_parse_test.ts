@@ -276,6 +276,8 @@ Deno.test("parse: install flags", async () => {
     "--separate-node-controller",
     "--no-capacity-tracking",
     "--retire-deleted-nodes",
+    "--snapshot-controller",
+    "no",
     "--dry-run",
   ) as { args: Record<string, unknown>; dryRun: boolean; audit: unknown };
   assert.ok(args.dryRun);
@@ -302,6 +304,7 @@ Deno.test("parse: install flags", async () => {
     separateNodeController: true,
     capacityTracking: false,
     retireDeletedNodes: true,
+    snapshotController: "no",
   });
   const { files: _files, ...audit } = args.audit as Record<string, unknown>;
   assert.deepEqual(audit, {

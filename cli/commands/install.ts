@@ -14,6 +14,7 @@ import {
   parseNodeSelector,
   parseTolerations,
   type QuotaMode,
+  type SnapshotControllerMode,
 } from "../../lib/install/mod.ts";
 import { UsageError } from "../exit_codes.ts";
 import { parseManifestOutput } from "../options/output.ts";
@@ -42,6 +43,7 @@ export interface InstallFlags {
   separateNodeController?: boolean | undefined;
   capacityTracking?: boolean | undefined;
   retireDeletedNodes?: boolean | undefined;
+  snapshotController?: string | undefined;
   dryRun?: boolean | undefined;
 }
 
@@ -58,6 +60,18 @@ function parseQuota(value: string | undefined): QuotaMode {
     return value ?? "required";
   }
   throw new UsageError(`Invalid quota mode "${value}"; valid values are required|best-effort`);
+}
+
+const SNAPSHOT_CONTROLLER_MODES: readonly SnapshotControllerMode[] = ["auto", "yes", "no"];
+
+function parseSnapshotController(value: string | undefined): SnapshotControllerMode {
+  const mode = SNAPSHOT_CONTROLLER_MODES.find((m) => m === (value ?? "auto"));
+  if (mode) return mode;
+  throw new UsageError(
+    `Invalid --snapshot-controller "${value}"; valid values are ${
+      SNAPSHOT_CONTROLLER_MODES.join("|")
+    }`,
+  );
 }
 
 /**
@@ -95,6 +109,7 @@ export function installArgsFrom(
     separateNodeController: !!flags.separateNodeController,
     capacityTracking: flags.capacityTracking ?? true,
     retireDeletedNodes: !!flags.retireDeletedNodes,
+    snapshotController: parseSnapshotController(flags.snapshotController),
   };
 }
 
@@ -177,6 +192,12 @@ export function installCommand(rt: Runtime): CommandUnknownOpts {
     .option(
       "--retire-deleted-nodes",
       "Retire a node when its Node object is deleted: its volumes' PVs, PVCs and pods go",
+    )
+    .option(
+      "--snapshot-controller <when>",
+      "Add the VolumeSnapshot CRDs and a snapshot controller: auto (when the cluster has " +
+        "none; no with -o)|yes|no",
+      "auto",
     )
     .addOption(dryRunFlag("Send every write as a server-side dry run; nothing is persisted"))
     .addOption(new Option("--declarative", "Print the manifest as YAML").hideHelp())

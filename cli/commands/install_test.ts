@@ -50,7 +50,8 @@ Deno.test("install then install again then uninstall", async () => {
   assert.equal(await gone.run("uninstall"), 0, gone.stderr());
   assert.match(gone.stderr(), /DirectPV uninstalled successfully\n$/);
   assert.deepEqual(await cli.kube.daemonSets.listAll({ namespace: NAMESPACE }), []);
-  assert.equal((await cli.kube.customResourceDefinitions.listAll()).length, 5);
+  // Ours, and the VolumeSnapshot CRDs a cluster without them gets (uninstall keeps those).
+  assert.equal((await cli.kube.customResourceDefinitions.listAll()).length, 8);
 });
 
 Deno.test("install --dry-run persists nothing and writes no audit log", async () => {
@@ -120,4 +121,21 @@ Deno.test("install --no-capacity-tracking turns the CSIDriver and provisioner ca
   // installing again with capacity tracking updates the ClusterRole with the rest.
   assert.doesNotMatch(off.stdout(), /csistoragecapacities/);
   assert.match(on.stdout(), /csistoragecapacities/);
+});
+
+Deno.test("install --snapshot-controller: yes adds it to the manifest, a bad mode writes nothing", async () => {
+  const manifest = testCli();
+  assert.equal(await manifest.run("install", "-o", "yaml"), 0, manifest.stderr());
+  assert.doesNotMatch(manifest.stdout(), /snapshot-controller/);
+  const yes = testCli();
+  assert.equal(await yes.run("install", "-o", "yaml", "--snapshot-controller", "yes"), 0);
+  assert.match(yes.stdout(), /registry\.k8s\.io\/sig-storage\/snapshot-controller:v8\.6\.0/);
+  assert.match(yes.stdout(), /name: volumesnapshots\.snapshot\.storage\.k8s\.io/);
+  const bad = testCli();
+  assert.equal(await bad.run("install", "--snapshot-controller", "sometimes"), 2);
+  assert.match(
+    bad.stderr(),
+    /Invalid --snapshot-controller "sometimes"; valid values are auto\|yes\|no/,
+  );
+  assert.deepEqual(await bad.kube.namespaces.listAll(), []);
 });

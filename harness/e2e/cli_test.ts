@@ -30,7 +30,7 @@ import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { LABELS, NAMESPACE } from "../../lib/types/mod.ts";
 import { RELEASE_TAG } from "../../lib/version/mod.ts";
 import { startCluster } from "../cluster/mod.ts";
-import { run, testGate } from "../lib/mod.ts";
+import { run, testGate, waitFor } from "../lib/mod.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const GIVEN_KUBECONFIG = Deno.env.get("DIRECTPV_E2E_CLI_KUBECONFIG") ?? "";
@@ -129,6 +129,52 @@ async function installSteps(t: Deno.TestContext): Promise<void> {
     const audit = await Array.fromAsync(Deno.readDir(join(home, ".directpv", "audit")));
     assert.equal(audit.length, 2);
   });
+  await t.step("install adds the VolumeSnapshot API the cluster lacks", async () => {
+    const crds = (await kube.customResourceDefinitions.listAll()).filter((c) =>
+      c.spec?.group === "snapshot.storage.k8s.io"
+    );
+    assert.deepEqual(crds.map((c) => c.metadata.name).sort(), [
+      "volumesnapshotclasses.snapshot.storage.k8s.io",
+      "volumesnapshotcontents.snapshot.storage.k8s.io",
+      "volumesnapshots.snapshot.storage.k8s.io",
+    ]);
+    await waitFor(async () => {
+      const names = await kube.customResourceDefinitions.listAll();
+      return names.filter((c) => c.spec?.group === "snapshot.storage.k8s.io").every((c) =>
+        (c.status?.conditions ?? []).some((x: { type: string; status: string }) =>
+          x.type === "Established" && x.status === "True"
+        )
+      );
+    }, { timeoutMs: 30_000, description: "the VolumeSnapshot CRDs to be established" });
+    const snapshots = kube.resource("snapshot.storage.k8s.io/v1", "VolumeSnapshot", {
+      plural: "volumesnapshots",
+      namespaced: true,
+    });
+    // The schema's rules hold on the real API server: exactly one source, no empty class.
+    const both = {
+      apiVersion: "snapshot.storage.k8s.io/v1",
+      kind: "VolumeSnapshot",
+      metadata: { name: `vs-${RUN}` },
+      spec: { source: { persistentVolumeClaimName: "a", volumeSnapshotContentName: "b" } },
+    };
+    await assert.rejects(
+      snapshots.create(both, { namespace: "default" }),
+      /exactly one of volumeSnapshotContentName and persistentVolumeClaimName/,
+    );
+    const emptyClass = {
+      ...both,
+      spec: { source: { persistentVolumeClaimName: "a" }, volumeSnapshotClassName: "" },
+    };
+    await assert.rejects(
+      snapshots.create(emptyClass, { namespace: "default" }),
+      /volumeSnapshotClassName must not be empty/,
+    );
+    const deployment = await kube.deployments.get("snapshot-controller", { namespace: NAMESPACE });
+    assert.match(
+      JSON.stringify(deployment.spec.template.spec.containers),
+      /registry\.k8s\.io\/sig-storage\/snapshot-controller:v8\.6\.0/,
+    );
+  });
 }
 
 async function nodeSteps(t: Deno.TestContext): Promise<void> {
@@ -223,6 +269,12 @@ async function uninstallSteps(t: Deno.TestContext): Promise<void> {
     const crds = await kube.customResourceDefinitions.listAll();
     assert.ok(
       !crds.some((c) => c.spec?.group === "directpv.min.io" && !c.metadata.deletionTimestamp),
+    );
+    // Other drivers' VolumeSnapshots live in these: uninstall never deletes them.
+    assert.equal(crds.filter((c) => c.spec?.group === "snapshot.storage.k8s.io").length, 3);
+    await assert.rejects(
+      kube.deployments.get("snapshot-controller", { namespace: NAMESPACE }),
+      NotFoundError,
     );
   });
 }

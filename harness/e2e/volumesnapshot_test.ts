@@ -1,8 +1,8 @@
 /**
  * Snapshots the Kubernetes way, with the real sidecars as host processes: csi-provisioner
  * (clones and restores from a PVC's dataSource), snapshot-controller and csi-snapshotter (a
- * VolumeSnapshot of a PVC becomes our CreateSnapshot), and the VolumeSnapshot CRDs of the
- * external-snapshotter release `harness/tools/build.sh` builds. A PVC cloned from a written
+ * VolumeSnapshot of a PVC becomes our CreateSnapshot), with the VolumeSnapshot CRDs and the
+ * snapshot controller's RBAC that `install` adds to a cluster without them. A PVC cloned from a written
  * PVC and a PVC restored from a VolumeSnapshot hold the source's files as they were, while the
  * source keeps changing.
  *
@@ -10,9 +10,9 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { parse } from "yaml";
 import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { cli, saveState, type SimNode, startEnv, stopEnv } from "../sandbox/env.ts";
+import { writeServiceAccountKubeconfig } from "../sandbox/service_account.ts";
 import { claimObject, createPod, mountForPod, provisionClaim } from "../sandbox/workload.ts";
 import { spawnDaemon, testGate, toolsBinDir, waitFor } from "../lib/mod.ts";
 
@@ -43,12 +43,8 @@ async function digestTree(dir: string): Promise<Record<string, string>> {
   return out;
 }
 
-async function installSnapshotCrds(kube: KubeClient): Promise<void> {
-  const dir = join(await toolsBinDir(), "..", "crds", "snapshot");
-  for await (const entry of Deno.readDir(dir)) {
-    const crd = parse(await Deno.readTextFile(join(dir, entry.name))) as AnyObject;
-    await kube.customResourceDefinitions.create(crd);
-  }
+/** The VolumeSnapshot CRDs `install` added to this cluster, which has none of its own. */
+async function waitForSnapshotCrds(kube: KubeClient): Promise<void> {
   await waitFor(async () => {
     const crds = await kube.customResourceDefinitions.listAll();
     const ours = crds.filter((c) => c.spec?.group === "snapshot.storage.k8s.io");
@@ -97,21 +93,39 @@ Deno.test({
     gate.assert();
     const dir = await Deno.makeTempDir({ prefix: "directpv-volumesnapshot-" });
     try {
-      const { env, kube } = await startEnv({
+      const { env, kube, cluster } = await startEnv({
         dir,
         nodes: [{ name: "vs-node", drives: [{ name: "d1", size: "1GiB" }] }],
+        // The driver and csi-snapshotter under our ServiceAccount and RBAC, like a real install.
+        serviceAccount: true,
       });
       const node = env.nodes[0] as SimNode;
       const drivesYaml = join(dir, "drives.yaml");
       await cli(env, ["discover", "--quiet", "--output-file", drivesYaml]);
       await cli(env, ["init", "--quiet", "--dangerous", drivesYaml]);
-      await installSnapshotCrds(kube);
+      await waitForSnapshotCrds(kube);
       const bin = await toolsBinDir();
-      const common = ["--kubeconfig", env.kubeconfig, "--v=3"];
+      // The snapshot controller runs as the ServiceAccount install made for it, under the
+      // RBAC install applied: a permission it lacks fails this scenario.
+      const controllerKubeconfig = await writeServiceAccountKubeconfig(
+        env.kubeconfig,
+        join(cluster.binDir, "kubectl"),
+        dir,
+        "snapshot-controller",
+      );
       for (
         const [name, args] of [
-          ["snapshot-controller", [...common]],
-          ["csi-snapshotter", [...common, "--csi-address", env.controllerEndpoint]],
+          ["snapshot-controller", ["--kubeconfig", controllerKubeconfig, "--v=3"]],
+          [
+            "csi-snapshotter",
+            [
+              "--kubeconfig",
+              env.driverKubeconfig ?? env.kubeconfig,
+              "--v=3",
+              "--csi-address",
+              env.controllerEndpoint,
+            ],
+          ],
         ] as const
       ) {
         env.processes.push(

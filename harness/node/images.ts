@@ -16,6 +16,8 @@ export const KUBECTL_IMAGE = "registry.k8s.io/kubectl:v1.36.3";
 export const CSI_PROVISIONER_IMAGE = "registry.k8s.io/sig-storage/csi-provisioner:v6.3.0";
 export const CSI_RESIZER_IMAGE = "registry.k8s.io/sig-storage/csi-resizer:v2.2.0";
 export const CSI_SNAPSHOTTER_IMAGE = "registry.k8s.io/sig-storage/csi-snapshotter:v8.6.0";
+/** The snapshot controller `install` adds to a cluster without one (built with csi-snapshotter). */
+export const SNAPSHOT_CONTROLLER_IMAGE = "registry.k8s.io/sig-storage/snapshot-controller:v8.6.0";
 
 const BUSYBOX = "/bin/busybox";
 
@@ -41,6 +43,7 @@ export async function standardImages(binDir: string): Promise<ImageSpec[]> {
     sidecar(binDir, CSI_PROVISIONER_IMAGE, "csi-provisioner"),
     sidecar(binDir, CSI_RESIZER_IMAGE, "csi-resizer"),
     sidecar(binDir, CSI_SNAPSHOTTER_IMAGE, "csi-snapshotter"),
+    sidecar(binDir, SNAPSHOT_CONTROLLER_IMAGE, "snapshot-controller"),
   ];
 }
 

@@ -47,6 +47,8 @@ export const INSTALL_GATE_FLAG = `--node-selector=${INSTALL_GATE_LABEL}=true`;
 export const PATCHED_WORKLOADS = [
   { kind: "daemonset", name: "node-server" },
   { kind: "deployment", name: "controller" },
+  // Added by install because the harness's cluster has no snapshot controller of its own.
+  { kind: "deployment", name: "snapshot-controller" },
 ] as const;
 
 const DRIVER_ROLES = ["node-server", "node-controller", "controller"];
@@ -215,8 +217,9 @@ export function patchPodSpec(
 }
 
 /**
- * Applies the patch to the installed node-server DaemonSet and controller Deployment (a JSON
- * patch replacing each pod template's spec). Returns the names patched.
+ * Applies the patch to the installed node-server DaemonSet and the controller and snapshot
+ * controller Deployments (a JSON patch replacing each pod template's spec). Returns the names
+ * patched.
  */
 export async function patchInstalled(
   cluster: Cluster,

@@ -139,9 +139,12 @@ function readyPod(pod: PodObject): boolean {
     (pod.status.conditions ?? []).some((c) => c.type === "Ready" && c.status === "True");
 }
 
+/** The pods namespace `directpv` runs on the one node once install is patched. */
+const WORKLOAD_PODS = 3;
+
 /**
- * Waits until namespace `directpv` runs exactly one node-server and one controller pod, both
- * of the patched templates (host network), Running and Ready.
+ * Waits until namespace `directpv` runs exactly one node-server, one controller and one
+ * snapshot-controller pod, all of the patched templates (host network), Running and Ready.
  */
 export async function waitDirectPVPods(env: RealEnv, timeoutMs = 180_000): Promise<PodObject[]> {
   let last: PodObject[] = [];
@@ -151,7 +154,7 @@ export async function waitDirectPVPods(env: RealEnv, timeoutMs = 180_000): Promi
       const live = last.filter((p) =>
         !(p.metadata as { deletionTimestamp?: string }).deletionTimestamp
       );
-      const ok = live.length === 2 &&
+      const ok = live.length === WORKLOAD_PODS &&
         live.every((p) =>
           readyPod(p) && (p.spec as { hostNetwork?: boolean } | undefined)?.hostNetwork === true
         );

@@ -16,6 +16,7 @@ import {
   waitPod,
 } from "../node/mod.ts";
 import { realNodeTest } from "./scenario.ts";
+import { snapshotStep } from "./snapshot_step.ts";
 import {
   directpv,
   directpvPods,
@@ -85,6 +86,7 @@ async function installStep(s: Scenario): Promise<void> {
     "csi-resizer",
     "csi-snapshotter",
     "node-server",
+    "snapshot-controller",
   ]);
   for (const c of containers) {
     assert.ok(c.ready, `container ${c.name} is ready`);
@@ -374,6 +376,10 @@ realNodeTest(
         "a StatefulSet of 2 on DirectPV volumes; a deleted pod reads the same checksum",
         statefulSetStep,
       ],
+      [
+        "a VolumeSnapshot of a claim in use restores byte for byte into a new pod",
+        snapshotStep,
+      ],
       ["online expansion reaches the PV, the DirectPVVolume and the pod's node", expandStep],
       ["node-server pod deleted and kubelet restarted: data kept, new pods mount", restartStep],
       ["kubectl directpv repair runs its Job as a real pod and completes", repairStep],
@@ -386,7 +392,8 @@ realNodeTest(
       }
     } finally {
       await deleteQuietly(env, "statefulset", ["web"]).catch(() => {});
-      await deleteQuietly(env, "pod", ["after-restart"]).catch(() => {});
+      await deleteQuietly(env, "pod", ["after-restart", "restored"]).catch(() => {});
+      await deleteQuietly(env, "volumesnapshot", ["web-0-snap"]).catch(() => {});
       await directpv(env, node, ["uninstall", "--quiet"], { allowFailure: true });
     }
   },

@@ -16,20 +16,22 @@ interface KubeconfigShape {
 }
 
 /**
- * Writes `<dir>/service-account.kubeconfig`: the admin kubeconfig's cluster with a fresh
- * token of the ServiceAccount (kubectl create token) instead of the admin certificate.
+ * Writes `<dir>/<serviceAccount>.kubeconfig` (`service-account.kubeconfig` for ours): the
+ * admin kubeconfig's cluster with a fresh token of the ServiceAccount of namespace
+ * `directpv` (kubectl create token) instead of the admin certificate.
  */
 export async function writeServiceAccountKubeconfig(
   adminKubeconfig: string,
   kubectl: string,
   dir: string,
+  serviceAccount: string = SERVICE_ACCOUNT,
 ): Promise<string> {
   const res = await run(kubectl, [
     "--kubeconfig",
     adminKubeconfig,
     "create",
     "token",
-    SERVICE_ACCOUNT,
+    serviceAccount,
     "--namespace",
     NAMESPACE,
     "--duration=24h",
@@ -41,14 +43,15 @@ export async function writeServiceAccountKubeconfig(
     apiVersion: "v1",
     kind: "Config",
     clusters: [cluster],
-    users: [{ name: SERVICE_ACCOUNT, user: { token: res.stdout.trim() } }],
+    users: [{ name: serviceAccount, user: { token: res.stdout.trim() } }],
     contexts: [{
-      name: SERVICE_ACCOUNT,
-      context: { cluster: cluster.name, user: SERVICE_ACCOUNT },
+      name: serviceAccount,
+      context: { cluster: cluster.name, user: serviceAccount },
     }],
-    "current-context": SERVICE_ACCOUNT,
+    "current-context": serviceAccount,
   };
-  const path = join(dir, "service-account.kubeconfig");
+  const file = serviceAccount === SERVICE_ACCOUNT ? "service-account" : serviceAccount;
+  const path = join(dir, `${file}.kubeconfig`);
   await Deno.writeTextFile(path, stringify(config), { mode: 0o600 });
   return path;
 }

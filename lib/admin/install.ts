@@ -10,6 +10,8 @@ import {
   installObjects,
   isSupportedKubeVersion,
   kubeVersionFromServer,
+  SNAPSHOT_GROUP,
+  type SnapshotControllerMode,
 } from "../install/mod.ts";
 import {
   hasLegacyVolumes,
@@ -17,7 +19,7 @@ import {
   type MigrationResult,
   type MigrationStep,
 } from "../legacy/mod.ts";
-import { GROUP, LABELS, NAMESPACE } from "../types/mod.ts";
+import { CLI_NAME, GROUP, LABELS, NAMESPACE } from "../types/mod.ts";
 import { type ApplyAction, applyObject } from "./apply.ts";
 import { type AuditTarget, writeAuditLog } from "./audit.ts";
 import { signalOption, silentReporter, type WriteRunOptions } from "./types.ts";
@@ -96,7 +98,33 @@ export async function needsLegacy(kube: KubeClient, signal?: AbortSignal): Promi
   return await hasLegacyVolumes(kube, signal);
 }
 
-/** The install arguments adjusted to the cluster: server version, legacy mode, selectors. */
+/** The CRD whose presence says the cluster has the VolumeSnapshot API. */
+const VOLUME_SNAPSHOT_CRD = `volumesnapshots.${SNAPSHOT_GROUP}`;
+
+/**
+ * `auto` made definite: `yes` when the cluster has no VolumeSnapshot CRDs, or has the ones
+ * an earlier install of ours added (an upgrade keeps them and the snapshot controller);
+ * `no` when they came from elsewhere, which brings its own snapshot controller.
+ */
+export async function snapshotControllerFor(
+  kube: KubeClient,
+  mode: SnapshotControllerMode,
+  signal?: AbortSignal,
+): Promise<SnapshotControllerMode> {
+  if (mode !== "auto") return mode;
+  try {
+    const crd = await kube.customResourceDefinitions.get(VOLUME_SNAPSHOT_CRD, signalOption(signal));
+    return crd.metadata.labels?.[LABELS.createdBy] === CLI_NAME ? "yes" : "no";
+  } catch (err) {
+    if (err instanceof NotFoundError) return "yes";
+    throw err;
+  }
+}
+
+/**
+ * The install arguments adjusted to the cluster: server version, legacy mode, selectors,
+ * whether the snapshot controller goes in.
+ */
 export async function clusterInstallArgs(
   kube: KubeClient,
   run: InstallRunArgs,
@@ -109,10 +137,22 @@ export async function clusterInstallArgs(
     );
   }
   const legacy = run.args.legacy || await needsLegacy(kube, run.signal);
+  const snapshotController = await snapshotControllerFor(
+    kube,
+    run.args.snapshotController,
+    run.signal,
+  );
+  if (snapshotController === "yes" && run.args.snapshotController === "auto") {
+    reporter.info(
+      "Installing the VolumeSnapshot CRDs and a snapshot controller: the cluster has none of " +
+        "its own (--snapshot-controller=no leaves them out)",
+    );
+  }
   return {
     ...run.args,
     kubeVersion,
     legacy,
+    snapshotController,
     existingSelectors: {
       ...await existingSelectors(kube, run.signal),
       ...run.args.existingSelectors,

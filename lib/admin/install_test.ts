@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { FailedPreconditionError, NotFoundError } from "../errors/mod.ts";
-import { defaultInstallArgs, installObjects } from "../install/mod.ts";
+import { defaultInstallArgs, installObjects, snapshotCrdObjects } from "../install/mod.ts";
 import type { AnyObject } from "../k8s/mod.ts";
 import { FakeKube } from "../k8s/testing.ts";
 import { LABELS, NAMESPACE } from "../types/mod.ts";
@@ -23,7 +23,12 @@ Deno.test("install() creates every object in apply order and writes the audit lo
     audit: { files, dir: "/home/u/.directpv/audit", now: NOW },
     reporter,
   });
-  const expected = installObjects({ ...ARGS, kubeVersion: { major: 1, minor: 35 } });
+  // The fake cluster has no VolumeSnapshot CRDs, so `auto` adds them and the controller.
+  const expected = installObjects({
+    ...ARGS,
+    kubeVersion: { major: 1, minor: 35 },
+    snapshotController: "yes",
+  });
   assert.deepEqual(
     result.objects.map((o) => `${o.kind}/${o.name}`),
     expected.map((o) => `${o.kind}/${o.metadata.name}`),
@@ -160,4 +165,45 @@ Deno.test("install() in a dry run on a fresh cluster tolerates the namespace not
   });
   const result = await install(kube, { args: ARGS, dryRun: true });
   assert.ok(result.objects.every((o) => o.action === "created"));
+});
+
+const VOLUME_SNAPSHOT_CRD = "volumesnapshots.snapshot.storage.k8s.io";
+const snapshotParts = (objects: Array<{ kind: string; name: string }>) =>
+  objects.filter((o) =>
+    o.name.includes("snapshot-controller") || o.name.includes(".snapshot.storage")
+  )
+    .map((o) => `${o.kind}/${o.name}`);
+
+Deno.test("install() leaves the snapshot API to a cluster that has its own", async () => {
+  const kube = new FakeKube();
+  const theirs = snapshotCrdObjects().find((crd) => crd.metadata.name === VOLUME_SNAPSHOT_CRD);
+  assert.ok(theirs);
+  await kube.customResourceDefinitions.create({
+    ...theirs,
+    metadata: { name: VOLUME_SNAPSHOT_CRD },
+  });
+  const result = await install(kube, { args: ARGS });
+  assert.deepEqual(snapshotParts(result.objects), []);
+  await assert.rejects(
+    kube.deployments.get("snapshot-controller", { namespace: NAMESPACE }),
+    NotFoundError,
+  );
+  const forced = await install(kube, { args: { ...ARGS, snapshotController: "yes" } });
+  assert.ok(
+    forced.objects.some((o) => o.name === "snapshot-controller" && o.kind === "Deployment"),
+  );
+});
+
+Deno.test("install() keeps the snapshot API it added when run again, and `no` leaves it out", async () => {
+  const kube = new FakeKube();
+  const reporter = recordingReporter();
+  const first = await install(kube, { args: ARGS, reporter });
+  assert.equal(snapshotParts(first.objects).length, 9);
+  assert.ok(reporter.infos.some((m) => m.startsWith("Installing the VolumeSnapshot CRDs")));
+  const again = await install(kube, { args: ARGS });
+  assert.equal(snapshotParts(again.objects).length, 9);
+  assert.ok(again.objects.every((o) => o.action === "unchanged"));
+  const fresh = new FakeKube();
+  const without = await install(fresh, { args: { ...ARGS, snapshotController: "no" } });
+  assert.deepEqual(snapshotParts(without.objects), []);
 });

@@ -1,10 +1,12 @@
 /**
  * `uninstall` (reference §1.15): delete what install applied, workloads first. CRDs, drives
- * and volumes are kept unless `dangerous`, so a later install picks them up again.
+ * and volumes are kept unless `dangerous`, so a later install picks them up again. The
+ * VolumeSnapshot CRDs install may have added are always kept: deleting them would delete
+ * every VolumeSnapshot in the cluster, other drivers' included.
  */
 import type { AnyObject, KubeClient, ResourceClient } from "../k8s/mod.ts";
 import { NotFoundError } from "../errors/mod.ts";
-import { defaultInstallArgs, installObjects } from "../install/mod.ts";
+import { defaultInstallArgs, installObjects, SNAPSHOT_GROUP } from "../install/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 import { clientFor, deleteIfExists } from "./apply.ts";
 import { LIST_PAGE_SIZE } from "./listers.ts";
@@ -39,10 +41,20 @@ const ORDER = [
   "Namespace",
 ];
 
-/** Every object install may have applied (legacy twins included), in deletion order. */
+const isSnapshotApi = (object: AnyObject) =>
+  object.kind === "CustomResourceDefinition" && object.spec?.group === SNAPSHOT_GROUP;
+
+/**
+ * Every object install may have applied (legacy twins and the snapshot controller included,
+ * the VolumeSnapshot CRDs not), in deletion order.
+ */
 export function uninstallOrder(): AnyObject[] {
-  const objects = installObjects({ ...defaultInstallArgs("uninstall"), legacy: true });
-  return (objects as unknown as AnyObject[]).slice().sort((a, b) =>
+  const objects = installObjects({
+    ...defaultInstallArgs("uninstall"),
+    legacy: true,
+    snapshotController: "yes",
+  }) as unknown as AnyObject[];
+  return objects.filter((o) => !isSnapshotApi(o)).sort((a, b) =>
     ORDER.indexOf(a.kind ?? "") - ORDER.indexOf(b.kind ?? "")
   );
 }

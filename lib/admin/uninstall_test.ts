@@ -31,7 +31,9 @@ Deno.test("uninstall() keeps CRDs, drives and volumes", async () => {
   const removed = await uninstall(kube, { reporter });
   assert.ok(removed.some((o) => o.kind === "DaemonSet" && o.name === "node-server"));
   assert.ok(!removed.some((o) => o.kind === "CustomResourceDefinition"));
-  assert.equal((await kube.customResourceDefinitions.listAll()).length, 5);
+  assert.ok(removed.some((o) => o.kind === "Deployment" && o.name === "snapshot-controller"));
+  // Five of ours and the three VolumeSnapshot CRDs install added.
+  assert.equal((await kube.customResourceDefinitions.listAll()).length, 8);
   assert.equal((await kube.drives.listAll()).length, 1);
   assert.equal((await kube.volumes.listAll()).length, 1);
   assert.deepEqual(await kube.deployments.listAll({ namespace: NAMESPACE }), []);
@@ -42,6 +44,9 @@ Deno.test("uninstall() with dangerous strips finalizers and deletes everything",
   const kube = await installed();
   const removed = await uninstall(kube, { dangerous: true });
   assert.equal(removed.filter((o) => o.kind === "CustomResourceDefinition").length, 5);
+  // Deleting the VolumeSnapshot CRDs would delete every VolumeSnapshot of the cluster.
+  const left = await kube.customResourceDefinitions.listAll();
+  assert.deepEqual(left.map((crd) => crd.spec.group), Array(3).fill("snapshot.storage.k8s.io"));
   assert.deepEqual(await kube.drives.listAll(), []);
   assert.deepEqual(await kube.volumes.listAll(), []);
 });

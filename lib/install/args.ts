@@ -7,6 +7,13 @@ import type { Toleration } from "./k8s_objects.ts";
 /** How the node server treats XFS project quota. */
 export type QuotaMode = "required" | "best-effort";
 
+/**
+ * Whether install adds the VolumeSnapshot CRDs and a snapshot controller: `auto` when the
+ * cluster has no VolumeSnapshot CRDs (or has the ones an earlier install added); a manifest
+ * printed without a cluster treats `auto` as `no`.
+ */
+export type SnapshotControllerMode = "auto" | "yes" | "no";
+
 /** Kubernetes major and minor version. */
 export interface KubeVersion {
   major: number;
@@ -67,6 +74,7 @@ export interface InstallArgs {
    * PVs, PVCs and pods deleted). Off by default.
    */
   retireDeletedNodes: boolean;
+  snapshotController: SnapshotControllerMode;
   existingSelectors?: ExistingSelectors;
 }
 
@@ -99,14 +107,17 @@ export const SIDECAR_IMAGES = {
   livenessProbe: { name: "livenessprobe", tag: "v2.19.0" },
   csiResizer: { name: "csi-resizer", tag: "v2.2.0" },
   csiSnapshotter: { name: "csi-snapshotter", tag: "v8.6.0" },
+  /** Same release as csi-snapshotter: the two are built and tested together. */
+  snapshotController: { name: "snapshot-controller", tag: "v8.6.0" },
 } as const;
 
 /**
  * MinIO DirectPV v4.1.6's sidecars, rebuilt by MinIO and published under `quay.io/minio`.
- * MinIO publishes no csi-snapshotter (DirectPV has no snapshots): the official one is used.
+ * MinIO publishes no csi-snapshotter or snapshot controller (DirectPV has no snapshots): the
+ * official ones are used.
  */
 export const MINIO_SIDECAR_IMAGES: Readonly<
-  Record<Exclude<Sidecar, "csiSnapshotter">, { name: string; tag: string }>
+  Record<Exclude<Sidecar, SnapshotSidecar>, { name: string; tag: string }>
 > = {
   csiProvisioner: { name: "csi-provisioner", tag: "v6.2.0-0" },
   csiProvisionerLegacyKube: { name: "csi-provisioner", tag: "v2.2.0-go1.18" },
@@ -126,6 +137,7 @@ export const OPENSHIFT_IMAGES: Readonly<
   livenessProbe: "ose-csi-livenessprobe-rhel8",
   csiResizer: "ose-csi-external-resizer-rhel8",
   csiSnapshotter: "ose-csi-external-snapshotter-rhel8",
+  snapshotController: "ose-csi-snapshot-controller-rhel8",
 };
 
 /** Kubernetes 1.x below this minor gets the `csiProvisionerLegacyKube` provisioner. */
@@ -133,6 +145,10 @@ export const LEGACY_PROVISIONER_BELOW_MINOR = 20;
 
 /** A sidecar image key. */
 export type Sidecar = keyof typeof SIDECAR_IMAGES;
+/** The images of the snapshot feature, which MinIO does not rebuild. */
+type SnapshotSidecar = "csiSnapshotter" | "snapshotController";
+const isSnapshotSidecar = (s: Sidecar): s is SnapshotSidecar =>
+  s === "csiSnapshotter" || s === "snapshotController";
 
 /** The tag of an image reference (after the last `:` with no `/` after it); `dev` when none. */
 export function imageTagOf(image: string): string {
@@ -169,7 +185,7 @@ export function sidecarImage(
     args.kubeVersion.minor < LEGACY_PROVISIONER_BELOW_MINOR;
   const which = sidecar === "csiProvisioner" && oldKube ? "csiProvisionerLegacyKube" : sidecar;
   const minio = isRegistryOrg(args, MINIO_REGISTRY, MINIO_ORG);
-  if (minio && which !== "csiSnapshotter") {
+  if (minio && !isSnapshotSidecar(which)) {
     const { name, tag } = MINIO_SIDECAR_IMAGES[which];
     return joinImage(MINIO_REGISTRY, MINIO_ORG, `${name}:${tag}`);
   }
@@ -209,6 +225,7 @@ export function defaultInstallArgs(version: string = RELEASE_TAG): InstallArgs {
     separateNodeController: false,
     capacityTracking: true,
     retireDeletedNodes: false,
+    snapshotController: "auto",
   };
 }
 

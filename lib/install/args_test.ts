@@ -33,6 +33,7 @@ Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", (
     separateNodeController: false,
     capacityTracking: true,
     retireDeletedNodes: false,
+    snapshotController: "auto",
   };
   assert.deepEqual(defaultInstallArgs("v4.2.0"), expected);
   assert.deepEqual(defaultInstallArgs(), {

@@ -9,7 +9,7 @@ import {
 
 interface CrdFacts {
   group: string;
-  names: Record<string, string>;
+  names: CustomResourceDefinition["spec"]["names"];
   scope: string;
   versions: Array<{ name: string; served: boolean; storage: boolean }>;
   fields: Record<string, Record<string, unknown>>;

@@ -80,6 +80,7 @@ function placeholderArgs(minor: number, variant: Variant): InstallArgs {
     separateNodeController: false,
     capacityTracking: true,
     retireDeletedNodes: false,
+    snapshotController: "yes",
   }, ...chosen);
 }
 
@@ -159,25 +160,38 @@ function switchTemplate(key: string, chosen: Variant): string {
   ].join("\n");
 }
 
-/** The template of one object, with its version, switch and legacy conditions. */
-function objectTemplate(key: string, legacyOnly: boolean): string {
+/**
+ * The parts of install that add objects of their own, each under a chart value: every
+ * object that goes when its flag is off is rendered inside `if <when>`.
+ */
+const OPTIONAL_PARTS: ReadonlyArray<{ off: Partial<InstallArgs>; when: string }> = [
+  { off: { legacy: false }, when: "$.Values.legacy" },
+  { off: { snapshotController: "no" }, when: "$.Values.snapshotController" },
+];
+
+/** The template of one object, with its version and switch conditions, inside `conditions`. */
+function objectTemplate(key: string, conditions: readonly string[]): string {
   const body = switchTemplate(key, []);
-  return legacyOnly ? `{{- if $.Values.legacy }}\n${body}\n{{- end }}` : body;
+  if (conditions.length === 0) return body;
+  const test = conditions.length === 1
+    ? conditions[0]
+    : `and ${conditions.map((c) => `(${c})`).join(" ")}`;
+  return `{{- if ${test} }}\n${body}\n{{- end }}`;
 }
 
 /** The template files, one per `manifests/` file, in apply order. */
 function templateFiles(): ManifestFile[] {
-  const all = installObjects(placeholderArgs(MINORS.at(-1) ?? 0, DEFAULT_VARIANT));
-  const plain = new Set(
-    installObjects({ ...placeholderArgs(MINORS.at(-1) ?? 0, DEFAULT_VARIANT), legacy: false }).map(
-      keyOf,
-    ),
-  );
+  const full = placeholderArgs(MINORS.at(-1) ?? 0, DEFAULT_VARIANT);
+  const without = OPTIONAL_PARTS.map((part) => ({
+    when: part.when,
+    keys: new Set(installObjects({ ...full, ...part.off }).map(keyOf)),
+  }));
   const files = new Map<string, string[]>();
-  for (const object of all) {
+  for (const object of installObjects(full)) {
     const path = `templates/${manifestPath(object).replace("/", "-")}`;
     const list = files.get(path) ?? [];
-    list.push(objectTemplate(keyOf(object), !plain.has(keyOf(object))));
+    const conditions = without.filter((w) => !w.keys.has(keyOf(object))).map((w) => w.when);
+    list.push(objectTemplate(keyOf(object), conditions));
     files.set(path, list);
   }
   return [...files].map(([path, parts]) => ({

@@ -57,6 +57,11 @@ export function valuesYAML(): string {
     entry("Retire a node when its Node object is deleted (--retire-deleted-nodes).", {
       retireDeletedNodes: d.retireDeletedNodes,
     }),
+    entry(
+      "The VolumeSnapshot CRDs and a snapshot controller, for clusters without them " +
+        "(--snapshot-controller=yes).",
+      { snapshotController: false },
+    ),
   ].join("");
 }
 
@@ -98,6 +103,7 @@ export function valuesSchema(): string {
       separateNodeController: BOOLEAN,
       capacityTracking: BOOLEAN,
       retireDeletedNodes: BOOLEAN,
+      snapshotController: BOOLEAN,
     },
   };
   return `${JSON.stringify(schema, null, 2)}\n`;
@@ -141,7 +147,7 @@ export function helperTemplates(): string {
 
 {{/*
 A sidecar image: Red Hat's with openshift; MinIO's rebuild under ${MINIO_REGISTRY}/${MINIO_ORG} (the
-official one for csi-snapshotter, which MinIO does not rebuild); the
+official ones for csi-snapshotter and snapshot-controller, which MinIO does not rebuild); the
 official image under the default registry and org; the official name and tag under any other
 (a mirror). Kubernetes before 1.${LEGACY_PROVISIONER_BELOW_MINOR} gets the older provisioner.
 */}}

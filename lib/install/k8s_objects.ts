@@ -68,6 +68,18 @@ export interface JSONSchemaProps {
   required?: string[];
   "x-kubernetes-list-type"?: "atomic" | "map" | "set";
   "x-kubernetes-list-map-keys"?: string[];
+  "x-kubernetes-map-type"?: "atomic" | "granular";
+  "x-kubernetes-int-or-string"?: boolean;
+  /** CEL rules the API server checks on create and update (`oldSelf` on update). */
+  "x-kubernetes-validations"?: Array<{ rule: string; message: string }>;
+}
+
+/** A column `kubectl get` prints for a custom resource. */
+export interface PrinterColumn {
+  name: string;
+  type: "string" | "integer" | "boolean" | "date";
+  jsonPath: string;
+  description?: string;
 }
 
 /** `apiextensions.k8s.io/v1` CustomResourceDefinition. */
@@ -75,13 +87,21 @@ export interface CustomResourceDefinition extends TypedObject {
   kind: "CustomResourceDefinition";
   spec: {
     group: string;
-    names: { kind: string; listKind: string; plural: string; singular: string };
+    names: {
+      kind: string;
+      listKind: string;
+      plural: string;
+      singular: string;
+      shortNames?: string[];
+    };
     scope: "Cluster" | "Namespaced";
     versions: Array<{
       name: string;
       served: boolean;
       storage: boolean;
       schema: { openAPIV3Schema: JSONSchemaProps };
+      subresources?: { status: Record<string, never> };
+      additionalPrinterColumns?: PrinterColumn[];
     }>;
     conversion: { strategy: "None" };
   };
@@ -163,6 +183,9 @@ export interface Probe {
 export interface SecurityContext {
   privileged: boolean;
   seccompProfile?: { type: "Localhost"; localhostProfile: string };
+  allowPrivilegeEscalation?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  capabilities?: { drop: string[] };
 }
 
 /** A pod container. */

@@ -5,7 +5,7 @@
  * DirectPV's defaults except the images (ours, and the official sidecars) and the node
  * server's kubelet registration; flag parsing for node selectors and tolerations; YAML
  * rendering; the monitoring objects shipped beside them (PodMonitor, alerts, Grafana
- * dashboard).
+ * dashboard); for clusters without them, the VolumeSnapshot CRDs and a snapshot controller.
  *
  * May import: lib/types, lib/errors, lib/version (and the `yaml` package).
  * @module
@@ -35,7 +35,14 @@ export {
   sidecarImage,
   SUPPORTED_MINOR_RANGE,
 } from "./args.ts";
-export type { ExistingSelectors, InstallArgs, KubeVersion, QuotaMode, Sidecar } from "./args.ts";
+export type {
+  ExistingSelectors,
+  InstallArgs,
+  KubeVersion,
+  QuotaMode,
+  Sidecar,
+  SnapshotControllerMode,
+} from "./args.ts";
 export { DEFAULT_LABELS } from "./common.ts";
 export { controllerDeployment, PROVISIONER_WORKER_FLAGS, SIDECAR_API_FLAGS } from "./controller.ts";
 export { CRD_ADDITIONS, crdObjects, OWN_KINDS } from "./crds.ts";
@@ -72,3 +79,9 @@ export {
 } from "./render.ts";
 export type { ManifestFile } from "./render.ts";
 export { csiDriverObject, storageClassObject } from "./storage.ts";
+export {
+  SNAPSHOT_CONTROLLER,
+  SNAPSHOT_CONTROLLER_CLUSTER_ROLE,
+  snapshotControllerRules,
+} from "./snapshot_controller.ts";
+export { SNAPSHOT_GROUP, snapshotCrdObjects } from "./snapshot_crds.ts";

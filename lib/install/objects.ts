@@ -6,18 +6,25 @@ import type { InstallObject } from "./k8s_objects.ts";
 import { nodeServerDaemonSet } from "./node_server.ts";
 import { namespaceObject, rbacObjects } from "./rbac.ts";
 import { csiDriverObject, storageClassObject } from "./storage.ts";
+import { snapshotControllerDeployment, snapshotControllerRbac } from "./snapshot_controller.ts";
+import { snapshotCrdObjects } from "./snapshot_crds.ts";
 
 /**
  * The objects install applies, in DirectPV's order: Namespace → ServiceAccount, ClusterRole,
  * ClusterRoleBinding, Role, RoleBinding → 4 CRDs → CSIDriver → StorageClass → DaemonSet →
  * Deployment. In legacy mode each of the last four kinds is followed by its DirectCSI twin.
+ * With `snapshotController: "yes"` the snapshot controller's RBAC follows ours, the
+ * VolumeSnapshot CRDs follow ours, and its Deployment comes last.
  */
 export function installObjects(args: InstallArgs): InstallObject[] {
   const legacy = args.legacy;
+  const snapshots = args.snapshotController === "yes";
   return [
     namespaceObject(args),
     ...rbacObjects(args),
+    ...(snapshots ? snapshotControllerRbac() : []),
     ...crdObjects(),
+    ...(snapshots ? snapshotCrdObjects() : []),
     csiDriverObject(args),
     ...(legacy ? [csiDriverObject(args, { legacy })] : []),
     storageClassObject(args),
@@ -26,5 +33,6 @@ export function installObjects(args: InstallArgs): InstallObject[] {
     ...(legacy ? [nodeServerDaemonSet(args, { legacy })] : []),
     controllerDeployment(args),
     ...(legacy ? [controllerDeployment(args, { legacy })] : []),
+    ...(snapshots ? [snapshotControllerDeployment(args)] : []),
   ];
 }

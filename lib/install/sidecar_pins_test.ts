@@ -21,6 +21,7 @@ Deno.test("install's default sidecars are the versions harness/tools/build.sh bu
   assert.equal(SIDECAR_IMAGES.csiProvisioner.tag, pin(script, "CSI_PROVISIONER_VERSION"));
   assert.equal(SIDECAR_IMAGES.csiResizer.tag, pin(script, "CSI_RESIZER_VERSION"));
   assert.equal(SIDECAR_IMAGES.csiSnapshotter.tag, pin(script, "CSI_SNAPSHOTTER_VERSION"));
+  assert.equal(SIDECAR_IMAGES.snapshotController.tag, pin(script, "CSI_SNAPSHOTTER_VERSION"));
   assert.equal(
     sidecarImage(args, "csiProvisioner"),
     `registry.k8s.io/sig-storage/csi-provisioner:${pin(script, "CSI_PROVISIONER_VERSION")}`,

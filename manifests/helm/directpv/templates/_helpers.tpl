@@ -23,7 +23,7 @@
 
 {{/*
 A sidecar image: Red Hat's with openshift; MinIO's rebuild under quay.io/minio (the
-official one for csi-snapshotter, which MinIO does not rebuild); the
+official ones for csi-snapshotter and snapshot-controller, which MinIO does not rebuild); the
 official image under the default registry and org; the official name and tag under any other
 (a mirror). Kubernetes before 1.20 gets the older provisioner.
 */}}
@@ -32,7 +32,7 @@ official image under the default registry and org; the official name and tag und
 {{- $key := index . 1 -}}
 {{- $v := $root.Values -}}
 {{- if $v.openshift -}}
-registry.redhat.io/openshift4/{{ index (dict "csiProvisioner" "ose-csi-external-provisioner-rhel8" "nodeDriverRegistrar" "ose-csi-node-driver-registrar-rhel8" "livenessProbe" "ose-csi-livenessprobe-rhel8" "csiResizer" "ose-csi-external-resizer-rhel8" "csiSnapshotter" "ose-csi-external-snapshotter-rhel8") $key }}:v4.15
+registry.redhat.io/openshift4/{{ index (dict "csiProvisioner" "ose-csi-external-provisioner-rhel8" "nodeDriverRegistrar" "ose-csi-node-driver-registrar-rhel8" "livenessProbe" "ose-csi-livenessprobe-rhel8" "csiResizer" "ose-csi-external-resizer-rhel8" "csiSnapshotter" "ose-csi-external-snapshotter-rhel8" "snapshotController" "ose-csi-snapshot-controller-rhel8") $key }}:v4.15
 {{- else -}}
 {{- if and (eq $key "csiProvisioner") (semverCompare "<1.20-0" $root.Capabilities.KubeVersion.Version) -}}
 {{- $key = "csiProvisionerLegacyKube" -}}
@@ -42,7 +42,7 @@ registry.redhat.io/openshift4/{{ index (dict "csiProvisioner" "ose-csi-external-
 {{- if and (eq $repo "quay.io/minio") $minio -}}
 quay.io/minio/{{ $minio }}
 {{- else -}}
-{{- $official := index (dict "csiProvisioner" "csi-provisioner:v6.3.0" "csiProvisionerLegacyKube" "csi-provisioner:v2.2.0" "nodeDriverRegistrar" "csi-node-driver-registrar:v2.17.0" "livenessProbe" "livenessprobe:v2.19.0" "csiResizer" "csi-resizer:v2.2.0" "csiSnapshotter" "csi-snapshotter:v8.6.0") $key -}}
+{{- $official := index (dict "csiProvisioner" "csi-provisioner:v6.3.0" "csiProvisionerLegacyKube" "csi-provisioner:v2.2.0" "nodeDriverRegistrar" "csi-node-driver-registrar:v2.17.0" "livenessProbe" "livenessprobe:v2.19.0" "csiResizer" "csi-resizer:v2.2.0" "csiSnapshotter" "csi-snapshotter:v8.6.0" "snapshotController" "snapshot-controller:v8.6.0") $key -}}
 {{- if or (eq $repo "ghcr.io/directpv") (eq $repo "quay.io/minio") -}}
 registry.k8s.io/sig-storage/{{ $official }}
 {{- else -}}
