@@ -1,5 +1,5 @@
 /**
- * The shared data model: the four DirectPV CRD kinds, their labels, finalizers and
+ * The shared data model: the DirectPV CRD kinds and their schemas, their labels, finalizers and
  * enums, branded ids, byte quantities and label-value sanitising.
  *
  * May import: nothing (leaf module).
@@ -134,6 +134,7 @@ export {
   type SnapshotStatus,
   withCondition,
 } from "./snapshot.ts";
+export { crdSchemas, type JSONSchemaProps, type KindSchema } from "./crd_schema.ts";
 export { formatBytes, parseBytes } from "./quantity.ts";
 export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";
 export {
