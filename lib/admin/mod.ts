@@ -2,10 +2,10 @@
  * What every CLI verb does, as functions over a KubeClient: selecting drives and volumes,
  * install/uninstall, discover, init, info, label, cordon, suspend, move, clean, remove,
  * repair and migrate, and what the web dashboard shows (dashboard_views.ts, dashboard_model.ts).
- * No process or file access of its own: files go through a FileStore,
- * progress and messages through a Reporter.
+ * No process or file access of its own: files go through a FileStore (a slice of the Host's
+ * file interface), progress and messages through a Reporter.
  *
- * May import: lib/types, lib/errors, lib/log, lib/k8s, lib/install, lib/init_config, lib/legacy.
+ * May import: lib/types, lib/errors, lib/log, lib/k8s, lib/install, lib/init_config, lib/legacy, lib/sys.
  * @module
  */
 export {

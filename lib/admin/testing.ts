@@ -8,6 +8,7 @@ import {
   type WatchEvent,
 } from "../k8s/mod.ts";
 import { ExpiredError, NotFoundError, UnavailableError } from "../errors/mod.ts";
+import { fsError } from "../sys/mod.ts";
 import type { FileStore, ProgressState, Reporter } from "./types.ts";
 import type { FakeKube } from "../k8s/testing.ts";
 import {
@@ -301,15 +302,18 @@ export function fakeNodeControllers(
   };
 }
 
-/** Files kept in a map, with the modes they were written with. */
+/** What Deno throws for a missing file, mapped as the Host maps it. */
+function missing(action: string, path: string): Error {
+  return fsError(new Deno.errors.NotFound("No such file or directory (os error 2)"), action, path);
+}
+
+/** Files kept in a map, with the modes they were written with; errors as the Host's. */
 export class MemoryFiles implements FileStore {
   readonly files = new Map<string, { text: string; mode?: number }>();
   readonly dirs = new Map<string, number | undefined>();
   readText(path: string): Promise<string> {
     const file = this.files.get(path);
-    return file
-      ? Promise.resolve(file.text)
-      : Promise.reject(new NotFoundError(`File "${path}" not found`));
+    return file ? Promise.resolve(file.text) : Promise.reject(missing("read", path));
   }
   writeText(path: string, text: string, options?: { mode?: number }): Promise<void> {
     this.files.set(path, { text, ...(options?.mode !== undefined ? { mode: options.mode } : {}) });
@@ -321,13 +325,13 @@ export class MemoryFiles implements FileStore {
   }
   rename(from: string, to: string): Promise<void> {
     const file = this.files.get(from);
-    if (!file) return Promise.reject(new NotFoundError(`File "${from}" not found`));
+    if (!file) return Promise.reject(missing("rename", from));
     this.files.delete(from);
     this.files.set(to, file);
     return Promise.resolve();
   }
   remove(path: string): Promise<void> {
-    this.files.delete(path);
+    if (!this.files.delete(path)) return Promise.reject(missing("remove", path));
     return Promise.resolve();
   }
 }

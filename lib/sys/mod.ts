@@ -17,6 +17,6 @@ export {
 } from "./mountinfo.ts";
 export { CommandMounter, mountArgs, readMountInfo, unmountArgs } from "./mount.ts";
 export { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
-export { isIoError } from "./io_error.ts";
+export { fsError, isIoError } from "./io_error.ts";
 export { createRealHost, type RealHostOptions } from "./real_host.ts";
 export { LIBBLKID, libblkid } from "./blkid.ts";
