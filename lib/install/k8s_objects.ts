@@ -1,8 +1,6 @@
 /** The subset of Kubernetes object shapes that install creates, as plain data. */
 import type { JSONSchemaProps, KubeObject, ObjectMeta } from "../types/mod.ts";
 
-export type { JSONSchemaProps };
-
 /** An object with its type fields set. */
 export interface TypedObject extends KubeObject {
   apiVersion: string;
