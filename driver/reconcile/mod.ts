@@ -5,7 +5,7 @@
  * of clones and restores) and the snapshot reconciler;
  * `startNodeControllers` runs the DirectPVNode and init-request reconcilers.
  *
- * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, driver/events.
+ * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, lib/node_init, driver/events.
  * @module
  */
 import { Informer, type KubeClient, type ResourceClient } from "../../lib/k8s/mod.ts";
@@ -28,10 +28,9 @@ import { DriveReconciler } from "./drive.ts";
 import type { NodeTopology } from "./drive_object.ts";
 import { syncDrives } from "./drive_sync.ts";
 import { createNodeOps, type QuotaPolicy } from "./host_ops.ts";
-import { reconcileInitRequest } from "./init_request.ts";
 import { coalesce, informerSource } from "./kube_util.ts";
 import type { DeviceFilter } from "./loop_filter.ts";
-import { reconcileNode } from "./node.ts";
+import { reconcileInitRequest, reconcileNode } from "../../lib/node_init/mod.ts";
 import type { NodeOps } from "./node_ops.ts";
 import type { Timers } from "./queue.ts";
 import { reconcileSnapshot } from "./snapshot.ts";
