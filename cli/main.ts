@@ -2,10 +2,10 @@
  * kubectl-directpv entry point: the only place that reads the process's arguments and
  * environment, builds the real Kubernetes client and file access, and exits.
  */
-import { dirname } from "node:path";
 import type { FileStore } from "../lib/admin/mod.ts";
-import { NotFoundError, PermissionDeniedError, UnavailableError } from "../lib/errors/mod.ts";
+import { UnavailableError } from "../lib/errors/mod.ts";
 import { connectKube } from "../lib/k8s/mod.ts";
+import { createRealHost } from "../lib/sys/mod.ts";
 import type { CliContext, Listening, ServeOptions, Writer } from "./context.ts";
 import { EXIT_CODES } from "./exit_codes.ts";
 import { RELEASE_TAG } from "../lib/version/mod.ts";
@@ -20,39 +20,8 @@ function writerOf(file: typeof Deno.stdout | typeof Deno.stderr): Writer {
   };
 }
 
-function fileError(err: unknown, path: string): Error {
-  const message = err instanceof Error ? err.message : String(err);
-  if (err instanceof Deno.errors.NotFound) return new NotFoundError(`File "${path}" not found`);
-  if (err instanceof Deno.errors.PermissionDenied) {
-    return new PermissionDeniedError(`Cannot access "${path}": permission denied`);
-  }
-  return new UnavailableError(`Cannot access "${path}": ${message}`, { cause: err });
-}
-
-async function guard<T>(path: string, op: () => Promise<T>): Promise<T> {
-  try {
-    return await op();
-  } catch (err) {
-    throw fileError(err, path);
-  }
-}
-
-const files: FileStore = {
-  readText: (path) => guard(path, () => Deno.readTextFile(path)),
-  writeText: (path, text, options) =>
-    guard(path, async () => {
-      await Deno.writeTextFile(path, text, options?.mode ? { mode: options.mode } : {});
-      if (options?.mode !== undefined) await Deno.chmod(path, options.mode);
-    }),
-  mkdir: (path, options) =>
-    guard(path, () =>
-      Deno.mkdir(path, {
-        ...(options?.recursive ? { recursive: true } : {}),
-        ...(options?.mode ? { mode: options.mode } : {}),
-      })),
-  rename: (from, to) => guard(dirname(to), () => Deno.rename(from, to)),
-  remove: (path) => guard(path, () => Deno.remove(path)),
-};
+// The CLI's files go through the Host's file interface, with its error mapping.
+const files: FileStore = createRealHost().fs;
 
 function serve(options: ServeOptions): Promise<Listening> {
   const where = `${options.hostname}:${options.port}`;

@@ -8,16 +8,12 @@ import { InvalidArgumentError } from "../lib/errors/mod.ts";
 import type { KubeClient } from "../lib/k8s/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
 import type { Host } from "../lib/sys/mod.ts";
-import { TOPOLOGY_KEYS, type TopologyKeys } from "../lib/types/mod.ts";
+import type { TopologyKeys } from "../lib/types/mod.ts";
+import { type NodeTopology, topologySegments } from "../lib/node_init/mod.ts";
 import type { QuotaPolicy } from "../lib/xfs/mod.ts";
 import type { EventSink } from "./events.ts";
 
-/** Where this node sits (`--rack`, `--zone`, `--region`): topology segments. */
-export interface NodeTopology {
-  rack: string;
-  zone: string;
-  region: string;
-}
+export { type NodeTopology, topologySegments };
 
 /** Decides whether a device (by kernel name) is visible to this node. */
 export type DeviceFilter = (name: string) => Promise<boolean>;
@@ -46,23 +42,6 @@ export interface NodeContext {
   kubeletDir: string;
   /** Period of the drive health check (`--health-interval`). */
   healthIntervalMs: number;
-}
-
-/**
- * The topology segments of this node under `keys` (DirectPV's by default): NodeGetInfo's
- * accessible topology and a new drive's `status.topology`.
- */
-export function topologySegments(
-  ctx: Pick<NodeContext, "identity" | "nodeId" | "topology">,
-  keys: TopologyKeys = TOPOLOGY_KEYS,
-): Record<string, string> {
-  return {
-    [keys.identity]: ctx.identity,
-    [keys.node]: ctx.nodeId,
-    [keys.rack]: ctx.topology.rack,
-    [keys.zone]: ctx.topology.zone,
-    [keys.region]: ctx.topology.region,
-  };
 }
 
 function nonEmpty(value: string, what: string): void {

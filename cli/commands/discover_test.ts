@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { fakeNodeControllers, makeCsiNode } from "../../lib/admin/testing.ts";
+import { makeCsiNode } from "../../lib/admin/testing.ts";
+import { nodeControllers } from "../../lib/node_init/testing.ts";
 import { readInitConfig } from "../../lib/init_config/mod.ts";
 import { type NodeDevice, UNRECOGNISED_DATA } from "../../lib/types/mod.ts";
 import { testCli } from "../testing.ts";
@@ -34,7 +35,7 @@ const DEVICES: Record<string, NodeDevice[]> = {
 async function discovered(...argv: string[]) {
   const cli = testCli();
   cli.kube.seed(makeCsiNode("node1"), makeCsiNode("node2"));
-  const stop = fakeNodeControllers(cli.kube, { devices: DEVICES });
+  const stop = nodeControllers(cli.kube, { devices: DEVICES });
   try {
     const code = await cli.run("discover", "--timeout", "5s", ...argv);
     return { cli, code };
@@ -79,7 +80,7 @@ Deno.test("discover shows what drives hold and leaves those of unknown data unse
       { name: "sdd", id: "8:48$d", majorMinor: "8:48", size: GI, unknownData: UNRECOGNISED_DATA },
     ],
   };
-  const stop = fakeNodeControllers(cli.kube, { devices });
+  const stop = nodeControllers(cli.kube, { devices });
   try {
     assert.equal(await cli.run("discover", "--timeout", "5s"), 0, cli.stderr());
   } finally {
@@ -127,7 +128,7 @@ Deno.test("discover exits 1 when drives.yaml cannot be written", async () => {
   const cli = testCli();
   cli.kube.seed(makeCsiNode("node1"));
   cli.files.writeText = () => Promise.reject(new Error("Permission denied"));
-  const stop = fakeNodeControllers(cli.kube, { devices: DEVICES });
+  const stop = nodeControllers(cli.kube, { devices: DEVICES });
   try {
     assert.equal(await cli.run("discover"), 1);
   } finally {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { fakeNodeControllers } from "../../lib/admin/testing.ts";
+import { nodeControllers } from "../../lib/node_init/testing.ts";
 import { NOT_FORCED } from "../../lib/types/mod.ts";
 import { testCli } from "../testing.ts";
 import { FORCE_HINT } from "./init.ts";
@@ -34,10 +34,10 @@ const UUIDS = [
   "33333333-0000-4000-8000-000000000000",
 ];
 
-async function init(options: Parameters<typeof fakeNodeControllers>[1], ...argv: string[]) {
+async function init(options: Parameters<typeof nodeControllers>[1], ...argv: string[]) {
   const cli = testCli({ uuids: UUIDS });
   await cli.files.writeText("/work/drives.yaml", DRIVES_YAML);
-  const stop = fakeNodeControllers(cli.kube, options);
+  const stop = nodeControllers(cli.kube, options);
   try {
     return { cli, code: await cli.run("init", "drives.yaml", "--dangerous", ...argv) };
   } finally {

@@ -1,58 +1,13 @@
 /** Pure helpers that build and change DirectPVDrive objects (labels, conditions, capacity). */
 import {
-  API_VERSION,
   type Condition,
-  CREATED_BY,
   type DirectPVDrive,
   DRIVE_CONDITIONS,
-  FINALIZERS,
-  KINDS,
   LABELS,
   toLabelValue,
-  VERSION,
 } from "../../lib/types/mod.ts";
-import { type NodeContext, topologySegments } from "../node_context.ts";
 
-/** What a new drive is made of. */
-export interface NewDriveInput {
-  fsuuid: string;
-  deviceName: string;
-  make: string;
-  totalCapacity: number;
-  freeCapacity: number;
-  /** The node it is on: its label and its `status.topology` segments. */
-  node: Pick<NodeContext, "identity" | "nodeId" | "topology">;
-}
-
-/** A freshly initialised drive: Ready, nothing allocated, data-protection finalizer. */
-export function newDrive(input: NewDriveInput): DirectPVDrive {
-  const status: DirectPVDrive["status"] = {
-    totalCapacity: input.totalCapacity,
-    allocatedCapacity: 0,
-    freeCapacity: input.freeCapacity,
-    fsuuid: input.fsuuid,
-    status: "Ready",
-    topology: topologySegments(input.node),
-  };
-  if (input.make) status.make = input.make;
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.drive,
-    metadata: {
-      name: input.fsuuid,
-      labels: {
-        [LABELS.node]: toLabelValue(input.node.nodeId),
-        [LABELS.driveName]: toLabelValue(input.deviceName),
-        [LABELS.accessTier]: "Default",
-        [LABELS.version]: VERSION,
-        [LABELS.createdBy]: CREATED_BY.driver,
-      },
-      finalizers: [FINALIZERS.dataProtection],
-    },
-    spec: {},
-    status,
-  };
-}
+export { newDrive } from "../../lib/node_init/mod.ts";
 
 /** Condition kinds the node sets on drives. */
 export type DriveConditionKind = keyof typeof DRIVE_CONDITIONS;

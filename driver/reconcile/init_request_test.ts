@@ -10,7 +10,11 @@ import {
   NOT_FORCED,
   UNRECOGNISED_DATA,
 } from "../../lib/types/mod.ts";
-import { initAnnotationKey, type InitRequestDeps, reconcileInitRequest } from "./init_request.ts";
+import {
+  initAnnotationKey,
+  type InitRequestDeps,
+  reconcileInitRequest,
+} from "../../lib/node_init/mod.ts";
 import { createFixture, type Fixture, NODE } from "./testing.ts";
 
 function request(devices: { id: string; name: string; force?: boolean }[]): DirectPVInitRequest {

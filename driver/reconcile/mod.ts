@@ -5,7 +5,7 @@
  * of clones and restores) and the snapshot reconciler;
  * `startNodeControllers` runs the DirectPVNode and init-request reconcilers.
  *
- * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, driver/events, driver/node_context.
+ * May import: lib/k8s, lib/sys, lib/device, lib/xfs, lib/types, lib/errors, lib/log, lib/node_init, driver/events, driver/node_context.
  * @module
  */
 import { Informer, type ResourceClient } from "../../lib/k8s/mod.ts";
@@ -25,9 +25,8 @@ import type { NodeDeps } from "./deps.ts";
 import { DriveReconciler } from "./drive.ts";
 import { syncDrives } from "./drive_sync.ts";
 import { createNodeOps } from "./host_ops.ts";
-import { reconcileInitRequest } from "./init_request.ts";
 import { coalesce, informerSource } from "./kube_util.ts";
-import { reconcileNode } from "./node.ts";
+import { reconcileInitRequest, reconcileNode } from "../../lib/node_init/mod.ts";
 import type { NodeOps } from "./node_ops.ts";
 import type { Timers } from "./queue.ts";
 import { reconcileSnapshot } from "./snapshot.ts";

@@ -3,18 +3,15 @@
  * scan, formatting, drive mounts and layout, volume cleanup. `createNodeOps()` implements it
  * over a Host with lib/device and lib/xfs; tests wrap it to inject crashes.
  */
-import type { NodeDevice } from "../../lib/types/mod.ts";
+import type {
+  DeviceOps,
+  DriveCapacity,
+  FormatOptions,
+  ProbedDevice,
+} from "../../lib/node_init/mod.ts";
 import type { HealthFindings } from "./health_probe.ts";
 
-/** A probed block device (the DirectPVNode device fields). */
-export type ProbedDevice = NodeDevice;
-
-/** Capacities read from an XFS superblock. */
-export interface DriveCapacity {
-  fsuuid: string;
-  totalCapacity: number;
-  freeCapacity: number;
-}
+export type { DriveCapacity, FormatOptions, ProbedDevice };
 
 /**
  * How much bigger than its filesystem a device must be before the filesystem is grown: more
@@ -35,15 +32,6 @@ export type DriveFit =
   | { kind: "same"; bytes: number }
   | { kind: "grown"; before: number; bytes: number }
   | { kind: "shrunk"; bytes: number; deviceBytes: number };
-
-/** Options of `format`. */
-export interface FormatOptions {
-  /** The FSUUID to give the new filesystem. */
-  fsuuid: string;
-  /** Overwrite an existing filesystem or partition table (`mkfs.xfs -f`). */
-  force: boolean;
-  signal?: AbortSignal;
-}
 
 /** How often a running copy reports the bytes it has written. */
 export const COPY_PROGRESS_MS = 1000;
@@ -80,30 +68,9 @@ export interface ReflinkCopy {
 }
 
 /** Node-side operations used by the reconcilers. Device names are kernel names (`sdb`). */
-export interface NodeOps {
-  /** Probes visible devices; `driveExists(fsuuid)` decides the `Used by DirectPV` denial. */
-  probeDevices(driveExists: (fsuuid: string) => boolean): Promise<ProbedDevice[]>;
-  /**
-   * Superblock scan: visible devices by XFS FSUUID (hidden, partitioned, held, swap, CD-ROM
-   * and empty devices skipped).
-   */
-  devicesByFsuuid(): Promise<Map<string, ProbedDevice[]>>;
-  /** Safe mkfs: refuses a mounted device; returns the new filesystem's capacities. */
-  format(device: ProbedDevice, options: FormatOptions): Promise<DriveCapacity>;
-  /** Reads the XFS superblock of a device. */
-  readCapacity(deviceName: string): Promise<DriveCapacity>;
-  /**
-   * Makes `<app>/mnt/<fsuuid>` a mount of this device (noatime, project quota per policy): a
-   * no-op when it already is. The caller found this device as the only one carrying the
-   * FSUUID, so a mount of another device there is stale (the device vanished) and is replaced.
-   */
-  mountDrive(device: ProbedDevice, fsuuid: string): Promise<void>;
-  /** Writes the drive layout: the `.FSUUID.<uuid>` symlink and `.directpv/meta.info`. */
-  writeLayout(fsuuid: string): Promise<void>;
+export interface NodeOps extends DeviceOps {
   /** Creates the `.FSUUID.<uuid>` symlink only (drives migrated with `spec.relabel`). */
   relabel(fsuuid: string): Promise<void>;
-  /** Unmounts every mount of the drive (its mount point, the legacy one, the device's others). */
-  unmountDrive(fsuuid: string, deviceMajorMinor?: string): Promise<void>;
   /** Removes the drive's empty mount directories. */
   removeDriveDirs(fsuuid: string): Promise<void>;
   /**

@@ -3,7 +3,7 @@ import { ConflictError } from "../../lib/errors/mod.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import { createNodeOps } from "./host_ops.ts";
 import { loopBackingDirFilter } from "./loop_filter.ts";
-import { type NodeReconcilerDeps, reconcileNode } from "./node.ts";
+import { type NodeReconcilerDeps, reconcileNode } from "../../lib/node_init/mod.ts";
 import { newDirectPVNode as newNode } from "../../lib/types/mod.ts";
 import { createFixture, type Fixture, NODE } from "./testing.ts";
 

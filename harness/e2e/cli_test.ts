@@ -10,7 +10,8 @@
  * DIRECTPV_E2E_KUBECONFIG one. DIRECTPV_E2E_CLI_KUBECONFIG runs them against a given
  * cluster instead. DIRECTPV_E2E_CLI may point at another build of the CLI (the
  * `deno task compile:cli` binary); the default is tools/kubectl-directpv. No node servers run here: the node controllers' part of
- * discover and init is played in-process by `fakeNodeControllers` over the real API.
+ * discover and init is played in-process by the real node steps (`nodeControllers`) over
+ * fake devices and the real API.
  * Scenarios share one cluster and run in order: install (manifest, dry run, live, again),
  * info, discover, init (a failed drive exits 1), list/label/cordon/suspend/remove on seeded
  * drives, exit codes, uninstall (CRDs kept, then --dangerous).
@@ -19,12 +20,8 @@ import assert from "node:assert/strict";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
-import {
-  fakeNodeControllers,
-  makeCsiNode,
-  makeDrive,
-  makeVolume,
-} from "../../lib/admin/testing.ts";
+import { makeCsiNode, makeDrive, makeVolume } from "../../lib/admin/testing.ts";
+import { nodeControllers } from "../../lib/node_init/testing.ts";
 import { NotFoundError } from "../../lib/errors/mod.ts";
 import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { LABELS, NAMESPACE } from "../../lib/types/mod.ts";
@@ -179,7 +176,7 @@ async function installSteps(t: Deno.TestContext): Promise<void> {
 
 async function nodeSteps(t: Deno.TestContext): Promise<void> {
   await kube.csiNodes.create(makeCsiNode(NODE));
-  const stop = fakeNodeControllers(kube, {
+  const stop = nodeControllers(kube, {
     devices: {
       [NODE]: [
         { name: "loop7", id: "7:7$ZTJl", majorMinor: "7:7", size: 2 ** 30, make: "" },
@@ -203,6 +200,16 @@ async function nodeSteps(t: Deno.TestContext): Promise<void> {
       assert.match(r.stdout, /loop8 +│ Failed; Device busy/);
       assert.match(r.stdout, /loop7 +│ Success/);
       assert.deepEqual(await kube.initRequests.listAll(), []);
+      // The init step created loop7's drive; the drive steps below start from their own.
+      const created = (await kube.drives.listAll()).filter((d) =>
+        d.metadata.labels?.[LABELS.node] === NODE
+      );
+      assert.deepEqual(created.map((d) => d.metadata.labels?.[LABELS.driveName]), ["loop7"]);
+      for (const drive of created) {
+        const name = drive.metadata.name ?? "";
+        await kube.drives.patch(name, { metadata: { finalizers: null } }, { type: "merge" });
+        await kube.drives.delete(name);
+      }
     });
   } finally {
     await stop();

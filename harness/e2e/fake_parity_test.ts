@@ -1,7 +1,8 @@
 /**
- * FakeKube refuses what kube-apiserver refuses: the same sequence of writes runs against both
- * and each step must end the same way (stored, or the same error class). Reads the kubeconfig
- * from DIRECTPV_E2E_KUBECONFIG; run with -A.
+ * FakeKube refuses what kube-apiserver refuses and stores what it stores: the same sequence of
+ * writes runs against both and each step must end the same way (stored, or the same error
+ * class), and writes carrying fields outside the CRD schema must leave the same pruned object.
+ * Reads the kubeconfig from DIRECTPV_E2E_KUBECONFIG; run with -A.
  */
 import assert from "node:assert/strict";
 import { type AnyObject, connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
@@ -80,6 +81,59 @@ async function sequence(kube: KubeClient): Promise<Record<string, Outcome>> {
   return out;
 }
 
+/** A drive with fields its CRD schema lacks at the root, in metadata, spec, status and a list. */
+function withUnknownFields(drive: DirectPVDrive): AnyObject {
+  const raw = structuredClone(drive) as unknown as AnyObject;
+  raw.bogusRoot = "dropped";
+  Object.assign(raw.metadata, { bogusMeta: "dropped" });
+  raw.spec = { ...raw.spec, unschedulable: true, bogusSpec: { nested: 1 } };
+  raw.status.bogusStatus = 1;
+  raw.status.conditions = [{
+    type: "Ready",
+    status: "True",
+    reason: "Parity",
+    message: "",
+    lastTransitionTime: "2025-01-01T00:00:00Z",
+    bogusCondition: true,
+  }];
+  return raw;
+}
+
+/** What the server sets on its own (ids, versions, times, field managers) is not compared. */
+function comparable(object: AnyObject): AnyObject {
+  const copy = structuredClone(object);
+  for (const f of ["uid", "resourceVersion", "creationTimestamp", "managedFields"] as const) {
+    delete copy.metadata[f];
+  }
+  return copy;
+}
+
+/** Create, update and patch with unknown fields; returns the object stored after each write. */
+async function prunedWrites(kube: KubeClient): Promise<Record<string, AnyObject>> {
+  const id = `${RUN}-0000-4000-8000-0000000000ab`;
+  const base = driveObject({ id, node: `parity-${RUN}`, device: "sdy", sizeGiB: 10 });
+  // No finalizers, so the closing delete removes the drive at once.
+  delete base.metadata.finalizers;
+  const out: Record<string, AnyObject> = {};
+  const created = await kube.drives.create(withUnknownFields(base) as unknown as DirectPVDrive);
+  out["create"] = comparable(await kube.drives.get(id) as unknown as AnyObject);
+  const update = withUnknownFields(created);
+  update.status.freeCapacity = created.status.freeCapacity - 1;
+  await kube.drives.update(update as unknown as DirectPVDrive);
+  out["update"] = comparable(await kube.drives.get(id) as unknown as AnyObject);
+  await kube.drives.patch(id, { spec: { bogusPatch: 1 }, status: { bogusPatch: 2 } }, {
+    type: "merge",
+  });
+  out["merge patch"] = comparable(await kube.drives.get(id) as unknown as AnyObject);
+  await kube.drives.patch(id, [
+    { op: "add", path: "/status/bogusJsonPatch", value: 1 },
+    { op: "replace", path: "/status/allocatedCapacity", value: 1 },
+  ], { type: "json" });
+  out["json patch"] = comparable(await kube.drives.get(id) as unknown as AnyObject);
+  await kube.drives.delete(id);
+  return out;
+}
+
 Deno.test("FakeKube and kube-apiserver end each write the same way", async () => {
   if (!KUBECONFIG) {
     throw new Error("DIRECTPV_E2E_KUBECONFIG is not set: harness/e2e/run.ts starts an API server");
@@ -92,4 +146,13 @@ Deno.test("FakeKube and kube-apiserver end each write the same way", async () =>
   assert.deepEqual(onFake, onServer);
   assert.equal(onServer["update without a resourceVersion"], "InvalidArgumentError");
   assert.equal(onServer["update at a stale version"], "ConflictError");
+  const prunedOnServer = await prunedWrites(real);
+  const prunedOnFake = await prunedWrites(fake);
+  assert.deepEqual(prunedOnFake, prunedOnServer);
+  const stored = prunedOnServer["json patch"] as AnyObject;
+  assert.equal(stored.bogusRoot, undefined);
+  assert.deepEqual(stored.spec, { unschedulable: true });
+  assert.equal(stored.status.bogusStatus, undefined);
+  assert.equal(stored.status.bogusJsonPatch, undefined);
+  assert.equal(stored.status.allocatedCapacity, 1);
 });

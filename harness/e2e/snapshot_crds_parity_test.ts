@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { type JSONSchemaProps, snapshotCrdObjects } from "../../lib/install/mod.ts";
+import { snapshotCrdObjects } from "../../lib/install/mod.ts";
+import type { JSONSchemaProps } from "../../lib/types/mod.ts";
 import { testGate, toolsBinDir } from "../lib/mod.ts";
 
 const gate = await testGate("VolumeSnapshot CRD parity", {

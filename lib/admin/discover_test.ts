@@ -3,7 +3,8 @@ import { DeadlineExceededError, NotFoundError } from "../errors/mod.ts";
 import { FakeKube } from "../k8s/testing.ts";
 import type { NodeDevice } from "../types/mod.ts";
 import { discover, syncNodes } from "./discover.ts";
-import { fakeNodeControllers, makeCsiNode, makeNode, recordingReporter } from "./testing.ts";
+import { makeCsiNode, makeNode, recordingReporter } from "./testing.ts";
+import { nodeControllers } from "../node_init/testing.ts";
 
 const SDB: NodeDevice = {
   name: "sdb",
@@ -58,7 +59,7 @@ Deno.test("syncNodes() accepts a DirectPVNode the node controller created first"
 Deno.test("discover() refreshes every node and returns what they report", async () => {
   const kube = new FakeKube();
   kube.seed(makeCsiNode("node1"), makeCsiNode("node2"), makeNode("node1", []));
-  const stop = fakeNodeControllers(kube, { devices: { node1: [SDB], node2: [SDC] } });
+  const stop = nodeControllers(kube, { devices: { node1: [SDB], node2: [SDC] } });
   const reporter = recordingReporter();
   try {
     const nodes = await discover(kube, { timeoutMs: 5000, reporter });
@@ -84,7 +85,7 @@ Deno.test("discover() refreshes only the named nodes and warns about unknown one
     makeNode("node1", []),
     makeNode("node2", []),
   );
-  const stop = fakeNodeControllers(kube, { devices: { node1: [SDB] } });
+  const stop = nodeControllers(kube, { devices: { node1: [SDB] } });
   const reporter = recordingReporter();
   try {
     const nodes = await discover(kube, { nodes: ["node1", "node9"], timeoutMs: 5000, reporter });
@@ -107,7 +108,7 @@ Deno.test("discover() fails when none of the named nodes exists", async () => {
 Deno.test("discover() times out when a node does not answer", async () => {
   const kube = new FakeKube();
   kube.seed(makeCsiNode("node1"), makeCsiNode("node2"));
-  const stop = fakeNodeControllers(kube, { ignoreNodes: ["node2"] });
+  const stop = nodeControllers(kube, { ignoreNodes: ["node2"] });
   const reporter = recordingReporter();
   try {
     await assert.rejects(

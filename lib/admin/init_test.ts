@@ -4,7 +4,8 @@ import type { InitConfig } from "../init_config/mod.ts";
 import { FakeKube } from "../k8s/testing.ts";
 import { LABELS } from "../types/mod.ts";
 import { initDrives, newInitRequest } from "./init.ts";
-import { fakeNodeControllers, recordingReporter } from "./testing.ts";
+import { recordingReporter } from "./testing.ts";
+import { nodeControllers } from "../node_init/testing.ts";
 
 const CONFIG: InitConfig = {
   version: "v1",
@@ -44,7 +45,7 @@ Deno.test("newInitRequest() labels the request and carries force for drives with
 
 Deno.test("initDrives() creates one request per node, reports each drive and deletes the requests", async () => {
   const kube = new FakeKube();
-  const stop = fakeNodeControllers(kube, { failures: { sdc: "Device is busy" } });
+  const stop = nodeControllers(kube, { failures: { sdc: "Device is busy" } });
   const reporter = recordingReporter();
   try {
     const outcome = await initDrives(kube, {
@@ -92,6 +93,11 @@ Deno.test("initDrives() creates one request per node, reports each drive and del
     { devices: [{ id: "8:16$d", name: "sdb", force: false }] },
   ]);
   assert.deepEqual(await kube.initRequests.listAll(), []);
+  // The nodes' init step created a drive for each device it formatted.
+  const drives = (await kube.drives.listAll()).map((d) =>
+    `${d.metadata.labels?.[LABELS.node]}/${d.metadata.labels?.[LABELS.driveName]}`
+  );
+  assert.deepEqual(drives.sort(), ["node1/sdb", "node2/sdb"]);
   assert.equal(kube.callsOf("deleteCollection", "directpvinitrequests").length, 1);
   assert.deepEqual(reporter.totals, [2]);
   assert.equal(reporter.updates.filter((u) => u.state === "failed").length, 1);
@@ -99,9 +105,18 @@ Deno.test("initDrives() creates one request per node, reports each drive and del
 
 Deno.test("initDrives() reports Error requests and timeouts, and still deletes its requests", async () => {
   const kube = new FakeKube();
-  const stop = fakeNodeControllers(kube, { errorNodes: ["node1"], ignoreNodes: ["node2"] });
+  // The node answers Error to a request it cannot read: device IDs without a major:minor.
+  const [node1, ...others] = CONFIG.nodes;
+  const unreadable: InitConfig = {
+    ...CONFIG,
+    nodes: [
+      { name: "node1", drives: node1?.drives?.map((d) => ({ ...d, id: `bad-${d.name}` })) ?? [] },
+      ...others,
+    ],
+  };
+  const stop = nodeControllers(kube, { ignoreNodes: ["node2"] });
   try {
-    const outcome = await initDrives(kube, { config: CONFIG, timeoutMs: 300, uuid: uuids() });
+    const outcome = await initDrives(kube, { config: unreadable, timeoutMs: 300, uuid: uuids() });
     assert.deepEqual(outcome.results.map((r) => `${r.node}/${r.drive}:${r.status}`), [
       "node1/sdb:Error",
       "node1/sdc:Error",

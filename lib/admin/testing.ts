@@ -1,13 +1,6 @@
 /** Fixtures for tests of admin operations and the CLI: drives, volumes, nodes, CSINodes. */
-import {
-  type AnyObject,
-  type KubeClient,
-  type ResourceClient,
-  sleep,
-  updateWithRetry,
-  type WatchEvent,
-} from "../k8s/mod.ts";
-import { ExpiredError, NotFoundError, UnavailableError } from "../errors/mod.ts";
+import type { AnyObject } from "../k8s/mod.ts";
+import { fsError } from "../sys/mod.ts";
 import type { FileStore, ProgressState, Reporter } from "./types.ts";
 import type { FakeKube } from "../k8s/testing.ts";
 import {
@@ -20,7 +13,6 @@ import {
   FINALIZERS,
   IDENTITY,
   KINDS,
-  type KubeObject,
   LABELS,
   type NodeDevice,
   nodeLeaseObject,
@@ -220,96 +212,18 @@ export function recordingReporter(): Reporter & {
   return r;
 }
 
-/** Swallows NotFoundError (the object went away meanwhile); rethrows anything else. */
-function ignoreNotFound(err: unknown): void {
-  if (!(err instanceof NotFoundError)) throw err;
+/** What Deno throws for a missing file, mapped as the Host maps it. */
+function missing(action: string, path: string): Error {
+  return fsError(new Deno.errors.NotFound("No such file or directory (os error 2)"), action, path);
 }
 
-/** Handles watch events until aborted, restarting the watch when it drops or is not served yet. */
-async function watching<T extends KubeObject>(
-  resource: ResourceClient<T>,
-  signal: AbortSignal,
-  handle: (event: WatchEvent<T>) => Promise<void>,
-): Promise<void> {
-  while (!signal.aborted) {
-    try {
-      for await (const event of resource.watch({ signal })) await handle(event);
-    } catch (err) {
-      if (signal.aborted) return;
-      if (
-        !(err instanceof UnavailableError || err instanceof ExpiredError ||
-          err instanceof NotFoundError)
-      ) {
-        throw err;
-      }
-    }
-    await sleep(100, signal).catch(() => {});
-  }
-}
-
-/**
- * A stand-in for the node controllers: answers refresh requests (reporting `devices` per
- * node) and init requests (`failures` maps a device name to its error; `errorNodes` answer
- * with status Error). Stop it with the returned function, which rethrows the first error the
- * fake controllers met.
- */
-export function fakeNodeControllers(
-  kube: KubeClient,
-  options: {
-    devices?: Record<string, NodeDevice[]>;
-    failures?: Record<string, string>;
-    errorNodes?: string[];
-    ignoreNodes?: string[];
-  } = {},
-): () => Promise<void> {
-  const controller = new AbortController();
-  const ignored = new Set(options.ignoreNodes ?? []);
-  const errors: unknown[] = [];
-  const keep = (err: unknown) => {
-    if (!controller.signal.aborted) errors.push(err);
-  };
-  const nodes = watching(kube.nodes, controller.signal, async (event) => {
-    const node = event.object;
-    const name = node.metadata.name ?? "";
-    if (event.type === "DELETED" || node.spec?.refresh !== true || ignored.has(name)) return;
-    await updateWithRetry(kube.nodes, name, (n) => {
-      n.spec = {};
-      n.status = { devices: options.devices?.[name] ?? n.status?.devices ?? [] };
-    }).catch(ignoreNotFound);
-  }).catch(keep);
-  const requests = watching(kube.initRequests, controller.signal, async (event) => {
-    const request = event.object;
-    const node = request.metadata.labels?.[LABELS.node] ?? "";
-    if (event.type === "DELETED" || request.status?.status !== "Pending" || ignored.has(node)) {
-      return;
-    }
-    await updateWithRetry(kube.initRequests, request.metadata.name ?? "", (r) => {
-      const error = options.errorNodes?.includes(node);
-      r.status = {
-        status: error ? "Error" : "Processed",
-        results: r.spec.devices.map((d) => {
-          const failure = options.failures?.[d.name];
-          return failure ? { name: d.name, error: failure } : { name: d.name };
-        }),
-      };
-    }).catch(ignoreNotFound);
-  }).catch(keep);
-  return async () => {
-    controller.abort();
-    await Promise.all([nodes, requests]);
-    if (errors.length > 0) throw errors[0];
-  };
-}
-
-/** Files kept in a map, with the modes they were written with. */
+/** Files kept in a map, with the modes they were written with; errors as the Host's. */
 export class MemoryFiles implements FileStore {
   readonly files = new Map<string, { text: string; mode?: number }>();
   readonly dirs = new Map<string, number | undefined>();
   readText(path: string): Promise<string> {
     const file = this.files.get(path);
-    return file
-      ? Promise.resolve(file.text)
-      : Promise.reject(new NotFoundError(`File "${path}" not found`));
+    return file ? Promise.resolve(file.text) : Promise.reject(missing("read", path));
   }
   writeText(path: string, text: string, options?: { mode?: number }): Promise<void> {
     this.files.set(path, { text, ...(options?.mode !== undefined ? { mode: options.mode } : {}) });
@@ -321,13 +235,13 @@ export class MemoryFiles implements FileStore {
   }
   rename(from: string, to: string): Promise<void> {
     const file = this.files.get(from);
-    if (!file) return Promise.reject(new NotFoundError(`File "${from}" not found`));
+    if (!file) return Promise.reject(missing("rename", from));
     this.files.delete(from);
     this.files.set(to, file);
     return Promise.resolve();
   }
   remove(path: string): Promise<void> {
-    this.files.delete(path);
+    if (!this.files.delete(path)) return Promise.reject(missing("remove", path));
     return Promise.resolve();
   }
 }

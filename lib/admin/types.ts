@@ -1,5 +1,6 @@
 /** Shared shapes of the admin operations: reporting, file access and common options. */
 import { NotFoundError } from "../errors/mod.ts";
+import type { HostFs } from "../sys/mod.ts";
 
 /** State of one unit of long-running work (a node, an init request, an installed object). */
 export type ProgressState = "active" | "done" | "failed";
@@ -24,14 +25,11 @@ export interface Reporter {
 /** A reporter that drops everything. */
 export const silentReporter: Reporter = { info: () => {}, warn: () => {} };
 
-/** Files the CLI reads and writes (drives.yaml, the install audit log, migration backups). */
-export interface FileStore {
-  readText(path: string): Promise<string>;
-  writeText(path: string, text: string, options?: { mode?: number }): Promise<void>;
-  mkdir(path: string, options?: { mode?: number; recursive?: boolean }): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  remove(path: string): Promise<void>;
-}
+/**
+ * Files the CLI reads and writes (drives.yaml, the install audit log, migration backups): the
+ * slice of the Host's file interface they need, with its errors.
+ */
+export type FileStore = Pick<HostFs, "readText" | "writeText" | "mkdir" | "rename" | "remove">;
 
 /** Options every writing operation accepts. */
 export interface WriteRunOptions {

@@ -9,53 +9,8 @@
  * May import: lib/sys, lib/types, lib/errors, lib/log.
  * @module
  */
-export {
-  computeDeviceId,
-  DENIED,
-  deniedReason,
-  type DenyContext,
-  denyReasons,
-  describeDevice,
-  type Device,
-  deviceIdLines,
-  isAvailable,
-  parseDeviceId,
-  toNodeDevice,
-} from "./device.ts";
-export { probeDevices, type ProbeOptions } from "./probe.ts";
-export {
-  checkEmpty,
-  type DeviceContent,
-  EMPTY_CHECK_BYTES,
-  identifyContent,
-  ScratchBuffers,
-  signatureOf,
-} from "./content.ts";
-export {
-  canHoldDrive,
-  findByFsuuid,
-  type FindOptions,
-  type FsuuidMatch,
-  indexByFsuuid,
-  matchOf,
-} from "./find.ts";
-export { type ByteReader, type ContentProbe, probeContent } from "./fs_probe.ts";
-export {
-  formatUuid,
-  type FsSignature,
-  parseBtrfs,
-  parseExt,
-  parseGpt,
-  parseIso9660,
-  parseLuks,
-  parseLvm2,
-  parseMbr,
-  parseSwap,
-  parseVfat,
-  parseXfs,
-  type PartTableSignature,
-} from "./superblock.ts";
-export { parseCdromInfo, parseSwaps, parseUdevData } from "./proc_files.ts";
-export { type DeviceStats, parseDeviceStat, readDeviceStats } from "./stat.ts";
+export { deniedReason, describeDevice, type Device, toNodeDevice } from "./device.ts";
+export { probeDevices } from "./probe.ts";
+export { findByFsuuid, indexByFsuuid } from "./find.ts";
+export { readDeviceStats } from "./stat.ts";
 export { isLoopName, readAttr } from "./sysfs.ts";
-export { mapPool } from "./pool.ts";

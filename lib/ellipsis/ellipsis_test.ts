@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../errors/mod.ts";
-import { expandEllipsis, MAX_EXPANSION } from "./mod.ts";
+import { expandEllipsis } from "./mod.ts";
+import { MAX_EXPANSION } from "./ellipsis.ts";
 
 function assertFails(arg: string, message: string): void {
   assert.throws(() => expandEllipsis(arg), (err: unknown) => {

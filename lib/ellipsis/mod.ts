@@ -4,4 +4,4 @@
  * May import: lib/errors.
  * @module
  */
-export { expandEllipsis, MAX_EXPANSION } from "./ellipsis.ts";
+export { expandEllipsis } from "./ellipsis.ts";

@@ -1,15 +1,15 @@
 import assert from "node:assert/strict";
 import { type DirectPVNode, UNRECOGNISED_DATA } from "../types/mod.ts";
 import {
-  INIT_CONFIG_HEADER,
   type InitConfig,
-  isForced,
   isSelected,
   readInitConfig,
   selectedDevices,
   toInitConfig,
   writeInitConfig,
 } from "./mod.ts";
+import { INIT_CONFIG_HEADER } from "./write.ts";
+import { isForced } from "./init_config.ts";
 
 function node(name: string, devices: DirectPVNode["status"]["devices"]): DirectPVNode {
   return { metadata: { name }, spec: {}, status: { devices } };

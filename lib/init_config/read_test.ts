@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../errors/mod.ts";
-import { InitConfigError, readInitConfig } from "./mod.ts";
+import { readInitConfig } from "./mod.ts";
+import { InitConfigError } from "./read.ts";
 
 const GOOD = `version: v1
 nodes:

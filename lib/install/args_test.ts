@@ -1,15 +1,14 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../errors/mod.ts";
 import {
-  cleanDir,
   defaultInstallArgs,
   driverImage,
   imageTagOf,
   isSupportedKubeVersion,
   kubeVersionFromServer,
   parseKubeVersion,
-  sidecarImage,
 } from "./mod.ts";
+import { cleanDir, sidecarImage } from "./args.ts";
 import { RELEASE_TAG } from "../version/mod.ts";
 
 Deno.test("defaultInstallArgs() uses our image and DirectPV's other defaults", () => {

@@ -4,7 +4,8 @@
  * patterns, lengths, minimums and list-map keys.
  */
 import assert from "node:assert/strict";
-import { crdObjects, type JSONSchemaProps } from "./mod.ts";
+import type { JSONSchemaProps } from "../types/mod.ts";
+import { crdObjects } from "./mod.ts";
 
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
 

@@ -1,11 +1,7 @@
 import assert from "node:assert/strict";
-import {
-  CRD_ADDITIONS,
-  crdObjects,
-  type CustomResourceDefinition,
-  type JSONSchemaProps,
-  OWN_KINDS,
-} from "./mod.ts";
+import type { JSONSchemaProps } from "../types/mod.ts";
+import { crdObjects, type CustomResourceDefinition } from "./mod.ts";
+import { CRD_ADDITIONS, OWN_KINDS } from "./crds.ts";
 
 interface CrdFacts {
   group: string;

@@ -1,5 +1,5 @@
 /** The subset of Kubernetes object shapes that install creates, as plain data. */
-import type { KubeObject, ObjectMeta } from "../types/mod.ts";
+import type { JSONSchemaProps, KubeObject, ObjectMeta } from "../types/mod.ts";
 
 /** An object with its type fields set. */
 export interface TypedObject extends KubeObject {
@@ -50,28 +50,6 @@ export interface RoleBinding extends TypedObject {
   kind: "ClusterRoleBinding" | "RoleBinding";
   subjects: Subject[];
   roleRef: RoleRef;
-}
-
-/** OpenAPI v3 schema as CRDs use it. */
-export interface JSONSchemaProps {
-  description?: string;
-  type?: "object" | "array" | "string" | "integer" | "boolean" | "number";
-  format?: string;
-  enum?: string[];
-  pattern?: string;
-  maxLength?: number;
-  minLength?: number;
-  minimum?: number;
-  properties?: Record<string, JSONSchemaProps>;
-  additionalProperties?: JSONSchemaProps;
-  items?: JSONSchemaProps;
-  required?: string[];
-  "x-kubernetes-list-type"?: "atomic" | "map" | "set";
-  "x-kubernetes-list-map-keys"?: string[];
-  "x-kubernetes-map-type"?: "atomic" | "granular";
-  "x-kubernetes-int-or-string"?: boolean;
-  /** CEL rules the API server checks on create and update (`oldSelf` on update). */
-  "x-kubernetes-validations"?: Array<{ rule: string; message: string }>;
 }
 
 /** A column `kubectl get` prints for a custom resource. */

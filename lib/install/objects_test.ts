@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { parse, parseAllDocuments } from "yaml";
-import {
-  csiDriverObject,
-  DEFAULT_LABELS,
-  defaultInstallArgs,
-  type InstallObject,
-  installObjects,
-  MANIFEST_HEADER,
-  objectsToYAML,
-  renderManifests,
-  storageClassObject,
-} from "./mod.ts";
+import { defaultInstallArgs, installObjects, objectsToYAML, renderManifests } from "./mod.ts";
+import type { InstallObject } from "./k8s_objects.ts";
+import { csiDriverObject, storageClassObject } from "./storage.ts";
+import { DEFAULT_LABELS } from "./common.ts";
+import { MANIFEST_HEADER } from "./render.ts";
 
 const ARGS = defaultInstallArgs("v4.1.6");
 const names = (objects: InstallObject[]) => objects.map((o) => `${o.kind}/${o.metadata.name}`);

@@ -5,15 +5,9 @@
  * the code instead of keeping grants nobody uses.
  */
 import assert from "node:assert/strict";
-import {
-  applicableNeeds,
-  controllerDeployment,
-  defaultInstallArgs,
-  type InstallArgs,
-  namespaceObject,
-  RBAC_NEEDS,
-  type RbacNeed,
-} from "./mod.ts";
+import { controllerDeployment, defaultInstallArgs, type InstallArgs } from "./mod.ts";
+import { applicableNeeds, RBAC_NEEDS, type RbacNeed } from "./rbac_needs.ts";
+import { namespaceObject } from "./rbac.ts";
 
 const ROOT = new URL("../../", import.meta.url);
 const ARGS = defaultInstallArgs("v4.2.0");

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { clusterRoleRules, defaultInstallArgs, namespaceObject, rbacObjects } from "./mod.ts";
+import { defaultInstallArgs } from "./mod.ts";
+import { clusterRoleRules, namespaceObject, rbacObjects } from "./rbac.ts";
 
 const CRUD = ["create", "delete", "get", "list", "update", "watch"];
 const READ = ["get", "list", "watch"];

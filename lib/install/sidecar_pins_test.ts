@@ -5,7 +5,8 @@
  */
 import assert from "node:assert/strict";
 import { fileURLToPath } from "node:url";
-import { defaultInstallArgs, SIDECAR_IMAGES, sidecarImage } from "./mod.ts";
+import { defaultInstallArgs } from "./mod.ts";
+import { SIDECAR_IMAGES, sidecarImage } from "./args.ts";
 
 const BUILD_SH = fileURLToPath(new URL("../../harness/tools/build.sh", import.meta.url));
 

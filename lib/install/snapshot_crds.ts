@@ -7,7 +7,8 @@
  * as on a cluster that ships it. Only v1 is defined: the older versions are not served by v8.
  */
 import { defaultLabels } from "./common.ts";
-import type { CustomResourceDefinition, JSONSchemaProps, PrinterColumn } from "./k8s_objects.ts";
+import type { JSONSchemaProps } from "../types/mod.ts";
+import type { CustomResourceDefinition, PrinterColumn } from "./k8s_objects.ts";
 
 /** The API group these CRDs define. */
 export const SNAPSHOT_GROUP = "snapshot.storage.k8s.io";

@@ -4,6 +4,7 @@
  */
 import { groupOf, type KindInfo } from "./kinds.ts";
 import { applyJsonPatch, applyMergePatch, deepEqual } from "./patch.ts";
+import { pruneObject } from "./fake_prune.ts";
 import { pathSegmentProblem } from "./rest_paths.ts";
 import { matchesFieldSelector, matchesSelector } from "./selector.ts";
 import {
@@ -97,9 +98,12 @@ export class FakeStore {
     return [...map.keys()].sort().map((k) => structuredClone(map.get(k) as AnyObject));
   }
 
-  /** Stores an object as is, giving it a resourceVersion, uid and creationTimestamp if absent. */
+  /**
+   * Stores an object as is (pruned to its CRD schema, as every stored object is), giving it a
+   * resourceVersion, uid and creationTimestamp if absent.
+   */
   seed(info: KindInfo, object: AnyObject): AnyObject {
-    const obj = structuredClone(object);
+    const obj = pruneObject(info, structuredClone(object));
     obj.apiVersion ??= info.apiVersion;
     obj.kind ??= info.kind;
     const meta = obj.metadata;
@@ -146,7 +150,7 @@ export class FakeStore {
   }
 
   create(info: KindInfo, object: AnyObject, options: WriteOptions = {}): AnyObject {
-    const obj = structuredClone(object);
+    const obj = pruneObject(info, structuredClone(object));
     const meta = obj.metadata ?? {};
     obj.metadata = meta;
     if (!meta.name && meta.generateName) meta.name = meta.generateName + randomSuffix();
@@ -283,7 +287,7 @@ export class FakeStore {
     this.#commit(info, key, "MODIFIED", next, existing);
   }
 
-  /** Shared tail of update and patch: immutable fields, finalizer rules, no-op detection. */
+  /** Shared tail of update and patch: pruning, immutable fields, finalizer rules, no-op detection. */
   #replace(
     info: KindInfo,
     existing: AnyObject,
@@ -291,6 +295,7 @@ export class FakeStore {
     options: WriteOptions,
     ctx: RequestContext,
   ): AnyObject {
+    pruneObject(info, next);
     const old = existing.metadata;
     const meta = next.metadata;
     for (const f of ["uid", "creationTimestamp", "deletionTimestamp", "namespace"] as const) {

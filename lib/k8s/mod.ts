@@ -11,69 +11,23 @@
  */
 export {
   type AnyObject,
-  type DeleteOptions,
   type KubeClient,
-  type ListOptions,
-  type ListResult,
-  type NamespaceOption,
-  type PatchOptions,
-  type PatchType,
   type ResourceClient,
-  type ResourceScope,
   type Selector,
-  type ServerVersion,
   type WatchEvent,
-  type WatchEventType,
-  type WatchOptions,
-  type WriteOptions,
 } from "./types.ts";
-export {
-  type FieldRequirement,
-  formatSelector,
-  matchesFieldSelector,
-  matchesSelector,
-  parseFieldSelector,
-  parseSelector,
-  type Requirement,
-  type SelectorOperator,
-} from "./selector.ts";
-export { type KindInfo, kindInfo, KNOWN_KINDS, pluralOf } from "./kinds.ts";
-export {
-  applyJsonPatch,
-  applyMergePatch,
-  deepEqual,
-  type JsonPatchOperation,
-  mergePatchBetween,
-} from "./patch.ts";
-export {
-  type ApiStatus,
-  describeRequest,
-  errorFromNetwork,
-  errorFromStatus,
-  type RequestContext,
-} from "./status_errors.ts";
+export { KNOWN_KINDS } from "./kinds.ts";
+export { deepEqual } from "./patch.ts";
+export { type ApiStatus } from "./status_errors.ts";
 export { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
 export {
   type Mutator,
-  retryOnConflict,
-  type RetryOptions,
   UNCHANGED,
   updateByPatch,
   updateIfExists,
   type UpdateOutcome,
   updateOutcome,
   updateWithRetry,
-  type UpdateWithRetryOptions,
 } from "./retry.ts";
-export { Informer, type InformerHandlers, type InformerOptions } from "./informer.ts";
-export { deepFreeze, isNewerVersion, objectKey } from "./informer_cache.ts";
-export {
-  connectKube,
-  type ConnectOptions,
-  type KubeConfigOptions,
-  type KubeConnection,
-  loadKubeConfig,
-  type RequestAuth,
-  restKube,
-  type RestOptions,
-} from "./connect.ts";
+export { Informer, type InformerHandlers } from "./informer.ts";
+export { connectKube, loadKubeConfig, restKube } from "./connect.ts";

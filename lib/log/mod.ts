@@ -6,12 +6,8 @@
 export {
   type Fields,
   type Format,
-  formatJson,
-  formatText,
   type Level,
   Logger,
-  type LoggerOptions,
   type LogRecord,
   nullLogger,
-  type Sink,
 } from "./logger.ts";

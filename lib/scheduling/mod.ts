@@ -8,7 +8,6 @@ export {
   holdsVolume,
   matchDrive,
   selectDrive,
-  type SelectOptions,
   type Topology,
   validateVolumeParameters,
   type VolumeRequest,

@@ -6,17 +6,16 @@
  * May import: lib/types, lib/errors, lib/log.
  * @module
  */
-export type * from "./host.ts";
-export { hostPaths, type HostPathsOptions, joinPath } from "./paths.ts";
-export {
-  escapeMountField,
-  formatMountInfo,
-  mergeMountInfo,
-  parseMountInfo,
-  unescapeMountField,
-} from "./mountinfo.ts";
-export { CommandMounter, mountArgs, readMountInfo, unmountArgs } from "./mount.ts";
-export { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
-export { isIoError } from "./io_error.ts";
-export { createRealHost, type RealHostOptions } from "./real_host.ts";
-export { LIBBLKID, libblkid } from "./blkid.ts";
+export type {
+  ExecResult,
+  Host,
+  HostFs,
+  HostPaths,
+  MountInfoEntry,
+  SignatureProbe,
+} from "./host.ts";
+export { hostPaths, joinPath } from "./paths.ts";
+export { parseMountInfo, unescapeMountField } from "./mountinfo.ts";
+export { fsError, isIoError } from "./io_error.ts";
+export { createRealHost } from "./real_host.ts";
+export { libblkid } from "./blkid.ts";

@@ -2,14 +2,7 @@
  * The real Host: files through Deno's file APIs, commands through `Deno.Command`, mounts
  * through util-linux. Only `cli/main.ts`, `driver/main.ts` and privileged tests build one.
  */
-import {
-  AlreadyExistsError,
-  CommandError,
-  DeadlineExceededError,
-  NotFoundError,
-  PermissionDeniedError,
-  UnavailableError,
-} from "../errors/mod.ts";
+import { CommandError, DeadlineExceededError, NotFoundError } from "../errors/mod.ts";
 import type {
   CommandRunner,
   ExecOptions,
@@ -20,6 +13,7 @@ import type {
   HostFs,
 } from "./host.ts";
 import { libblkid } from "./blkid.ts";
+import { fsError } from "./io_error.ts";
 import { CommandMounter } from "./mount.ts";
 import { hostPaths, type HostPathsOptions } from "./paths.ts";
 import { parseStatfs, STATFS_FORMAT } from "./statfs.ts";
@@ -43,20 +37,6 @@ export function createRealHost(options: RealHostOptions = {}): Host {
 async function statfsUsage(exec: CommandRunner, path: string): Promise<FsUsage> {
   const result = await exec.run("stat", ["-f", "-c", STATFS_FORMAT, path]);
   return parseStatfs(result.stdout);
-}
-
-/** Maps a Deno file-system error to a domain error naming the action and path. */
-export function fsError(err: unknown, action: string, path: string): Error {
-  const reason = err instanceof Error ? err.message : String(err);
-  const message = `Cannot ${action} "${path}": ${reason}`;
-  if (err instanceof Deno.errors.NotFound) return new NotFoundError(message, { cause: err });
-  if (err instanceof Deno.errors.AlreadyExists) {
-    return new AlreadyExistsError(message, { cause: err });
-  }
-  if (err instanceof Deno.errors.PermissionDenied || err instanceof Deno.errors.NotCapable) {
-    return new PermissionDeniedError(message, { cause: err });
-  }
-  return new UnavailableError(message, { cause: err });
 }
 
 async function guard<T>(action: string, path: string, fn: () => Promise<T>): Promise<T> {
@@ -175,7 +155,12 @@ export class RealFs implements HostFs {
 
   writeText(path: string, text: string, options: { mode?: number } = {}): Promise<void> {
     return guard("write", path, async () => {
-      await Deno.writeTextFile(path, text);
+      // Created with the mode (no moment with wider permissions), then set past the umask.
+      await Deno.writeTextFile(
+        path,
+        text,
+        options.mode !== undefined ? { mode: options.mode } : {},
+      );
       if (options.mode !== undefined) await Deno.chmod(path, options.mode);
     });
   }
@@ -312,14 +297,19 @@ async function collect(
 ): Promise<string> {
   let text = "";
   let pending = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+  const take = (chunk: string) => {
     text += chunk;
-    if (!onLine) continue;
+    if (!onLine) return;
     pending += chunk;
     const lines = pending.split("\n");
     pending = lines.pop() ?? "";
     for (const line of lines) onLine(line, name);
-  }
+  };
+  // A streaming TextDecoder rather than TextDecoderStream: the same code then type-checks
+  // with the DOM types too, which the dashboard page is checked with.
+  const decoder = new TextDecoder();
+  for await (const bytes of stream) take(decoder.decode(bytes, { stream: true }));
+  take(decoder.decode());
   if (onLine && pending !== "") onLine(pending, name);
   return text;
 }

@@ -44,6 +44,20 @@ Deno.test("RealFs maps missing and existing paths to domain errors", async () =>
   });
 });
 
+Deno.test("RealFs errors name the action and the path once", async () => {
+  await withDir(async (dir, fs) => {
+    await assert.rejects(() => fs.readText(`${dir}/none`), (err: unknown) => {
+      assert.ok(err instanceof NotFoundError);
+      assert.equal(
+        err.message,
+        `Cannot read "${dir}/none": No such file or directory (os error 2)`,
+      );
+      return true;
+    });
+    await assert.rejects(() => fs.rename(`${dir}/none`, `${dir}/x`), NotFoundError);
+  });
+});
+
 Deno.test("RealFs sets exact modes and creates links and sparse files", async () => {
   await withDir(async (dir, fs) => {
     await fs.mkdir(`${dir}/a/b`, { recursive: true, mode: 0o750 });

@@ -1,5 +1,5 @@
 /**
- * The shared data model: the four DirectPV CRD kinds, their labels, finalizers and
+ * The shared data model: the DirectPV CRD kinds and their schemas, their labels, finalizers and
  * enums, branded ids, byte quantities and label-value sanitising.
  *
  * May import: nothing (leaf module).
@@ -12,7 +12,6 @@ export {
   BLOCK_VOLUME_FILE,
   CLI_NAME,
   CONTROLLER_NAME,
-  DRIVER_NAME,
   FS_LABEL,
   GROUP,
   HEALTHZ_PATH,
@@ -28,7 +27,6 @@ export {
   MIN_DRIVE_SIZE,
   MOUNT_ROOT_DIR,
   NAMESPACE,
-  NODE_CONTROLLER_NAME,
   READINESS_PATH,
   READINESS_PORT,
   RESOURCES,
@@ -38,24 +36,17 @@ export {
 } from "./consts.ts";
 export {
   ANY_UUID,
-  type Brand,
   type DeviceId,
   deviceId,
-  type DriveId,
   driveId,
-  type DriveName,
   driveName,
-  type FsUuid,
   fsUuid,
   LOWER_UUID,
-  type NodeId,
   nodeId,
-  type RequestId,
   requestId,
-  type VolumeName,
   volumeName,
 } from "./ids.ts";
-export { type Condition, type KubeObject, type ObjectMeta, type OwnerReference } from "./meta.ts";
+export { type Condition, type KubeObject, type ObjectMeta } from "./meta.ts";
 export {
   ANNOTATIONS,
   CREATED_BY,
@@ -70,52 +61,33 @@ export {
   toLabelValue,
   TOPOLOGY_KEYS,
   type TopologyKeys,
-  VOLUME_CLAIM_ID_LABEL_PREFIX,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "./labels.ts";
 export {
   ACCESS_TIERS,
-  type AccessTier,
   type DirectPVDrive,
   DRIVE_CONDITIONS,
   DRIVE_STATUSES,
-  type DriveSpec,
   type DriveStatus,
-  type DriveStatusFields,
-  HEALTH_CONDITION_TYPES,
   healthTrouble,
   isHealthyDrive,
   parseAccessTier,
   volumeCount,
 } from "./drive.ts";
-export {
-  type DirectPVVolume,
-  driveIdOf,
-  VOLUME_CONDITIONS,
-  VOLUME_STATUSES,
-  type VolumeStatus,
-  type VolumeStatusFields,
-} from "./volume.ts";
+export { type DirectPVVolume, driveIdOf, VOLUME_STATUSES, type VolumeStatus } from "./volume.ts";
 export {
   ambivalentData,
-  type ContentFacts,
   describeContent,
   type DirectPVNode,
   newDirectPVNode,
   type NodeDevice,
-  type NodeSpec,
-  type NodeStatusFields,
   UNRECOGNISED_DATA,
 } from "./node.ts";
 export {
   type DirectPVInitRequest,
-  INIT_STATUSES,
   type InitDevice,
   type InitDeviceResult,
-  type InitRequestSpec,
-  type InitRequestStatusFields,
-  type InitStatus,
   NOT_FORCED,
 } from "./init_request.ts";
 export {
@@ -130,16 +102,14 @@ export {
   releaseSnapshotBytes,
   snapshotCopyState,
   snapshotDirName,
-  type SnapshotSpec,
-  type SnapshotStatus,
   withCondition,
 } from "./snapshot.ts";
+export { crdSchemas, type JSONSchemaProps } from "./crd_schema.ts";
 export { formatBytes, parseBytes } from "./quantity.ts";
 export { DRIVE_METRICS, STATS_METRICS } from "./metrics.ts";
 export {
   isLeaseCurrent,
   microTime,
-  NODE_LEASE_DURATION_SECONDS,
   NODE_LEASE_RENEW_MS,
   type NodeLease,
   nodeLeaseName,

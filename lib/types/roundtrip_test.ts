@@ -10,18 +10,15 @@ import type {
   DirectPVInitRequest,
   DirectPVNode,
   DirectPVVolume,
-  DriveSpec,
-  DriveStatusFields,
   InitDevice,
   InitDeviceResult,
-  InitRequestSpec,
-  InitRequestStatusFields,
   NodeDevice,
-  NodeSpec,
-  NodeStatusFields,
   ObjectMeta,
-  VolumeStatusFields,
 } from "./mod.ts";
+import type { DriveSpec, DriveStatusFields } from "./drive.ts";
+import type { InitRequestSpec, InitRequestStatusFields } from "./init_request.ts";
+import type { NodeSpec, NodeStatusFields } from "./node.ts";
+import type { VolumeStatusFields } from "./volume.ts";
 
 interface List<T> {
   apiVersion: string;

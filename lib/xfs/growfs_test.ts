@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { InvalidArgumentError } from "../errors/mod.ts";
 import { FakeHost } from "../sys/testing.ts";
-import { growXfs, parseGrowfsOutput, xfsDataSize } from "./mod.ts";
+import { growXfs, xfsDataSize } from "./mod.ts";
+import { parseGrowfsOutput } from "./growfs.ts";
 
 const GEOMETRY = `meta-data=/dev/loop7             isize=512    agcount=4, agsize=16384 blks
          =                       sectsz=512   attr=2, projid32bit=1

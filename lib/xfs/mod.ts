@@ -7,63 +7,30 @@
  * May import: lib/sys, lib/types, lib/errors, lib/log.
  * @module
  */
-export {
-  probeXfs,
-  readXfsSuperblock,
-  XFS_SUPERBLOCK_BYTES,
-  type XfsSuperblock,
-} from "./superblock.ts";
-export { mkfs, mkfsArgs, type MkfsOptions } from "./mkfs.ts";
-export {
-  type DeviceState,
-  formatDrive,
-  type FormatDriveOptions,
-  type FormattedDrive,
-} from "./format.ts";
+export { probeXfs, type XfsSuperblock } from "./superblock.ts";
+export { mkfs } from "./mkfs.ts";
+export { type DeviceState, formatDrive } from "./format.ts";
 export {
   detectQuotaSupport,
-  type DriveMount,
-  kernelNameOf,
   majorMinorOf,
   mountDrive,
-  type MountDriveOptions,
   QUOTA_POLICIES,
   type QuotaPolicy,
   unmountDrive,
 } from "./mount.ts";
 export {
   createVolumeDir,
-  type DrivePaths,
   drivePaths,
   ensureFsuuidLink,
   fsuuidLinkName,
-  META_DIR_MODE,
-  META_FILE_MODE,
   metaInfoContent,
-  parseMetaInfo,
-  VOLUME_DIR_MODE,
   volumeDataPath,
   writeDriveLayout,
 } from "./layout.ts";
-export {
-  getProjectQuota,
-  limitArgs,
-  parseQuotaOutput,
-  projectArgs,
-  projectId,
-  type ProjectQuota,
-  setProjectQuota,
-  type SetQuotaOptions,
-} from "./quota.ts";
-export {
-  detectReflinkSupport,
-  REFLINK_COPY_ARGS,
-  REFLINK_TEST_IMAGE_SIZE,
-  reflinkCopyTree,
-  type ReflinkOptions,
-} from "./reflink.ts";
-export { growXfs, parseGrowfsOutput, type XfsDataSize, xfsDataSize } from "./growfs.ts";
-export { repairArgs, repairDrive, type RepairOptions, xfsRepair } from "./repair.ts";
+export { getProjectQuota, limitArgs, projectArgs, projectId, setProjectQuota } from "./quota.ts";
+export { detectReflinkSupport, reflinkCopyTree } from "./reflink.ts";
+export { growXfs, xfsDataSize } from "./growfs.ts";
+export { repairDrive, xfsRepair } from "./repair.ts";
 export {
   attachBlockFile,
   blockFilePath,

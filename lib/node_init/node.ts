@@ -3,13 +3,13 @@
  * the object when missing (refresh requested), and whenever `spec.refresh` is set it probes the
  * devices, writes `status.devices` and clears `refresh`.
  */
-import { AlreadyExistsError, NotFoundError } from "../../lib/errors/mod.ts";
-import { updateIfExists } from "../../lib/k8s/mod.ts";
-import { type DirectPVNode, newDirectPVNode } from "../../lib/types/mod.ts";
-import type { NodeDeps } from "./deps.ts";
+import { AlreadyExistsError, NotFoundError } from "../errors/mod.ts";
+import { updateIfExists } from "../k8s/mod.ts";
+import { type DirectPVNode, newDirectPVNode } from "../types/mod.ts";
+import type { NodeStepDeps } from "./deps.ts";
 
 /** Dependencies of the node reconciler. */
-export interface NodeReconcilerDeps extends NodeDeps {
+export interface NodeReconcilerDeps extends NodeStepDeps {
   /** Whether a DirectPVDrive of that name (FSUUID) exists (a cache lookup). */
   driveExists(fsuuid: string): boolean;
 }

@@ -20,22 +20,22 @@
  *    creating drives or writing the request throw, so the request stays Pending and the
  *    controller retries it (step 3 makes that safe); device failures become results.
  */
-import { AlreadyExistsError, errorMessage, NotFoundError } from "../../lib/errors/mod.ts";
-import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
+import { AlreadyExistsError, errorMessage, NotFoundError } from "../errors/mod.ts";
+import { UNCHANGED, updateIfExists } from "../k8s/mod.ts";
 import {
   describeContent,
   type DirectPVInitRequest,
   GROUP,
   type InitDevice,
   type InitDeviceResult,
-} from "../../lib/types/mod.ts";
-import { EVENT_REASONS } from "../events.ts";
-import type { NodeDeps } from "./deps.ts";
-import { newDrive } from "./drive_object.ts";
-import type { ProbedDevice } from "./node_ops.ts";
+} from "../types/mod.ts";
+import type { NodeStepDeps } from "./deps.ts";
+import { EVENT_REASONS } from "./events.ts";
+import { newDrive, type NodePlace } from "./new_drive.ts";
+import type { ProbedDevice } from "./ops.ts";
 
 /** Dependencies of the init-request reconciler. */
-export interface InitRequestDeps extends NodeDeps {
+export interface InitRequestDeps extends NodeStepDeps, NodePlace {
   /** Whether a DirectPVDrive of that name (FSUUID) exists (a cache lookup). */
   driveExists(fsuuid: string): boolean;
 }
