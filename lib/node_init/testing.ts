@@ -90,7 +90,10 @@ async function watching<T extends KubeObject>(
 ): Promise<void> {
   while (!signal.aborted) {
     try {
-      for await (const event of resource.watch({ signal })) await handle(event);
+      for await (const event of resource.watch({ signal })) {
+        // A bookmark carries only a resourceVersion, no object to act on.
+        if (event.type !== "BOOKMARK") await handle(event);
+      }
     } catch (err) {
       if (signal.aborted) return;
       const transient = err instanceof UnavailableError || err instanceof ExpiredError ||
