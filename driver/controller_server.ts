@@ -1,12 +1,18 @@
 /**
- * The `controller` role: CSI Identity + Controller on the endpoint, a watch cache of every
- * DirectPVDrive for drive selection, and the readiness endpoint.
+ * The `controller` role: CSI Identity + Controller on the endpoint, watch caches of every
+ * DirectPVDrive (drive selection) and DirectPVVolume (ListVolumes, ControllerGetVolume), and
+ * the readiness endpoint.
  */
 import { Informer, type InformerHandlers, type KubeClient } from "../lib/k8s/mod.ts";
 import { capacityProblem } from "../lib/scheduling/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
-import { CONTROLLER_NAME, type DirectPVDrive } from "../lib/types/mod.ts";
-import { BusyDrives, controllerHandlers, indexedDriveCache } from "./csi/controller.ts";
+import { CONTROLLER_NAME, type DirectPVDrive, type DirectPVVolume } from "../lib/types/mod.ts";
+import {
+  BusyDrives,
+  controllerHandlers,
+  indexedDriveCache,
+  informerVolumeCache,
+} from "./csi/controller.ts";
 import { serveCsi } from "./csi/grpc_server.ts";
 import { identityHandlers } from "./csi/identity.ts";
 import { legacyControllerHandlers } from "./csi/legacy.ts";
@@ -75,6 +81,12 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
   const drives = indexedDriveCache(informer);
   informer.addHandlers(unsoundDriveWarnings(logger));
   informer.start();
+  const volumeInformer = new Informer<DirectPVVolume>(o.kube.volumes, { logger });
+  volumeInformer.start();
+  const stopCaches = async () => {
+    await informer.stop();
+    await volumeInformer.stop();
+  };
   const events = new EventRecorder(o.kube, { component: CONTROLLER_NAME, logger });
   const ready = readinessCheck({ kube: o.kube, conditions: [() => informer.hasSynced()] });
   const csi = await serveCsi({
@@ -92,11 +104,12 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
       events,
       busy: new BusyDrives(),
       synced: () => informer.hasSynced(),
+      volumes: informerVolumeCache(volumeInformer),
     }),
     removeStaleSocket: o.removeStaleSocket,
     ...(o.restrictSocket ? { restrictSocket: o.restrictSocket } : {}),
   }).catch(async (err) => {
-    await informer.stop();
+    await stopCaches();
     throw err;
   });
   let http: ReturnType<typeof serveHttp>;
@@ -110,7 +123,7 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
     });
   } catch (err) {
     await csi.stop();
-    await informer.stop();
+    await stopCaches();
     throw err;
   }
   const retirer = o.retireDeletedNodes ? startNodeRetirer(o.kube, logger) : undefined;
@@ -121,9 +134,9 @@ export async function startControllerServer(o: ControllerServerOptions): Promise
       await retirer?.stop();
       await csi.stop();
       await http.shutdown();
-      logger.debug("Stopping the drive cache");
-      await informer.stop();
-      logger.debug("Drive cache stopped");
+      logger.debug("Stopping the drive and volume caches");
+      await stopCaches();
+      logger.debug("Drive and volume caches stopped");
     },
   };
 }

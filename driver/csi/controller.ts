@@ -1,8 +1,9 @@
 /**
  * The CSI Controller service (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#controller-service-rpc):
  * CreateVolume (also from a volume or snapshot), DeleteVolume, ControllerExpandVolume,
- * ValidateVolumeCapabilities, GetCapacity, CreateSnapshot, DeleteSnapshot, ListSnapshots and
- * ControllerGetCapabilities. Every other RPC is left out, so the server answers UNIMPLEMENTED.
+ * ValidateVolumeCapabilities, GetCapacity, ListVolumes, ControllerGetVolume (with the volume's
+ * condition), CreateSnapshot, DeleteSnapshot, ListSnapshots and ControllerGetCapabilities.
+ * Every other RPC is left out, so the server answers UNIMPLEMENTED.
  */
 import { InvalidArgumentError } from "../../lib/errors/mod.ts";
 import { matchDrive, validateVolumeParameters } from "../../lib/scheduling/mod.ts";
@@ -17,6 +18,7 @@ import {
 import { createVolume } from "./controller_create.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
 import { controllerExpandVolume, deleteVolume } from "./controller_delete_expand.ts";
+import { controllerGetVolume, listVolumes } from "./controller_list.ts";
 import { createSnapshot, deleteSnapshot } from "./controller_snapshot.ts";
 import { listSnapshots } from "./controller_snapshot_list.ts";
 import { capabilityProblem } from "./controller_validate.ts";
@@ -28,6 +30,8 @@ export {
   type DriveCache,
   type DriveInformer,
   indexedDriveCache,
+  informerVolumeCache,
+  type VolumeCache,
 } from "./controller_deps.ts";
 
 /** The Controller capabilities this plugin advertises. */
@@ -38,6 +42,9 @@ export const CONTROLLER_CAPABILITIES: readonly RpcType[] = [
   RpcType.CLONE_VOLUME,
   RpcType.CREATE_DELETE_SNAPSHOT,
   RpcType.LIST_SNAPSHOTS,
+  RpcType.LIST_VOLUMES,
+  RpcType.GET_VOLUME,
+  RpcType.VOLUME_CONDITION,
 ];
 
 /**
@@ -121,6 +128,8 @@ export function controllerHandlers(deps: ControllerDeps): ControllerHandlers {
     createSnapshot: (req, ctx) => createSnapshot(deps, req, ctx),
     deleteSnapshot: (req, ctx) => deleteSnapshot(deps, req, ctx),
     listSnapshots: (req, ctx) => listSnapshots(deps, req, ctx),
+    listVolumes: (req, ctx) => listVolumes(deps, req, ctx),
+    controllerGetVolume: (req, ctx) => controllerGetVolume(deps, req, ctx),
     controllerGetCapabilities: () =>
       Promise.resolve({
         capabilities: CONTROLLER_CAPABILITIES.map((type) => ({ rpc: { type } })),

@@ -260,6 +260,7 @@ export async function createVolume(
     await undo(deps, placement, id, claimId, ctx.logger);
     throw err;
   }
+  deps.volumes?.apply(written.volume);
   recordEvents(deps, written, placement);
   if (resolved) await awaitContent(deps, id, resolved, ctx);
   return response(req, id, placement.drive, written.size);

@@ -53,7 +53,28 @@ export async function deleteVolume(
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
   }
+  await settleCachedVolume(deps, id, ctx.signal);
   return {};
+}
+
+/**
+ * Puts the stored state of a volume just deleted into the volume cache (marked for deletion
+ * while the node server cleans up, else gone), so a listing right after this call leaves it
+ * out even before the watch says so.
+ */
+async function settleCachedVolume(
+  deps: ControllerDeps,
+  id: string,
+  signal: AbortSignal,
+): Promise<void> {
+  const cache = deps.volumes;
+  if (!cache) return;
+  try {
+    cache.apply(await deps.kube.volumes.get(id, { signal }));
+  } catch (err) {
+    if (!(err instanceof NotFoundError)) throw err;
+    cache.forget(id);
+  }
 }
 
 function requiredSize(req: csi.ControllerExpandVolumeRequest): SizeRange & { size: number } {
@@ -102,13 +123,14 @@ export async function controllerExpandVolume(
   const delta = required - total;
   const drive = await reserveMore(deps, driveName, id, delta);
   try {
-    await updateWithRetry(deps.kube.volumes, id, (v) => {
+    const stored = await updateWithRetry(deps.kube.volumes, id, (v) => {
       if (v.status.totalCapacity >= required) return UNCHANGED;
       const grown = required - v.status.totalCapacity;
       v.status.totalCapacity = required;
       v.status.availableCapacity += grown;
       return v;
     }, { signal: ctx.signal });
+    deps.volumes?.apply(stored);
   } catch (err) {
     await giveBack(deps, driveName, delta).catch((undoErr) =>
       ctx.logger.error("Cannot give back reserved capacity", {

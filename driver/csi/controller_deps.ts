@@ -1,7 +1,12 @@
 /** What the Controller service handlers need: the API client, a drive cache, events, a logger. */
 import { UnavailableError } from "../../lib/errors/mod.ts";
 import type { KubeClient } from "../../lib/k8s/mod.ts";
-import { type DirectPVDrive, FINALIZERS, LABELS } from "../../lib/types/mod.ts";
+import {
+  type DirectPVDrive,
+  type DirectPVVolume,
+  FINALIZERS,
+  LABELS,
+} from "../../lib/types/mod.ts";
 import type { EventSink } from "../events.ts";
 
 /**
@@ -20,6 +25,24 @@ export interface DriveCache {
   onNode?(node: string): readonly DirectPVDrive[];
   /** Drives holding the finalizer of `volume` (an index, used with `onNode`). */
   holding?(volume: string): readonly DirectPVDrive[];
+}
+
+/**
+ * The cache of every DirectPVVolume that ListVolumes and ControllerGetVolume read (an
+ * informer). The controller's own writes are folded in at once, so a listing right after
+ * CreateVolume or DeleteVolume already shows them.
+ */
+export interface VolumeCache {
+  /** Every cached volume. */
+  list(): readonly DirectPVVolume[];
+  /** The cached volume of that name. */
+  get(name: string): DirectPVVolume | undefined;
+  /** Stores a fresher copy of a volume (ignored when older than the cached one). */
+  apply(volume: DirectPVVolume): void;
+  /** Drops a volume the controller has seen vanish. */
+  forget(name: string): void;
+  /** Whether the first full list has arrived. */
+  synced(): boolean;
 }
 
 /** The informer calls {@linkcode indexedDriveCache} needs. */
@@ -50,6 +73,29 @@ export function indexedDriveCache(informer: DriveInformer): DriveCache {
     apply: (drive) => void informer.apply(drive),
     onNode: (node) => informer.byIndex("node", node),
     holding: (volume) => informer.byIndex("volume", volume),
+  };
+}
+
+/** The informer calls {@linkcode informerVolumeCache} needs. */
+export interface VolumeInformer {
+  list(): DirectPVVolume[];
+  get(name: string): DirectPVVolume | undefined;
+  apply(volume: DirectPVVolume): boolean;
+  applyDelete(volume: DirectPVVolume): boolean;
+  hasSynced(): boolean;
+}
+
+/** The volume cache over an informer of every DirectPVVolume. */
+export function informerVolumeCache(informer: VolumeInformer): VolumeCache {
+  return {
+    list: () => informer.list(),
+    get: (name) => informer.get(name),
+    apply: (volume) => void informer.apply(volume),
+    forget: (name) => {
+      const cached = informer.get(name);
+      if (cached) informer.applyDelete(cached);
+    },
+    synced: () => informer.hasSynced(),
   };
 }
 
@@ -103,6 +149,8 @@ export interface ControllerDeps {
   randomIndex?: (n: number) => number;
   /** Selection-and-reservation rounds before CreateVolume gives up with ABORTED (default 20). */
   maxReserveAttempts?: number;
+  /** The volume cache; without one, volume reads go to the API server. */
+  volumes?: VolumeCache;
   /** How long clones, restores and snapshots wait for the node server's copy (default 60 s). */
   copyWait?: { timeoutMs?: number; intervalMs?: number };
 }

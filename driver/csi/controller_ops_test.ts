@@ -256,7 +256,7 @@ Deno.test("getCapacity() sums matching Ready, schedulable drives", async (t) => 
   });
 });
 
-Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clones and snapshots", async () => {
+Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clones, snapshots, listing and condition", async () => {
   const { deps } = controllerSetup([]);
   const res = await controllerHandlers(deps).controllerGetCapabilities?.({}, callCtx());
   assert.deepEqual(res?.capabilities?.map((c) => c.rpc?.type), [
@@ -266,6 +266,9 @@ Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clo
     RpcType.CLONE_VOLUME,
     RpcType.CREATE_DELETE_SNAPSHOT,
     RpcType.LIST_SNAPSHOTS,
+    RpcType.LIST_VOLUMES,
+    RpcType.GET_VOLUME,
+    RpcType.VOLUME_CONDITION,
   ]);
 });
 
@@ -276,9 +279,7 @@ Deno.test("controllerHandlers() leaves every other RPC out (UNIMPLEMENTED)", () 
     const rpc of [
       "controllerPublishVolume",
       "controllerUnpublishVolume",
-      "listVolumes",
       "getSnapshot",
-      "controllerGetVolume",
       "controllerModifyVolume",
     ] as const
   ) {

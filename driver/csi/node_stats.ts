@@ -11,12 +11,7 @@ import {
 } from "../../lib/errors/mod.ts";
 import { updateByPatch } from "../../lib/k8s/mod.ts";
 import { isIoError } from "../../lib/sys/mod.ts";
-import {
-  type DirectPVDrive,
-  type DirectPVVolume,
-  driveIdOf,
-  healthTrouble,
-} from "../../lib/types/mod.ts";
+import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
 import { drivePaths } from "../../lib/xfs/mod.ts";
 import { type NodeExpandVolumeRequest, VolumeUsage_Unit } from "../../proto/mod.ts";
 import type * as csi from "../../proto/mod.ts";
@@ -27,12 +22,7 @@ import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
 import { requireKubeletPath, requireVolumeId } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
-
-/** The health of a volume: abnormal with a reason, or normal. */
-export interface Condition {
-  abnormal: boolean;
-  message: string;
-}
+import { type Condition, HEALTHY, recordedProblem } from "./volume_condition.ts";
 
 /** Mapped data directory of a volume (its `dataPath`, else where it would be). */
 function dataDir(deps: NodeContext, volume: DirectPVVolume): string {
@@ -44,26 +34,16 @@ function dataDir(deps: NodeContext, volume: DirectPVVolume): string {
 
 /**
  * The condition of a volume: abnormal when its drive is gone, Lost or in Error (with the
- * trouble its health check found), or its data directory is missing or unreadable.
+ * trouble its health check found), the volume's own status says so, or its data directory is
+ * missing or unreadable.
  */
 export async function volumeCondition(
   deps: NodeContext,
   volume: DirectPVVolume,
   drive: DirectPVDrive | undefined,
 ): Promise<Condition> {
-  const id = volume.metadata.name;
-  if (!drive) {
-    return { abnormal: true, message: `drive ${driveIdOf(volume)} of volume ${id} not found` };
-  }
-  const state = drive.status.status;
-  if (state === "Lost" || state === "Error") {
-    const trouble = healthTrouble(drive).map((c) => `${c.type}: ${c.message}`);
-    const why = trouble.length > 0 ? ` (${trouble.join("; ")})` : "";
-    return {
-      abnormal: true,
-      message: `drive ${drive.metadata.name} of volume ${id} is ${state}${why}`,
-    };
-  }
+  const recorded = recordedProblem(volume, drive);
+  if (recorded) return recorded;
   const dir = dataDir(deps, volume);
   try {
     if (!(await deps.host.fs.stat(dir))?.isDirectory) {
@@ -73,7 +53,7 @@ export async function volumeCondition(
     const why = isIoError(err) ? "has an I/O error" : `cannot be read: ${errorMessage(err)}`;
     return { abnormal: true, message: `data directory ${deps.host.paths.unmap(dir)} ${why}` };
   }
-  return { abnormal: false, message: "volume is healthy" };
+  return { ...HEALTHY };
 }
 
 async function driveOrUndefined(

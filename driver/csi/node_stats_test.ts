@@ -6,7 +6,7 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
-import { LABELS } from "../../lib/types/mod.ts";
+import { LABELS, VOLUME_CONDITIONS } from "../../lib/types/mod.ts";
 import { projectId } from "../../lib/xfs/mod.ts";
 import {
   type NodeExpandVolumeRequest,
@@ -134,6 +134,30 @@ Deno.test("nodeGetVolumeStats() reports an abnormal condition", async (t) => {
       assert.deepEqual(res.volumeCondition, {
         abnormal: true,
         message: `drive ${FSUUID} of volume pvc-1 is Error (IOError: Drive has I/O error)`,
+      });
+    } finally {
+      await host.dispose();
+    }
+  });
+  await t.step("volume marked Lost by its own condition", async () => {
+    const { host, deps } = await published();
+    try {
+      host.onExec(/quota -p/, { stdout: `/dev/sdb 0 4194304 4194304 00 [--------]\n` });
+      await deps.kube.volumes.patch("pvc-1", {
+        status: {
+          conditions: [{
+            type: VOLUME_CONDITIONS.lost.type,
+            status: "True",
+            reason: VOLUME_CONDITIONS.lost.reason,
+            message: "Associated drive was removed",
+            lastTransitionTime: "2026-01-01T00:00:00Z",
+          }],
+        },
+      });
+      const res = await nodeGetVolumeStats(deps, statsReq(), callCtx());
+      assert.deepEqual(res.volumeCondition, {
+        abnormal: true,
+        message: "volume pvc-1 is Lost (DriveLost: Associated drive was removed)",
       });
     } finally {
       await host.dispose();
