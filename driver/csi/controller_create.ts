@@ -41,6 +41,7 @@ import {
   resolveContentSource,
 } from "./controller_content.ts";
 import { awaitContent } from "./controller_content_wait.ts";
+import { awaitNameFree } from "./controller_name_wait.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 function topologies(list: readonly csi.Topology[] | undefined): Record<string, string>[] {
@@ -224,8 +225,8 @@ async function placementRequest(
  * @throws {InvalidArgumentError} for a bad request
  * @throws {ResourceExhaustedError | OutOfRangeError | FailedPreconditionError} no drive fits
  * @throws {AlreadyExistsError} when the volume exists with an incompatible size
- * @throws {AbortedError} when reservations kept losing races or the name is being deleted, or
- *   the node server is still copying the content source
+ * @throws {AbortedError} when reservations kept losing races, a volume of the name is still
+ *   being deleted after the wait, or the node server is still copying the content source
  * @throws {NotFoundError} when the content source does not exist
  * @throws {FailedPreconditionError} when the node server cannot copy it (no reflink)
  */
@@ -236,11 +237,13 @@ export async function createVolume(
 ): Promise<Reply<csi.CreateVolumeResponse>> {
   requireSynced(deps);
   const id = await volumeIdFor(req.name);
+  const valid = validateCreateVolume(req);
+  await awaitNameFree(deps, id, ctx.signal);
   const { resolved, range, request } = await placementRequest(
     deps,
     req,
     id,
-    validateCreateVolume(req),
+    valid,
     ctx.signal,
   );
   const claimId = req.parameters[LABELS.volumeClaimId];

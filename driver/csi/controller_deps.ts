@@ -151,6 +151,8 @@ export interface ControllerDeps {
   maxReserveAttempts?: number;
   /** The volume cache; without one, volume reads go to the API server. */
   volumes?: VolumeCache;
+  /** How long CreateVolume waits for a volume of the same name being deleted (default 15 s). */
+  deleteWait?: { timeoutMs?: number; intervalMs?: number };
   /** How long clones, restores and snapshots wait for the node server's copy (default 60 s). */
   copyWait?: { timeoutMs?: number; intervalMs?: number };
 }

@@ -9,6 +9,7 @@ import {
   ResourceExhaustedError,
   UnavailableError,
 } from "../../lib/errors/mod.ts";
+import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import {
   CREATED_BY,
   type DirectPVDrive,
@@ -278,16 +279,49 @@ Deno.test("createVolume() gives the reservation back when the volume cannot be w
   assert.equal(d1.metadata.labels?.[volumeClaimIdLabel(CLAIM)], undefined);
 });
 
-Deno.test("createVolume() is ABORTED while a volume of that name is being deleted", async () => {
+Deno.test("createVolume() is ABORTED while a volume of that name stays being deleted", async () => {
   const { kube, deps } = controllerSetup([drive("d1")], [volume("pvc-1", { drive: "gone" })]);
+  deps.deleteWait = { timeoutMs: 30, intervalMs: 5 };
   await kube.volumes.delete("pvc-1");
   await rejects(
     createVolume(deps, createReq(), callCtx()),
     AbortedError,
     Status.ABORTED,
-    /being deleted/,
+    'Cannot create volume "pvc-1": a volume of that name is being deleted; retry once the ' +
+      "node server has cleaned it up",
   );
   assert.equal((await kube.drives.get("d1")).status.freeCapacity, 10 * GiB);
+});
+
+Deno.test("createVolume() of a name being deleted waits for the cleanup, then reserves anew", async () => {
+  const old = volume("pvc-1", { drive: "d1", size: 2 * GiB });
+  const { kube, deps } = controllerSetup([drive("d1", { free: 8 * GiB, volumes: ["pvc-1"] })], [
+    old,
+  ]);
+  deps.deleteWait = { timeoutMs: 5000, intervalMs: 5 };
+  await kube.volumes.delete("pvc-1");
+  /** What the node server does for the old volume: capacity back, then the object goes. */
+  const cleanup = async () => {
+    await new Promise((r) => setTimeout(r, 30));
+    await updateWithRetry(kube.drives, "d1", (d) => {
+      d.metadata.finalizers = (d.metadata.finalizers ?? []).filter((f) =>
+        f !== volumeFinalizer("pvc-1")
+      );
+      d.status.freeCapacity += 2 * GiB;
+      d.status.allocatedCapacity -= 2 * GiB;
+      return d;
+    });
+    deps.drives.apply(await kube.drives.get("d1"));
+    await kube.volumes.patch("pvc-1", { metadata: { finalizers: [] } });
+  };
+  const [res] = await Promise.all([createVolume(deps, createReq(), callCtx()), cleanup()]);
+  assert.equal(res.volume?.volumeId, "pvc-1");
+  const fresh = await kube.volumes.get("pvc-1");
+  assert.equal(fresh.metadata.deletionTimestamp, undefined, "a new volume, not the old one");
+  assert.equal(fresh.status.totalCapacity, GiB);
+  const d1 = await kube.drives.get("d1");
+  assert.ok(d1.metadata.finalizers?.includes(volumeFinalizer("pvc-1")), "reserved anew");
+  assert.equal(d1.status.freeCapacity, 9 * GiB, "the old 2 GiB back, the new 1 GiB taken");
 });
 
 Deno.test("createVolume() overwrites a stale volume of the same name", async () => {

@@ -63,3 +63,29 @@ Deno.test("explainSkips() matches skips to design reasons; skipTable() flags the
   assert.match(table[4] ?? "", /Frobnication not supported +\| NOT BY DESIGN: /);
   assert.equal(skipTable([]), "csi-sanity skipped no spec");
 });
+
+Deno.test("DESIGN_SKIPS explain csi-sanity's skip messages for what we leave out", () => {
+  const messages = [
+    "ControllerPublishVolume not supported",
+    "Controller Publish, UnpublishVolume not supported",
+    "ControllerUnpublishVolume not supported",
+    "ControllerModifyVolume not supported",
+    "Modify volume not supported",
+    "Modify Volume not supported",
+    "GroupControllerService not supported",
+    "Controller Service not provided: CreateVolume not supported",
+    "pending",
+  ];
+  const specs = messages.map((message) => ({
+    name: message,
+    outcome: "skipped" as const,
+    message,
+  }));
+  const unexplained = explainSkips(specs, DESIGN_SKIPS).filter((s) => s.reason === undefined);
+  assert.deepEqual(unexplained.map((s) => s.spec.message), []);
+  const ours = explainSkips(
+    [{ name: "x", outcome: "skipped", message: "ListVolumes not supported" }],
+    DESIGN_SKIPS,
+  );
+  assert.equal(ours[0]?.reason, undefined, "a capability we advertise is never a design skip");
+});

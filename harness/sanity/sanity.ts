@@ -38,13 +38,19 @@ export const DESIGN_SKIPS: readonly DesignSkip[] = [
       "read-only mounts come from NodePublishVolume",
   },
   {
-    message: /ModifyVolume not supported|MODIFY_VOLUME/i,
+    message: /Modify ?Volume not supported|MODIFY_VOLUME/i,
     reason: "no MODIFY_VOLUME: volumes have no mutable parameters (VolumeAttributesClass); " +
       "size changes by expansion",
   },
   {
     message: /group ?snapshot|GroupController/i,
     reason: "no group controller service: snapshots are of one volume, on its drive",
+  },
+  {
+    message: /^Controller Service not provided/,
+    reason: "split deployment: csi-sanity reads plugin capabilities from the node socket, and " +
+      "the node server, which runs apart from the controller, advertises only the services " +
+      "its own socket serves (no CONTROLLER_SERVICE)",
   },
   {
     message: /^pending$/i,
