@@ -75,7 +75,13 @@ export {
   parseAccessTier,
   volumeCount,
 } from "./drive.ts";
-export { type DirectPVVolume, driveIdOf, VOLUME_STATUSES, type VolumeStatus } from "./volume.ts";
+export {
+  type DirectPVVolume,
+  driveIdOf,
+  VOLUME_CONDITIONS,
+  VOLUME_STATUSES,
+  type VolumeStatus,
+} from "./volume.ts";
 export {
   ambivalentData,
   describeContent,
