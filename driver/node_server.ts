@@ -124,7 +124,10 @@ export function serveNodeCsi(
     identity: identityHandlers({
       name: ctx.identity,
       version: serving.version,
-      controllerService: false,
+      // CONTROLLER_SERVICE is a capability of the plugin, not of one socket: the plugin's
+      // controller runs in its own Deployment, and clients that only see the node socket
+      // (csi-sanity's node specs) learn from it that volumes can be created.
+      controllerService: true,
       readiness: ready,
     }),
     node: nodeHandlers(ctx),

@@ -47,12 +47,6 @@ export const DESIGN_SKIPS: readonly DesignSkip[] = [
     reason: "no group controller service: snapshots are of one volume, on its drive",
   },
   {
-    message: /^Controller Service not provided/,
-    reason: "split deployment: csi-sanity reads plugin capabilities from the node socket, and " +
-      "the node server, which runs apart from the controller, advertises only the services " +
-      "its own socket serves (no CONTROLLER_SERVICE)",
-  },
-  {
     message: /^pending$/i,
     reason: "disabled in csi-sanity itself (a pending spec), for every driver",
   },
