@@ -20,7 +20,7 @@ import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
 import { controllerExpandVolume, deleteVolume } from "./controller_delete_expand.ts";
 import { controllerGetVolume, listVolumes } from "./controller_list.ts";
 import { createSnapshot, deleteSnapshot } from "./controller_snapshot.ts";
-import { listSnapshots } from "./controller_snapshot_list.ts";
+import { getSnapshot, listSnapshots } from "./controller_snapshot_list.ts";
 import { capabilityProblem } from "./controller_validate.ts";
 import type { CallContext, ControllerHandlers, Reply } from "./services.ts";
 
@@ -42,6 +42,7 @@ export const CONTROLLER_CAPABILITIES: readonly RpcType[] = [
   RpcType.CLONE_VOLUME,
   RpcType.CREATE_DELETE_SNAPSHOT,
   RpcType.LIST_SNAPSHOTS,
+  RpcType.GET_SNAPSHOT,
   RpcType.LIST_VOLUMES,
   RpcType.GET_VOLUME,
   RpcType.VOLUME_CONDITION,
@@ -128,6 +129,7 @@ export function controllerHandlers(deps: ControllerDeps): ControllerHandlers {
     createSnapshot: (req, ctx) => createSnapshot(deps, req, ctx),
     deleteSnapshot: (req, ctx) => deleteSnapshot(deps, req, ctx),
     listSnapshots: (req, ctx) => listSnapshots(deps, req, ctx),
+    getSnapshot: (req, ctx) => getSnapshot(deps, req, ctx),
     listVolumes: (req, ctx) => listVolumes(deps, req, ctx),
     controllerGetVolume: (req, ctx) => controllerGetVolume(deps, req, ctx),
     controllerGetCapabilities: () =>

@@ -266,6 +266,7 @@ Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clo
     RpcType.CLONE_VOLUME,
     RpcType.CREATE_DELETE_SNAPSHOT,
     RpcType.LIST_SNAPSHOTS,
+    RpcType.GET_SNAPSHOT,
     RpcType.LIST_VOLUMES,
     RpcType.GET_VOLUME,
     RpcType.VOLUME_CONDITION,
@@ -279,7 +280,6 @@ Deno.test("controllerHandlers() leaves every other RPC out (UNIMPLEMENTED)", () 
     const rpc of [
       "controllerPublishVolume",
       "controllerUnpublishVolume",
-      "getSnapshot",
       "controllerModifyVolume",
     ] as const
   ) {

@@ -1,9 +1,9 @@
 /**
  * ListSnapshots (https://github.com/container-storage-interface/spec/blob/v1.12.0/spec.md#listsnapshots):
  * snapshots by id or by source volume, in name order, paged by a token that is the index of
- * the next entry.
+ * the next entry; and GetSnapshot (spec.md#getsnapshot): one snapshot by id.
  */
-import { AbortedError, InvalidArgumentError } from "../../lib/errors/mod.ts";
+import { AbortedError, InvalidArgumentError, NotFoundError } from "../../lib/errors/mod.ts";
 import type { DirectPVSnapshot } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
@@ -56,4 +56,30 @@ export async function listSnapshots(
     entries: matching.slice(start, end).map((s) => ({ snapshot: snapshotOf(s) })),
     nextToken: end < matching.length ? String(end) : "",
   };
+}
+
+/**
+ * Handles GetSnapshot. A snapshot being deleted is gone already, as ListSnapshots leaves it out.
+ *
+ * @throws {InvalidArgumentError} for an empty snapshot id
+ * @throws {NotFoundError} naming the snapshot when it does not exist
+ */
+export async function getSnapshot(
+  deps: ControllerDeps,
+  req: csi.GetSnapshotRequest,
+  ctx: CallContext,
+): Promise<Reply<csi.GetSnapshotResponse>> {
+  if (req.snapshotId === "") {
+    throw new InvalidArgumentError("Snapshot ID is missing in the request");
+  }
+  const missing = () => new NotFoundError(`Snapshot "${req.snapshotId}" not found`);
+  let snapshot: DirectPVSnapshot;
+  try {
+    snapshot = await deps.kube.snapshots.get(req.snapshotId, { signal: ctx.signal });
+  } catch (err) {
+    if (err instanceof NotFoundError) throw missing();
+    throw err;
+  }
+  if (snapshot.metadata.deletionTimestamp) throw missing();
+  return { snapshot: snapshotOf(snapshot) };
 }

@@ -12,7 +12,7 @@ import type { FakeKube } from "../../lib/k8s/testing.ts";
 import { COPY_CONDITIONS, FINALIZERS, LABELS, snapshotFinalizer } from "../../lib/types/mod.ts";
 import type { CreateSnapshotRequest, ListSnapshotsRequest } from "../../proto/mod.ts";
 import { createSnapshot, deleteSnapshot } from "./controller_snapshot.ts";
-import { listSnapshots } from "./controller_snapshot_list.ts";
+import { getSnapshot, listSnapshots } from "./controller_snapshot_list.ts";
 import { callCtx, controllerSetup, drive, GiB, rejects, volume } from "./fixtures_test.ts";
 import { writes } from "./requests_test.ts";
 import { Status } from "./status.ts";
@@ -199,6 +199,35 @@ Deno.test("listSnapshots() filters by id and source volume and pages by token", 
   );
   await rejects(
     listSnapshots(deps, listReq({ maxEntries: -1 }), callCtx()),
+    InvalidArgumentError,
+    Status.INVALID_ARGUMENT,
+  );
+});
+
+Deno.test("getSnapshot() answers one snapshot; a missing or deleted one is NOT_FOUND by name", async () => {
+  const { kube, deps } = setup();
+  await Promise.all([createSnapshot(deps, snapReq("snap-1"), callCtx()), nodeCuts(kube, "snap-1")]);
+  const got = await getSnapshot(deps, { snapshotId: "snap-1", secrets: {} }, callCtx());
+  assert.equal(got.snapshot?.snapshotId, "snap-1");
+  assert.equal(got.snapshot?.sourceVolumeId, "pvc-1");
+  assert.equal(got.snapshot?.sizeBytes, 2 * GiB);
+  assert.ok(got.snapshot?.readyToUse, "ready to use");
+  for (const id of ["nope", "..", "a/b"]) {
+    await rejects(
+      getSnapshot(deps, { snapshotId: id, secrets: {} }, callCtx()),
+      NotFoundError,
+      Status.NOT_FOUND,
+      new RegExp(`Snapshot "${id.replace(/[./]/g, "\\$&")}" not found`),
+    );
+  }
+  await deleteSnapshot(deps, { snapshotId: "snap-1", secrets: {} }, callCtx());
+  await rejects(
+    getSnapshot(deps, { snapshotId: "snap-1", secrets: {} }, callCtx()),
+    NotFoundError,
+    Status.NOT_FOUND,
+  );
+  await rejects(
+    getSnapshot(deps, { snapshotId: "", secrets: {} }, callCtx()),
     InvalidArgumentError,
     Status.INVALID_ARGUMENT,
   );
