@@ -187,6 +187,8 @@ export interface TestContainer {
   args?: string[];
   securityContext?: Record<string, unknown>;
   volumeMounts?: { name: string; [key: string]: unknown }[];
+  /** Raw block devices from claims of `volumeMode: Block`. */
+  volumeDevices?: { name: string; devicePath: string }[];
   readinessProbe?: Record<string, unknown>;
 }
 

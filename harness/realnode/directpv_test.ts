@@ -17,6 +17,7 @@ import {
 } from "../node/mod.ts";
 import { realNodeTest } from "./scenario.ts";
 import { snapshotStep } from "./snapshot_step.ts";
+import { blockStep } from "./block_step.ts";
 import {
   directpv,
   directpvPods,
@@ -380,6 +381,10 @@ realNodeTest(
         "a VolumeSnapshot of a claim in use restores byte for byte into a new pod",
         snapshotStep,
       ],
+      [
+        "a raw block claim: dd in one pod, the same checksum in the next, grown while in use",
+        blockStep,
+      ],
       ["online expansion reaches the PV, the DirectPVVolume and the pod's node", expandStep],
       ["node-server pod deleted and kubelet restarted: data kept, new pods mount", restartStep],
       ["kubectl directpv repair runs its Job as a real pod and completes", repairStep],
@@ -392,7 +397,9 @@ realNodeTest(
       }
     } finally {
       await deleteQuietly(env, "statefulset", ["web"]).catch(() => {});
-      await deleteQuietly(env, "pod", ["after-restart", "restored"]).catch(() => {});
+      await deleteQuietly(env, "pod", ["after-restart", "restored", "raw-writer", "raw-reader"])
+        .catch(() => {});
+      await deleteQuietly(env, "pvc", ["raw"]).catch(() => {});
       await deleteQuietly(env, "volumesnapshot", ["web-0-snap"]).catch(() => {});
       await directpv(env, node, ["uninstall", "--quiet"], { allowFailure: true });
     }
