@@ -16,7 +16,11 @@ import {
   NodeUnstageVolumeRequest,
   VolumeCapability_AccessMode_Mode,
 } from "../../proto/mod.ts";
-import { connectCsi, type CsiClients, unary } from "./csi_client.ts";
+import { waitFor } from "../lib/mod.ts";
+import { connectCsi, CsiCallError, type CsiClients, unary } from "./csi_client.ts";
+
+/** gRPC UNAVAILABLE: the socket file is there but nothing accepts on it yet. */
+const UNAVAILABLE = 14;
 
 export const DRIVER = "directpv-min-io";
 
@@ -41,10 +45,21 @@ async function createOrReplace(
 export async function registerNode(kube: KubeClient, endpoint: string): Promise<string> {
   const csi = connectCsi(endpoint);
   try {
-    const info = await unary(
-      "NodeGetInfo",
-      csi.node.nodeGetInfo.bind(csi.node),
-      NodeGetInfoRequest.fromPartial({}),
+    // Like kubelet's plugin watcher, keep asking while the server is still coming up: its
+    // socket file appears at bind(), a moment before it accepts connections.
+    const info = await waitFor(
+      () =>
+        unary(
+          "NodeGetInfo",
+          csi.node.nodeGetInfo.bind(csi.node),
+          NodeGetInfoRequest.fromPartial({}),
+        ),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 200,
+        description: `NodeGetInfo on ${endpoint}`,
+        fatal: (err) => !(err instanceof CsiCallError && err.code === UNAVAILABLE),
+      },
     );
     const segments = info.accessibleTopology?.segments ?? {};
     const nodeName = info.nodeId;

@@ -1,7 +1,7 @@
 /**
  * kubelet's side of CSI, replayed for clusters without kubelet: node registration and the
  * node volume calls with kubelet's path layout.
- * May import: lib/k8s, lib/errors, proto.
+ * May import: lib/k8s, lib/errors, proto, harness/lib.
  * @module
  */
 export {
