@@ -8,7 +8,7 @@
  *
  *   deno run -A harness/bench/controller_api.ts [--drives=1000,10000,100000] [--nodes=100]
  *     [--calls=1000] [--concurrency=16] [--driver=OTHER-CHECKOUT/driver/main.ts]
- *     [--v8-flags=--max-semi-space-size=2]     # V8 flags of the controller process
+ *     [--v8-flags=FLAGS]   # the controller's V8 flags: the image's by default, "" for V8's own
  *   deno task bench:controller --drives=1000 --calls=200      # the smoke size CI runs
  */
 import { dirname, join } from "node:path";
@@ -24,6 +24,7 @@ import {
   stopProcess,
   tailFile,
 } from "../lib/mod.ts";
+import { DRIVER_V8_FLAGS } from "../../lib/install/mod.ts";
 import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { ControllerClient } from "../../proto/mod.ts";
 import { checkAllocation, installBenchCrds, seedDrives } from "./controller_seed.ts";
@@ -38,8 +39,8 @@ interface BenchOptions {
   concurrency: number;
   /** The driver entry point to measure (another checkout's, for before/after figures). */
   driver: string;
-  /** V8 flags of the controller process (`deno run --v8-flags=…`), when set. */
-  v8Flags?: string;
+  /** V8 flags of the controller process (`deno run --v8-flags=…`); empty for V8's own. */
+  v8Flags: string;
 }
 
 function options(args: string[]): BenchOptions {
@@ -51,7 +52,7 @@ function options(args: string[]): BenchOptions {
       calls: { type: "string", default: "1000" },
       concurrency: { type: "string", default: "16" },
       driver: { type: "string", default: join(REPO, "driver", "main.ts") },
-      "v8-flags": { type: "string" },
+      "v8-flags": { type: "string", default: DRIVER_V8_FLAGS },
     },
   });
   const count = (name: string, text: string): number => {
@@ -65,7 +66,7 @@ function options(args: string[]): BenchOptions {
     calls: count("calls", values.calls),
     concurrency: count("concurrency", values.concurrency),
     driver: values.driver,
-    ...(values["v8-flags"] ? { v8Flags: values["v8-flags"] } : {}),
+    v8Flags: values["v8-flags"],
   };
 }
 
@@ -197,6 +198,7 @@ async function main(args: string[]): Promise<number> {
   } finally {
     await removePath(base);
   }
+  console.log(`controller: ${o.driver}, V8 flags: ${o.v8Flags || "V8's defaults"}`);
   print(all);
   const failed = all.some((s) => s.problems.length > 0 || s.rows.some((r) => r.failed > 0));
   return failed ? 1 : 0;
