@@ -6,9 +6,11 @@
 import { Informer, type InformerHandlers, type KubeClient } from "../lib/k8s/mod.ts";
 import { capacityProblem } from "../lib/scheduling/mod.ts";
 import type { Logger } from "../lib/log/mod.ts";
-import { CONTROLLER_NAME, type DirectPVDrive, type DirectPVVolume } from "../lib/types/mod.ts";
+import { CONTROLLER_NAME, type DirectPVVolume } from "../lib/types/mod.ts";
 import {
   BusyDrives,
+  type CachedDrive,
+  compactDrive,
   controllerHandlers,
   indexedDriveCache,
   informerVolumeCache,
@@ -57,8 +59,8 @@ export interface RunningServer {
  * Warns about a drive that no volume is placed on because its capacity figures are not
  * sound (written by someone else), once per stored change rather than at every resync.
  */
-function unsoundDriveWarnings(logger: Logger): InformerHandlers<DirectPVDrive> {
-  const warn = (drive: DirectPVDrive) => {
+function unsoundDriveWarnings(logger: Logger): InformerHandlers<CachedDrive> {
+  const warn = (drive: CachedDrive) => {
     const problem = capacityProblem(drive);
     if (problem === undefined) return;
     logger.warn("Drive skipped for new volumes: fix or remove its capacity figures", {
@@ -77,7 +79,7 @@ function unsoundDriveWarnings(logger: Logger): InformerHandlers<DirectPVDrive> {
 /** Starts the controller role. */
 export async function startControllerServer(o: ControllerServerOptions): Promise<RunningServer> {
   const logger = o.logger.with({ component: o.legacy ? "legacy-controller" : "controller" });
-  const informer = new Informer<DirectPVDrive>(o.kube.drives, { logger });
+  const informer = new Informer(o.kube.drives, { logger, transform: compactDrive });
   const drives = indexedDriveCache(informer);
   informer.addHandlers(unsoundDriveWarnings(logger));
   informer.start();

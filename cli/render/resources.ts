@@ -55,14 +55,17 @@ function compare(a: string | number, b: string | number): number {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/** Sorts by the keys in order; each key is computed once per item, not once per comparison. */
 function sortBy<T>(items: readonly T[], keys: ReadonlyArray<(item: T) => string | number>): T[] {
-  return [...items].sort((a, b) => {
-    for (const key of keys) {
-      const c = compare(key(a), key(b));
+  const keyed = items.map((item) => ({ item, values: keys.map((key) => key(item)) }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < keys.length; i++) {
+      const c = compare(a.values[i] ?? "", b.values[i] ?? "");
       if (c !== 0) return c;
     }
     return 0;
   });
+  return keyed.map((k) => k.item);
 }
 
 /** Drives in table order: NODE, STATUS, SIZE, FREE, NAME (then id, for stability). */

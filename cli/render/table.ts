@@ -21,6 +21,14 @@ export interface TableOptions {
   headers?: boolean;
 }
 
+// Most cells are printable ASCII, one column per character; string-width's work (ANSI
+// stripping, East Asian width tables) is then wasted, and it is most of a 10,000-row table.
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+function displayWidth(cell: string): number {
+  return PRINTABLE_ASCII.test(cell) ? cell.length : stringWidth(cell);
+}
+
 function text(value: string | number | undefined): string {
   if (value === undefined) return "-";
   const s = String(value).replaceAll("\n", " ");
@@ -48,7 +56,7 @@ export function renderTable<T>(
   const head = (options.headers ?? true) ? columns.map((c) => c.header) : undefined;
   const cells = rows.map((row) => columns.map((c) => text(c.cell(row))));
   const all = head ? [head, ...cells] : cells;
-  const sizes = all.map((row) => row.map((cell) => stringWidth(cell)));
+  const sizes = all.map((row) => row.map(displayWidth));
   const widths = columns.map((_, i) => sizes.reduce((w, row) => Math.max(w, row[i] ?? 0), 0));
   const out = [border(widths, "┌", "┬", "┐")];
   all.forEach((row, i) => {

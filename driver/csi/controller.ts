@@ -17,6 +17,7 @@ import {
 } from "../../proto/mod.ts";
 import { createVolume } from "./controller_create.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
+export { type CachedDrive, compactDrive } from "./drive_record.ts";
 import { controllerExpandVolume, deleteVolume } from "./controller_delete_expand.ts";
 import { controllerGetVolume, listVolumes } from "./controller_list.ts";
 import { createSnapshot, deleteSnapshot } from "./controller_snapshot.ts";

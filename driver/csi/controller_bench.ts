@@ -10,6 +10,7 @@ import { FakeKube } from "../../lib/k8s/testing.ts";
 import { LABELS } from "../../lib/types/mod.ts";
 import type { CreateVolumeRequest } from "../../proto/mod.ts";
 import { BusyDrives, type ControllerDeps, indexedDriveCache } from "./controller_deps.ts";
+import { compactDrive } from "./drive_record.ts";
 import { createVolume } from "./controller_create.ts";
 import { callCtx, drive, GiB, MemoryEvents, mountCap } from "./fixtures_test.ts";
 
@@ -25,7 +26,7 @@ async function setup(): Promise<{ deps: ControllerDeps; informer: Informer<never
     }
   }
   kube.seed(...drives);
-  const informer = new Informer(kube.drives);
+  const informer = new Informer(kube.drives, { transform: compactDrive });
   informer.start();
   await informer.waitForSync();
   const deps = {

@@ -6,6 +6,7 @@ import { type DirectPVDrive, FINALIZERS, LABELS, volumeFinalizer } from "../../l
 import { createVolume } from "./controller_create.ts";
 import { topologyNodes } from "./controller_reserve.ts";
 import { BusyDrives, type ControllerDeps, indexedDriveCache } from "./controller_deps.ts";
+import { compactDrive } from "./drive_record.ts";
 import { callCtx, controllerSetup, drive, GiB, MemoryEvents, mountCap } from "./fixtures_test.ts";
 import { createReq } from "./requests_test.ts";
 
@@ -49,7 +50,7 @@ async function checkInvariants(kube: FakeKube, created: Set<string>): Promise<vo
 }
 
 async function startController(kube: FakeKube) {
-  const informer = new Informer(kube.drives);
+  const informer = new Informer(kube.drives, { transform: compactDrive });
   informer.start();
   await informer.waitForSync();
   const deps: ControllerDeps = {

@@ -12,9 +12,10 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import type { VolumeRequest } from "../../lib/scheduling/mod.ts";
-import { type ContentSource, type DirectPVDrive, LABELS } from "../../lib/types/mod.ts";
+import { type ContentSource, LABELS } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
+import type { CachedDrive } from "./drive_record.ts";
 import type { SizeRange } from "./controller_validate.ts";
 
 /** A content source found, with the drive its data is on and its size. */
@@ -22,7 +23,7 @@ export interface ResolvedSource {
   source: ContentSource;
   /** What failures start with: `Cannot create volume "pvc-2" from volume "pvc-1"`. */
   label: string;
-  drive: DirectPVDrive;
+  drive: CachedDrive;
   sizeBytes: number;
 }
 
@@ -96,7 +97,7 @@ export async function resolveContentSource(
   return { source, label, drive, sizeBytes: facts.sizeBytes };
 }
 
-function segmentsMatch(drive: DirectPVDrive, segments: Record<string, string>): boolean {
+function segmentsMatch(drive: CachedDrive, segments: Record<string, string>): boolean {
   const topology = drive.status.topology ?? {};
   return Object.entries(segments).every(([k, v]) => topology[k] === v);
 }

@@ -17,7 +17,6 @@ import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduli
 import {
   ANNOTATIONS,
   type ContentSource,
-  type DirectPVDrive,
   type DirectPVVolume,
   formatContentSource,
   LABELS,
@@ -42,6 +41,7 @@ import {
 } from "./controller_content.ts";
 import { awaitContent } from "./controller_content_wait.ts";
 import { awaitNameFree } from "./controller_name_wait.ts";
+import type { CachedDrive } from "./drive_record.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 function topologies(list: readonly csi.Topology[] | undefined): Record<string, string>[] {
@@ -190,7 +190,7 @@ function recordEvents(deps: ControllerDeps, written: Written, placement: Placeme
 function response(
   req: csi.CreateVolumeRequest,
   id: string,
-  drive: DirectPVDrive,
+  drive: CachedDrive,
   size: number,
 ): Reply<csi.CreateVolumeResponse> {
   return {

@@ -8,23 +8,24 @@ import {
   LABELS,
 } from "../../lib/types/mod.ts";
 import type { EventSink } from "../events.ts";
+import type { CachedDrive } from "./drive_record.ts";
 
 /**
  * The cache of every DirectPVDrive that CreateVolume selects from (an informer): reads never
  * go to the API server; `apply` folds in an object the caller just read or wrote, so the next
- * selection sees it before the watch delivers it.
+ * selection sees it before the watch delivers it. It may keep only compact records.
  */
 export interface DriveCache {
   /** Every cached drive. */
-  list(): readonly DirectPVDrive[];
+  list(): readonly CachedDrive[];
   /** The cached drive of that name. */
-  get(name: string): DirectPVDrive | undefined;
+  get(name: string): CachedDrive | undefined;
   /** Stores a fresher copy of a drive (ignored when older than the cached one). */
   apply(drive: DirectPVDrive): void;
   /** Drives whose topology names `node` (an index; without it every drive is scanned). */
-  onNode?(node: string): readonly DirectPVDrive[];
+  onNode?(node: string): readonly CachedDrive[];
   /** Drives holding the finalizer of `volume` (an index, used with `onNode`). */
-  holding?(volume: string): readonly DirectPVDrive[];
+  holding?(volume: string): readonly CachedDrive[];
 }
 
 /**
@@ -47,11 +48,11 @@ export interface VolumeCache {
 
 /** The informer calls {@linkcode indexedDriveCache} needs. */
 export interface DriveInformer {
-  list(): DirectPVDrive[];
-  get(name: string): DirectPVDrive | undefined;
+  list(): CachedDrive[];
+  get(name: string): CachedDrive | undefined;
   apply(drive: DirectPVDrive): boolean;
-  addIndex(name: string, fn: (drive: DirectPVDrive) => string[]): void;
-  byIndex(name: string, value: string): DirectPVDrive[];
+  addIndex(name: string, fn: (drive: CachedDrive) => string[]): void;
+  byIndex(name: string, value: string): CachedDrive[];
 }
 
 /**

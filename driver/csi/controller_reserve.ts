@@ -25,11 +25,12 @@ import {
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
 import { type ControllerDeps, DEFAULT_RESERVE_ATTEMPTS } from "./controller_deps.ts";
+import type { CachedDrive } from "./drive_record.ts";
 
 /** Where a volume goes and how big it is. */
 export interface Placement {
   /** The drive as last stored (after the reservation when `reserved`). */
-  drive: DirectPVDrive;
+  drive: CachedDrive;
   /** Bytes of the volume. */
   size: number;
   /** True when this call made the reservation (and must undo it if the volume is not written). */
@@ -49,11 +50,11 @@ export interface ReserveOptions {
 
 /** A copy of `drive` with `size` bytes reserved for `volume`. */
 export function withReservation(
-  drive: DirectPVDrive,
+  drive: CachedDrive,
   volume: string,
   size: number,
   claimId?: string,
-): DirectPVDrive {
+): CachedDrive {
   const labels = { ...drive.metadata.labels };
   if (claimId !== undefined) labels[volumeClaimIdLabel(claimId)] = "true";
   return {
@@ -72,18 +73,18 @@ export function withReservation(
 }
 
 /** The size of a new volume on `drive`: the required bytes, else all the free space (capped). */
-function volumeSize(drive: DirectPVDrive, request: VolumeRequest, limit?: number): number {
+function volumeSize(drive: CachedDrive, request: VolumeRequest, limit?: number): number {
   if (request.requiredBytes !== undefined) return request.requiredBytes;
   const free = Math.max(0, drive.status.freeCapacity);
   return limit === undefined ? free : Math.min(free, limit);
 }
 
 function* selectable(
-  drives: readonly DirectPVDrive[],
+  drives: readonly CachedDrive[],
   skip: ReadonlySet<string>,
   deps: ControllerDeps,
   volume: string,
-): Generator<DirectPVDrive> {
+): Generator<CachedDrive> {
   for (const d of drives) {
     const name = d.metadata.name ?? "";
     if (skip.has(name)) continue;
@@ -116,7 +117,7 @@ function candidates(
   deps: ControllerDeps,
   request: VolumeRequest,
   onlyDrive: string | undefined,
-): readonly DirectPVDrive[] {
+): readonly CachedDrive[] {
   const cache = deps.drives;
   if (onlyDrive !== undefined) {
     const drive = cache.get(onlyDrive);
@@ -135,7 +136,7 @@ function candidates(
  * succeeds only shrinks the drive).
  */
 function busyCouldFit(
-  drives: readonly DirectPVDrive[],
+  drives: readonly CachedDrive[],
   skip: ReadonlySet<string>,
   deps: ControllerDeps,
   request: VolumeRequest,
@@ -157,7 +158,7 @@ function selectFree(
   request: VolumeRequest,
   skip: ReadonlySet<string>,
   onlyDrive?: string,
-): DirectPVDrive | undefined {
+): CachedDrive | undefined {
   const select = deps.randomIndex ? { randomIndex: deps.randomIndex } : {};
   const all = candidates(deps, request, onlyDrive);
   const everything = skip.size === 0 && deps.busy.size === 0;

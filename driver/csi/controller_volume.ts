@@ -4,7 +4,6 @@ import {
   API_VERSION,
   type ContentSource,
   CREATED_BY,
-  type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
   formatContentSource,
@@ -12,6 +11,7 @@ import {
   LABELS,
   VERSION,
 } from "../../lib/types/mod.ts";
+import type { CachedDrive } from "./drive_record.ts";
 
 /** What a new volume is made of. */
 export interface NewVolumeOptions {
@@ -24,7 +24,7 @@ export interface NewVolumeOptions {
 }
 
 /** The labels CreateVolume sets on a volume placed on `drive`. */
-export function volumeLabels(drive: DirectPVDrive, claimId?: string): Record<string, string> {
+export function volumeLabels(drive: CachedDrive, claimId?: string): Record<string, string> {
   const driveLabels = drive.metadata.labels ?? {};
   return {
     [LABELS.drive]: drive.metadata.name ?? "",
@@ -37,7 +37,7 @@ export function volumeLabels(drive: DirectPVDrive, claimId?: string): Record<str
 }
 
 /** A Pending volume of `size` bytes on `drive`, with both protection finalizers. */
-export function newVolume(drive: DirectPVDrive, options: NewVolumeOptions): DirectPVVolume {
+export function newVolume(drive: CachedDrive, options: NewVolumeOptions): DirectPVVolume {
   return {
     apiVersion: API_VERSION,
     kind: KINDS.volume,

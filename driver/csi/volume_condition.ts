@@ -6,12 +6,12 @@
  */
 import {
   COPY_CONDITIONS,
-  type DirectPVDrive,
   type DirectPVVolume,
   driveIdOf,
   healthTrouble,
   VOLUME_CONDITIONS,
 } from "../../lib/types/mod.ts";
+import type { CachedDrive } from "./drive_record.ts";
 
 /** The health of a volume: abnormal with a reason, or normal. */
 export interface Condition {
@@ -25,7 +25,7 @@ export const HEALTHY: Condition = Object.freeze({ abnormal: false, message: "vol
 /** Drive states in which the volume's data cannot be reached. */
 const UNREACHABLE_DRIVE_STATES: ReadonlySet<string> = new Set(["Lost", "Error"]);
 
-function driveProblem(volume: DirectPVVolume, drive: DirectPVDrive | undefined) {
+function driveProblem(volume: DirectPVVolume, drive: CachedDrive | undefined) {
   const id = volume.metadata.name;
   if (!drive || drive.metadata.deletionTimestamp) {
     return `drive ${driveIdOf(volume)} of volume ${id} not found`;
@@ -57,7 +57,7 @@ function ownProblem(volume: DirectPVVolume): string | undefined {
  */
 export function recordedProblem(
   volume: DirectPVVolume,
-  drive: DirectPVDrive | undefined,
+  drive: CachedDrive | undefined,
 ): Condition | undefined {
   const message = driveProblem(volume, drive) ?? ownProblem(volume);
   return message === undefined ? undefined : { abnormal: true, message };
@@ -66,7 +66,7 @@ export function recordedProblem(
 /** {@linkcode recordedProblem}, or {@linkcode HEALTHY} when there is none. */
 export function recordedCondition(
   volume: DirectPVVolume,
-  drive: DirectPVDrive | undefined,
+  drive: CachedDrive | undefined,
 ): Condition {
   return recordedProblem(volume, drive) ?? { ...HEALTHY };
 }

@@ -8,6 +8,7 @@
  *
  *   deno run -A harness/bench/controller_api.ts [--drives=1000,10000,100000] [--nodes=100]
  *     [--calls=1000] [--concurrency=16] [--driver=OTHER-CHECKOUT/driver/main.ts]
+ *     [--v8-flags=FLAGS]   # the controller's V8 flags: the image's by default, "" for V8's own
  *   deno task bench:controller --drives=1000 --calls=200      # the smoke size CI runs
  */
 import { dirname, join } from "node:path";
@@ -16,13 +17,15 @@ import * as grpc from "@grpc/grpc-js";
 import { startCluster } from "../cluster/mod.ts";
 import {
   processCpuSeconds,
+  processPeakRss,
   processRss,
   removePath,
   startDriverRole,
   stopProcess,
   tailFile,
 } from "../lib/mod.ts";
-import { connectKube } from "../../lib/k8s/mod.ts";
+import { DRIVER_V8_FLAGS } from "../../lib/install/mod.ts";
+import { connectKube, type KubeClient } from "../../lib/k8s/mod.ts";
 import { ControllerClient } from "../../proto/mod.ts";
 import { checkAllocation, installBenchCrds, seedDrives } from "./controller_seed.ts";
 import { type CallFigures, runCalls } from "./controller_calls.ts";
@@ -36,6 +39,8 @@ interface BenchOptions {
   concurrency: number;
   /** The driver entry point to measure (another checkout's, for before/after figures). */
   driver: string;
+  /** V8 flags of the controller process (`deno run --v8-flags=…`); empty for V8's own. */
+  v8Flags: string;
 }
 
 function options(args: string[]): BenchOptions {
@@ -47,6 +52,7 @@ function options(args: string[]): BenchOptions {
       calls: { type: "string", default: "1000" },
       concurrency: { type: "string", default: "16" },
       driver: { type: "string", default: join(REPO, "driver", "main.ts") },
+      "v8-flags": { type: "string", default: DRIVER_V8_FLAGS },
     },
   });
   const count = (name: string, text: string): number => {
@@ -60,6 +66,7 @@ function options(args: string[]): BenchOptions {
     calls: count("calls", values.calls),
     concurrency: count("concurrency", values.concurrency),
     driver: values.driver,
+    v8Flags: values["v8-flags"],
   };
 }
 
@@ -72,8 +79,31 @@ interface SizeFigures {
   seedSeconds: number;
   rows: CallFigures[];
   cpuSeconds: number;
+  /** RSS once the controller is ready (its drive cache loaded), before any call. */
+  idleRssBytes: number;
   rssBytes: number;
+  peakRssBytes: number;
   problems: string[];
+}
+
+/** Creates then deletes with one caller, then with `o.concurrency`, checking each step. */
+async function callRounds(
+  client: ControllerClient,
+  kube: KubeClient,
+  o: BenchOptions,
+): Promise<{ rows: CallFigures[]; problems: string[] }> {
+  const rows: CallFigures[] = [];
+  const problems: string[] = [];
+  for (const callers of [1, o.concurrency]) {
+    const plan = { prefix: `pvc-c${callers}`, calls: o.calls, callers, nodes: o.nodes };
+    const created = await runCalls(client, "create", plan);
+    rows.push(created.figures);
+    problems.push(...await checkAllocation(kube, new Set(created.ids)));
+    const deleted = await runCalls(client, "delete", plan, created.ids);
+    rows.push(deleted.figures);
+    problems.push(...await checkAllocation(kube, new Set()));
+  }
+  return { rows, problems };
 }
 
 async function benchSize(base: string, drives: number, o: BenchOptions): Promise<SizeFigures> {
@@ -93,22 +123,15 @@ async function benchSize(base: string, drives: number, o: BenchOptions): Promise
       kubeconfig: cluster.kubeconfigPath,
       nodeName: "bench-node-0",
       dir,
+      ...(o.v8Flags ? { denoArgs: ["-A", `--v8-flags=${o.v8Flags}`] } : {}),
     });
     try {
+      const idleRssBytes = await processRss(role.proc.pid) ?? NaN;
       const client = new ControllerClient(`unix:${role.socket}`, grpc.credentials.createInsecure());
-      const rows: CallFigures[] = [];
-      const problems: string[] = [];
-      for (const callers of [1, o.concurrency]) {
-        const plan = { prefix: `pvc-c${callers}`, calls: o.calls, callers, nodes: o.nodes };
-        const created = await runCalls(client, "create", plan);
-        rows.push(created.figures);
-        problems.push(...await checkAllocation(kube, new Set(created.ids)));
-        const deleted = await runCalls(client, "delete", plan, created.ids);
-        rows.push(deleted.figures);
-        problems.push(...await checkAllocation(kube, new Set()));
-      }
+      const { rows, problems } = await callRounds(client, kube, o);
       const cpuSeconds = await processCpuSeconds(role.proc.pid) ?? NaN;
       const rssBytes = await processRss(role.proc.pid) ?? NaN;
+      const peakRssBytes = await processPeakRss(role.proc.pid) ?? NaN;
       if (Number.isNaN(rssBytes)) {
         problems.push(`the controller is gone:\n${await tailFile(role.logFile, 20)}`);
       }
@@ -120,13 +143,18 @@ async function benchSize(base: string, drives: number, o: BenchOptions): Promise
         say(`the controller died when the client closed its connection (nghttp2 abort on GOAWAY):`);
         say(await tailFile(role.logFile, 1));
       }
-      return { drives, seedSeconds, rows, cpuSeconds, rssBytes, problems };
+      const memory = { idleRssBytes, rssBytes, peakRssBytes };
+      return { drives, seedSeconds, rows, cpuSeconds, ...memory, problems };
     } finally {
       await stopProcess(role.proc);
     }
   } finally {
     await cluster.stop();
   }
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 }
 
 function ms(value: number): string {
@@ -150,8 +178,9 @@ function print(all: SizeFigures[]): void {
       );
     }
     console.log(
-      `${size.drives} drives: controller ${size.cpuSeconds.toFixed(1)} CPU s, ` +
-        `RSS ${(size.rssBytes / 2 ** 20).toFixed(0)} MiB after the calls; seeding took ` +
+      `${size.drives} drives: controller ${size.cpuSeconds.toFixed(1)} CPU s, RSS ` +
+        `${mib(size.idleRssBytes)} ready, ${mib(size.rssBytes)} after the calls, ` +
+        `${mib(size.peakRssBytes)} peak; seeding took ` +
         `${size.seedSeconds.toFixed(1)} s; allocation check: ` +
         (size.problems.length === 0 ? "ok" : `${size.problems.length} problems`),
     );
@@ -169,6 +198,7 @@ async function main(args: string[]): Promise<number> {
   } finally {
     await removePath(base);
   }
+  console.log(`controller: ${o.driver}, V8 flags: ${o.v8Flags || "V8's defaults"}`);
   print(all);
   const failed = all.some((s) => s.problems.length > 0 || s.rows.some((r) => r.failed > 0));
   return failed ? 1 : 0;

@@ -10,6 +10,7 @@ export {
   type DaemonSpec,
   processAlive,
   processCpuSeconds,
+  processPeakRss,
   processRss,
   processStartTime,
   run,

@@ -186,11 +186,20 @@ export async function processCpuSeconds(pid: number): Promise<number | undefined
   return Number.isFinite(ticks) ? ticks / 100 : undefined;
 }
 
-/** Resident set size of a process in bytes (VmRSS), or undefined when it is gone. */
-export async function processRss(pid: number): Promise<number | undefined> {
+async function statusBytes(pid: number, field: string): Promise<number | undefined> {
   const text = await Deno.readTextFile(`/proc/${pid}/status`).catch(() => "");
-  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(text);
+  const m = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, "m").exec(text);
   return m ? Number(m[1]) * 1024 : undefined;
+}
+
+/** Resident set size of a process in bytes (VmRSS), or undefined when it is gone. */
+export function processRss(pid: number): Promise<number | undefined> {
+  return statusBytes(pid, "VmRSS");
+}
+
+/** The largest resident set size a process has had, in bytes (VmHWM), or undefined. */
+export function processPeakRss(pid: number): Promise<number | undefined> {
+  return statusBytes(pid, "VmHWM");
 }
 
 /** Options of {@link stopProcess}. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { FakeKube } from "../k8s/testing.ts";
 import { LABELS } from "../types/mod.ts";
-import { labelSelectorOf, listDrives, listVolumes } from "./listers.ts";
+import { labelSelectorOf, LIST_PAGE_SIZE, listDrives, listVolumes } from "./listers.ts";
 import { volumeCount } from "../types/mod.ts";
 import { makeDrive, makeVolume } from "./testing.ts";
 
@@ -76,11 +76,12 @@ Deno.test("listDrives() with only ids GETs them and ignores unknown ones", async
 
 Deno.test("listDrives() follows pages", async () => {
   const kube = new FakeKube();
-  for (let i = 0; i < 450; i++) {
+  const count = 2 * LIST_PAGE_SIZE + 50;
+  for (let i = 0; i < count; i++) {
     const id = `aaaaaaaa-0000-4000-8000-${String(i).padStart(12, "0")}`;
     kube.seed(makeDrive({ id, node: "node1", name: `sd${i}` }));
   }
-  assert.equal((await listDrives(kube, {})).length, 450);
+  assert.equal((await listDrives(kube, {})).length, count);
   assert.equal(kube.callsOf("list", "directpvdrives").length, 3);
 });
 

@@ -15,6 +15,7 @@ export {
   DEFAULT_REGISTRY,
   defaultInstallArgs,
   DRIVER_IMAGE_NAME,
+  DRIVER_V8_FLAGS,
   driverImage,
   imageTagOf,
   isSupportedKubeVersion,

@@ -10,8 +10,8 @@ import { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
 import { cacheable, deepFreeze, isNewerVersion, ObjectCache, objectKey } from "./informer_cache.ts";
 import type { ResourceClient, Selector, WatchEvent } from "./types.ts";
 
-/** Options of an Informer. */
-export interface InformerOptions {
+/** Options of an Informer that caches `C`s made from the `T`s it lists and watches. */
+export interface InformerOptions<T = KubeObject, C = T> {
   /** Only this namespace (namespaced kinds); all when omitted. */
   namespace?: string;
   labelSelector?: Selector;
@@ -25,6 +25,12 @@ export interface InformerOptions {
   pageSize?: number;
   /** Server-side lifetime of one watch request (default 5 to 10 minutes, random). */
   watchTimeoutSeconds?: number;
+  /**
+   * What the cache keeps of each listed, watched or applied object (it must return a new
+   * object and keep metadata's name, namespace and resourceVersion). Without it the cache
+   * keeps the object less its managedFields.
+   */
+  transform?: (obj: T) => C;
 }
 
 /** Callbacks for cache changes. Objects are frozen: clone them before changing. */
@@ -39,12 +45,12 @@ const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 500, maxMs: 30_000, factor:
 const QUICK_CLOSE_MS = 1000;
 
 /** A list+watch cache of one kind; see the module doc. */
-export class Informer<T extends KubeObject> {
+export class Informer<T extends KubeObject, C extends KubeObject = T> {
   readonly #client: ResourceClient<T>;
-  readonly #options: InformerOptions;
+  readonly #options: InformerOptions<T, C>;
   readonly #log: Logger;
-  readonly #cache = new ObjectCache<T>();
-  readonly #handlers = new Set<InformerHandlers<T>>();
+  readonly #cache = new ObjectCache<C>();
+  readonly #handlers = new Set<InformerHandlers<C>>();
   #waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
   #synced = false;
   #rv: string | undefined;
@@ -52,25 +58,25 @@ export class Informer<T extends KubeObject> {
   #loop: Promise<void> | undefined;
   #resync: ReturnType<typeof setInterval> | undefined;
 
-  constructor(client: ResourceClient<T>, options: InformerOptions = {}) {
+  constructor(client: ResourceClient<T>, options: InformerOptions<T, C> = {}) {
     this.#client = client;
     this.#options = options;
     this.#log = (options.logger ?? nullLogger()).with({ informer: client.kind });
   }
 
   /** Registers callbacks; returns a function that removes them. */
-  addHandlers(handlers: InformerHandlers<T>): () => void {
+  addHandlers(handlers: InformerHandlers<C>): () => void {
     this.#handlers.add(handlers);
     return () => this.#handlers.delete(handlers);
   }
 
   /** Adds a secondary index: `fn` returns the index values of an object. */
-  addIndex(name: string, fn: (obj: T) => string[]): void {
+  addIndex(name: string, fn: (obj: C) => string[]): void {
     this.#cache.addIndex(name, fn);
   }
 
   /** Cached objects whose index `name` yields `value`. */
-  byIndex(name: string, value: string): T[] {
+  byIndex(name: string, value: string): C[] {
     const out = this.#cache.byIndex(name, value);
     if (out === undefined) throw new RangeError(`Unknown informer index "${name}"`);
     return out;
@@ -142,12 +148,12 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Every cached object (frozen). */
-  list(): T[] {
+  list(): C[] {
     return this.#cache.values();
   }
 
   /** A cached object (frozen) by name, and namespace for namespaced kinds. */
-  get(name: string, namespace?: string): T | undefined {
+  get(name: string, namespace?: string): C | undefined {
     const ns = namespace ?? this.#options.namespace;
     return this.#cache.get(ns ? `${ns}/${name}` : name);
   }
@@ -166,8 +172,14 @@ export class Informer<T extends KubeObject> {
     if (old && !isNewerVersion(old.metadata.resourceVersion, obj.metadata.resourceVersion)) {
       return false;
     }
-    this.#upsert(cacheable(structuredClone(obj)));
+    this.#upsert(this.#cacheable(structuredClone(obj)));
     return true;
+  }
+
+  /** What the cache keeps of `obj` (frozen); `obj` is the caller's to give up. */
+  #cacheable(obj: T): C {
+    const transform = this.#options.transform;
+    return transform ? deepFreeze(transform(obj)) : cacheable(obj) as unknown as C;
   }
 
   /** Removes a locally deleted object from the cache at once; handlers are told. */
@@ -217,7 +229,8 @@ export class Informer<T extends KubeObject> {
   }
 
   async #relist(signal: AbortSignal): Promise<void> {
-    const items: T[] = [];
+    // Each page is reduced at once, so a large list never holds every full object at a time.
+    const items: C[] = [];
     let cont: string | undefined;
     let rv: string | undefined;
     do {
@@ -227,7 +240,7 @@ export class Informer<T extends KubeObject> {
         signal,
         ...(cont ? { continue: cont } : {}),
       });
-      items.push(...page.items);
+      for (const item of page.items) items.push(this.#cacheable(item));
       rv ??= page.resourceVersion;
       cont = page.continue;
     } while (cont);
@@ -235,8 +248,8 @@ export class Informer<T extends KubeObject> {
   }
 
   /** Makes the cache equal to a fresh list, telling handlers what changed. */
-  #replace(items: T[], rv: string): void {
-    const fresh = new Map(items.map((o) => [objectKey(o), cacheable(o)]));
+  #replace(items: C[], rv: string): void {
+    const fresh = new Map(items.map((o) => [objectKey(o), o]));
     for (const [key, old] of this.#cache.entries()) {
       if (fresh.has(key)) continue;
       this.#cache.delete(key);
@@ -281,17 +294,17 @@ export class Informer<T extends KubeObject> {
       if (event.type === "DELETED") {
         if (old && newer) {
           this.#cache.delete(objectKey(obj));
-          const gone = deepFreeze(obj);
+          const gone = this.#cacheable(obj);
           this.#notify((h) => h.onDelete?.(gone));
         }
       } else if (newer) {
-        this.#upsert(cacheable(obj));
+        this.#upsert(this.#cacheable(obj));
       }
     }
     if (rv !== undefined && isNewerVersion(this.#rv, rv)) this.#rv = rv;
   }
 
-  #upsert(obj: T): void {
+  #upsert(obj: C): void {
     const old = this.#cache.set(obj);
     if (old) this.#notify((h) => h.onUpdate?.(old, obj));
     else this.#notify((h) => h.onAdd?.(obj));
@@ -302,7 +315,7 @@ export class Informer<T extends KubeObject> {
     for (const obj of this.#cache.values()) this.#notify((h) => h.onUpdate?.(obj, obj));
   }
 
-  #notify(call: (h: InformerHandlers<T>) => void): void {
+  #notify(call: (h: InformerHandlers<C>) => void): void {
     for (const handler of this.#handlers) {
       try {
         call(handler);

@@ -5,7 +5,7 @@ import { API_VERSION, type DirectPVDrive, KINDS } from "../types/mod.ts";
 import { Informer, type InformerOptions } from "./informer.ts";
 import { FakeKube } from "./testing.ts";
 
-const FAST: InformerOptions = { backoff: { initialMs: 1, maxMs: 5, jitter: 0 } };
+const FAST = { backoff: { initialMs: 1, maxMs: 5, jitter: 0 } } satisfies InformerOptions;
 
 function drive(name: string, node = "n1"): DirectPVDrive {
   return {
@@ -264,4 +264,37 @@ Deno.test("Informer pages its list", async () => {
   assert.equal(informer.size, 5);
   assert.equal(kube.callsOf("list").length, 3);
   await informer.stop();
+});
+
+Deno.test("Informer keeps what its transform makes of listed, watched and applied objects", async () => {
+  const kube = new FakeKube();
+  await kube.drives.create(drive("d1"));
+  await kube.drives.create(drive("d2"));
+  const seen: string[] = [];
+  const informer = new Informer(kube.drives, {
+    ...FAST,
+    pageSize: 1,
+    transform: (d) => {
+      seen.push(`${d.metadata.name}@${d.metadata.resourceVersion}`);
+      return { metadata: { ...d.metadata }, free: d.status.freeCapacity };
+    },
+  });
+  const deleted: string[] = [];
+  informer.addHandlers({ onDelete: (o) => deleted.push(`${o.metadata.name} ${o.free}`) });
+  informer.start();
+  await informer.waitForSync();
+  assert.deepEqual(informer.list().map((d) => [d.metadata.name, d.free]), [["d1", 100], [
+    "d2",
+    100,
+  ]]);
+  assert.ok(Object.isFrozen(informer.get("d1")));
+  const written = await kube.drives.patch("d1", { status: { freeCapacity: 40 } });
+  assert.ok(informer.apply(written));
+  assert.equal(informer.get("d1")?.free, 40);
+  await kube.drives.delete("d2");
+  await waitFor("delete", () => deleted.length === 1);
+  assert.deepEqual(deleted, ["d2 100"]);
+  await informer.stop();
+  assert.equal(kube.callsOf("list").length, 2);
+  assert.ok(seen.includes(`d1@${written.metadata.resourceVersion}`));
 });

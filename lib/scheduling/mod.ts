@@ -7,6 +7,7 @@ export {
   capacityProblem,
   holdsVolume,
   matchDrive,
+  type SchedulableDrive,
   selectDrive,
   type Topology,
   validateVolumeParameters,

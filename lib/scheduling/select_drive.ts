@@ -5,9 +5,11 @@
 import {
   ACCESS_TIERS,
   ANY_UUID,
-  type DirectPVDrive,
+  type DriveSpec,
+  type DriveStatusFields,
   GROUP,
   LABELS,
+  type ObjectMeta,
   parseAccessTier,
   volumeClaimIdLabel,
   volumeFinalizer,
@@ -18,6 +20,19 @@ import {
   OutOfRangeError,
   ResourceExhaustedError,
 } from "../errors/mod.ts";
+
+/**
+ * The fields of a drive that selection reads. A DirectPVDrive is one; so is a cache's compact
+ * record of it, which need not keep the rest.
+ */
+export interface SchedulableDrive {
+  metadata: Pick<ObjectMeta, "name" | "deletionTimestamp" | "labels" | "finalizers">;
+  spec?: Pick<DriveSpec, "unschedulable">;
+  status: Pick<
+    DriveStatusFields,
+    "totalCapacity" | "allocatedCapacity" | "freeCapacity" | "status" | "topology"
+  >;
+}
 
 /** Topology segments, e.g. `{"directpv.min.io/node": "node-1"}`. */
 export type Topology = Record<string, string>;
@@ -55,14 +70,14 @@ export function validateVolumeParameters(
   }
 }
 
-function matchesTopologies(drive: DirectPVDrive, topologies: Topology[]): boolean {
+function matchesTopologies(drive: SchedulableDrive, topologies: Topology[]): boolean {
   const driveTopology = drive.status.topology ?? {};
   return topologies.every((segments) =>
     Object.entries(segments).every(([key, value]) => driveTopology[key] === value)
   );
 }
 
-function matchesParameters(drive: DirectPVDrive, parameters: Record<string, string>): boolean {
+function matchesParameters(drive: SchedulableDrive, parameters: Record<string, string>): boolean {
   const labels = drive.metadata.labels ?? {};
   for (const [key, value] of Object.entries(parameters)) {
     if (!key.startsWith(GROUP)) continue;
@@ -84,7 +99,7 @@ function matchesParameters(drive: DirectPVDrive, parameters: Record<string, stri
  * beyond the total. Our servers never write anything else; a drive that says otherwise was
  * written by someone else, and no volume is placed on it.
  */
-export function capacityProblem(drive: DirectPVDrive): string | undefined {
+export function capacityProblem(drive: SchedulableDrive): string | undefined {
   const { totalCapacity, freeCapacity, allocatedCapacity } = drive.status ?? {};
   const figures = { totalCapacity, freeCapacity, allocatedCapacity };
   for (const [field, value] of Object.entries(figures)) {
@@ -102,7 +117,7 @@ export function capacityProblem(drive: DirectPVDrive): string | undefined {
 }
 
 /** Whether a drive can take a new volume for this request (reference §3.2 step 2). */
-export function matchDrive(drive: DirectPVDrive, request: VolumeRequest): boolean {
+export function matchDrive(drive: SchedulableDrive, request: VolumeRequest): boolean {
   if (drive.metadata.deletionTimestamp) return false;
   if (capacityProblem(drive) !== undefined) return false;
   if (drive.status.status !== "Ready") return false;
@@ -117,7 +132,7 @@ export function matchDrive(drive: DirectPVDrive, request: VolumeRequest): boolea
 }
 
 /** Whether the drive already holds the named volume (its finalizer is present). */
-export function holdsVolume(drive: DirectPVDrive, volumeName: string): boolean {
+export function holdsVolume(drive: SchedulableDrive, volumeName: string): boolean {
   return (drive.metadata.finalizers ?? []).includes(volumeFinalizer(volumeName));
 }
 
@@ -161,12 +176,12 @@ function cryptoIndex(n: number): number {
  * @throws {OutOfRangeError} no drive matched a request with a size
  * @throws {FailedPreconditionError} no drive matched at all
  */
-export function selectDrive(
-  drives: Iterable<DirectPVDrive>,
+export function selectDrive<D extends SchedulableDrive>(
+  drives: Iterable<D>,
   request: VolumeRequest,
   options: SelectOptions = {},
-): DirectPVDrive {
-  let best: DirectPVDrive[] = [];
+): D {
+  let best: D[] = [];
   let bestFree = -1;
   for (const drive of drives) {
     if (holdsVolume(drive, request.name)) return drive;
@@ -180,7 +195,7 @@ export function selectDrive(
     }
   }
   if (best.length === 0) throw noDriveError(request);
-  if (best.length === 1) return best[0] as DirectPVDrive;
+  if (best.length === 1) return best[0] as D;
   const index = (options.randomIndex ?? cryptoIndex)(best.length);
-  return best[index] as DirectPVDrive;
+  return best[index] as D;
 }

@@ -63,7 +63,9 @@ export interface DirectPVDrive extends KubeObject {
 }
 
 /** The true health conditions of a drive (see {@link HEALTH_CONDITION_TYPES}). */
-export function healthTrouble(drive: DirectPVDrive): Condition[] {
+export function healthTrouble(
+  drive: { status: Pick<DriveStatusFields, "conditions"> },
+): Condition[] {
   return (drive.status.conditions ?? []).filter((c) =>
     c.status === "True" && HEALTH_CONDITION_TYPES.includes(c.type)
   );

@@ -10,6 +10,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { DRIVER_V8_FLAGS } from "../../lib/install/mod.ts";
 import { run } from "./command.ts";
 
 const REPO = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -40,7 +41,7 @@ export function entrypointScript(): string {
     "# The directpv driver: its bundled sources run by the pinned Deno, offline.",
     `export DENO_DIR="\${DENO_DIR:-${IMAGE_PATHS.denoDir}}" DENO_NO_UPDATE_CHECK=1`,
     `exec ${IMAGE_PATHS.deno} run --allow-all --no-config --no-lock --cached-only \\`,
-    `  ${IMAGE_PATHS.bundle} "$@"`,
+    `  --v8-flags=${DRIVER_V8_FLAGS} ${IMAGE_PATHS.bundle} "$@"`,
     "",
   ].join("\n");
 }

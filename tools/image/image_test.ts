@@ -83,7 +83,10 @@ Deno.test("the entrypoint runs the bundle offline with the image's Deno cache", 
     script,
     /exec \/usr\/local\/bin\/deno run --allow-all --no-config --no-lock --cached-only/,
   );
-  assert.match(script, /\/opt\/directpv\/directpv\.js "\$@"\n$/);
+  assert.match(
+    script,
+    / --v8-flags=--max-semi-space-size=1,--optimize-for-size \/opt\/directpv\/directpv\.js "\$@"\n$/,
+  );
   assert.ok(IMAGE_ENV.includes(`DENO_DIR=${IMAGE_PATHS.denoDir}`));
 });
 
