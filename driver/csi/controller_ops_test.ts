@@ -266,7 +266,6 @@ Deno.test("controllerGetCapabilities() advertises volumes, expand, capacity, clo
     RpcType.CLONE_VOLUME,
     RpcType.CREATE_DELETE_SNAPSHOT,
     RpcType.LIST_SNAPSHOTS,
-    RpcType.GET_SNAPSHOT,
     RpcType.LIST_VOLUMES,
     RpcType.GET_VOLUME,
     RpcType.VOLUME_CONDITION,
