@@ -24,6 +24,7 @@ export const SIDE_EFFECT_FILES = [
   "lib/sys/blkid.ts",
   "lib/sys/testing.ts",
   "lib/sys/fake_mounts.ts",
+  "lib/sys/fault_point.ts",
   "lib/k8s/rest.ts",
   "lib/k8s/kubeconfig.ts",
 ];

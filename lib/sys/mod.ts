@@ -19,3 +19,4 @@ export { parseMountInfo, unescapeMountField } from "./mountinfo.ts";
 export { fsError, isIoError } from "./io_error.ts";
 export { createRealHost } from "./real_host.ts";
 export { libblkid } from "./blkid.ts";
+export { faultPoint } from "./fault_point.ts";

@@ -1,0 +1,44 @@
+/**
+ * Named fault points: places in the driver where the fault-matrix tests have the process
+ * killed at a precise step (say, after the capacity reservation and before the volume write),
+ * so recovery is tested from the exact state a crash there leaves. A point does nothing unless
+ * the process started with DIRECTPV_FAULT_POINT naming it; production never sets it.
+ *
+ *   DIRECTPV_FAULT_POINT=controller.after-reserve            SIGKILL on reaching the point
+ *   DIRECTPV_FAULT_POINT=init.after-mkfs:pause               stop there for ever (the test kills)
+ *
+ * Several points are separated by commas. When a point is reached, its name is written to
+ * stderr first, so the test sees that the process got there.
+ */
+
+type FaultAction = "kill" | "pause";
+
+let armed: Map<string, FaultAction> | undefined;
+
+function armedPoints(): Map<string, FaultAction> {
+  if (armed) return armed;
+  armed = new Map();
+  let spec = "";
+  try {
+    spec = Deno.env.get("DIRECTPV_FAULT_POINT") ?? "";
+  } catch {
+    // No env permission (unit tests without --allow-env): no points are armed.
+  }
+  for (const entry of spec.split(",").map((s) => s.trim()).filter((s) => s !== "")) {
+    const [name = "", action = "kill"] = entry.split(":");
+    armed.set(name, action === "pause" ? "pause" : "kill");
+  }
+  return armed;
+}
+
+/**
+ * Reached a named fault point: kills the process (SIGKILL, no clean-up runs) or pauses it
+ * for ever when a test armed this point; returns at once otherwise.
+ */
+export async function faultPoint(name: string): Promise<void> {
+  const action = armedPoints().get(name);
+  if (action === undefined) return;
+  Deno.stderr.writeSync(new TextEncoder().encode(`fault point reached: ${name}\n`));
+  if (action === "kill") Deno.kill(Deno.pid, "SIGKILL");
+  await new Promise<never>(() => {});
+}
