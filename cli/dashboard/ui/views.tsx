@@ -117,6 +117,34 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
+/**
+ * A table the server pages, sorts and filters: a search text (sent once typing pauses) and
+ * other filters. Changing either goes back to the first page.
+ */
+function useServerTable<T>(
+  path: string,
+  initial: { sort: string; filters: Record<string, string> },
+  tick: number,
+) {
+  const [text, setText] = useState("");
+  const [table, setTable] = useState<TableState>({ sort: initial.sort, desc: false, offset: 0 });
+  const search = useDebounced(text, 250);
+  const params = { text: search, ...initial.filters, ...table, limit: PAGE_SIZE };
+  const page = useJson<Page<T>>(path, params, [tick]);
+  const filter = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setTable({ ...table, offset: 0 });
+  };
+  const tableProps = {
+    rows: page?.items,
+    total: page?.total ?? 0,
+    limit: PAGE_SIZE,
+    state: table,
+    onState: setTable,
+  };
+  return { text: { value: text, set: filter(setText) }, filter, tableProps };
+}
+
 function Select(props: {
   label: string;
   value: string;
@@ -172,19 +200,15 @@ const DRIVE_COLUMNS: Column<DriveRow>[] = [
 
 /** Every drive, filtered and sorted by the server. */
 export function DrivesView({ live }: { live: Live }): JSX.Element {
-  const [text, setText] = useState("");
   const [node, setNode] = useState("");
   const [status, setStatus] = useState("");
   const [health, setHealth] = useState("");
-  const [table, setTable] = useState<TableState>({ sort: "node", desc: false, offset: 0 });
-  const search = useDebounced(text, 250);
   const nodes = useJson<string[]>("/api/nodes", {}, [live.ticks.drives]) ?? [];
-  const params = { text: search, node, status, health, ...table, limit: PAGE_SIZE };
-  const page = useJson<Page<DriveRow>>("/api/drives", params, [live.ticks.drives]);
-  const filter = (set: (v: string) => void) => (v: string) => {
-    set(v);
-    setTable({ ...table, offset: 0 });
-  };
+  const { text, filter, tableProps } = useServerTable<DriveRow>(
+    "/api/drives",
+    { sort: "node", filters: { node, status, health } },
+    live.ticks.drives,
+  );
   return (
     <section aria-label="Drives">
       <div class="filters">
@@ -192,8 +216,8 @@ export function DrivesView({ live }: { live: Live }): JSX.Element {
           type="search"
           aria-label="Search drives"
           placeholder="Search name, node, ID, label…"
-          value={text}
-          onInput={(e) => filter(setText)((e.target as HTMLInputElement).value)}
+          value={text.value}
+          onInput={(e) => text.set((e.target as HTMLInputElement).value)}
         />
         <Select label="Node" value={node} options={nodes} onChange={filter(setNode)} />
         <Select label="Status" value={status} options={STATUSES} onChange={filter(setStatus)} />
@@ -202,11 +226,7 @@ export function DrivesView({ live }: { live: Live }): JSX.Element {
       <PagedTable
         label="Drives"
         columns={DRIVE_COLUMNS}
-        rows={page?.items}
-        total={page?.total ?? 0}
-        limit={PAGE_SIZE}
-        state={table}
-        onState={setTable}
+        {...tableProps}
         rowKey={(d) => d.id}
         rowClass={(d) => d.health === "failing" || d.health === "lost" ? "bad" : ""}
       />
@@ -232,11 +252,11 @@ const VOLUME_COLUMNS: Column<VolumeRow>[] = [
 
 /** Every volume with its claim, pod and drive. */
 export function VolumesView({ live }: { live: Live }): JSX.Element {
-  const [text, setText] = useState("");
-  const [table, setTable] = useState<TableState>({ sort: "name", desc: false, offset: 0 });
-  const search = useDebounced(text, 250);
-  const params = { text: search, ...table, limit: PAGE_SIZE };
-  const page = useJson<Page<VolumeRow>>("/api/volumes", params, [live.ticks.volumes]);
+  const { text, tableProps } = useServerTable<VolumeRow>(
+    "/api/volumes",
+    { sort: "name", filters: {} },
+    live.ticks.volumes,
+  );
   return (
     <section aria-label="Volumes">
       <div class="filters">
@@ -244,21 +264,14 @@ export function VolumesView({ live }: { live: Live }): JSX.Element {
           type="search"
           aria-label="Search volumes"
           placeholder="Search volume, PVC, pod, node…"
-          value={text}
-          onInput={(e) => {
-            setText((e.target as HTMLInputElement).value);
-            setTable({ ...table, offset: 0 });
-          }}
+          value={text.value}
+          onInput={(e) => text.set((e.target as HTMLInputElement).value)}
         />
       </div>
       <PagedTable
         label="Volumes"
         columns={VOLUME_COLUMNS}
-        rows={page?.items}
-        total={page?.total ?? 0}
-        limit={PAGE_SIZE}
-        state={table}
-        onState={setTable}
+        {...tableProps}
         rowKey={(v) => v.name}
       />
     </section>
