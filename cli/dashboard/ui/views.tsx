@@ -145,6 +145,23 @@ function useServerTable<T>(
   return { text: { value: text, set: filter(setText) }, filter, tableProps };
 }
 
+/** The search box of a server-filtered table. */
+function SearchBox(props: {
+  label: string;
+  placeholder: string;
+  text: { value: string; set: (v: string) => void };
+}) {
+  return (
+    <input
+      type="search"
+      aria-label={props.label}
+      placeholder={props.placeholder}
+      value={props.text.value}
+      onInput={(e) => props.text.set((e.target as HTMLInputElement).value)}
+    />
+  );
+}
+
 function Select(props: {
   label: string;
   value: string;
@@ -212,13 +229,7 @@ export function DrivesView({ live }: { live: Live }): JSX.Element {
   return (
     <section aria-label="Drives">
       <div class="filters">
-        <input
-          type="search"
-          aria-label="Search drives"
-          placeholder="Search name, node, ID, label…"
-          value={text.value}
-          onInput={(e) => text.set((e.target as HTMLInputElement).value)}
-        />
+        <SearchBox label="Search drives" placeholder="Search name, node, ID, label…" text={text} />
         <Select label="Node" value={node} options={nodes} onChange={filter(setNode)} />
         <Select label="Status" value={status} options={STATUSES} onChange={filter(setStatus)} />
         <Select label="Health" value={health} options={HEALTH} onChange={filter(setHealth)} />
@@ -260,12 +271,10 @@ export function VolumesView({ live }: { live: Live }): JSX.Element {
   return (
     <section aria-label="Volumes">
       <div class="filters">
-        <input
-          type="search"
-          aria-label="Search volumes"
+        <SearchBox
+          label="Search volumes"
           placeholder="Search volume, PVC, pod, node…"
-          value={text.value}
-          onInput={(e) => text.set((e.target as HTMLInputElement).value)}
+          text={text}
         />
       </div>
       <PagedTable
