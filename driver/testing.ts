@@ -1,6 +1,6 @@
 /**
- * Test support for suites outside the driver (harness/hostile): the CSI handlers, the gRPC
- * adapter and the fixtures of the CSI unit tests.
+ * Test support for suites outside the driver (harness/hostile, harness/bench): the CSI handlers,
+ * the gRPC adapter, the fixtures of the CSI unit tests and the volume objects CreateVolume writes.
  */
 export { controllerHandlers } from "./csi/controller.ts";
 export { nodeHandlers } from "./csi/node.ts";
@@ -22,4 +22,5 @@ export { publishReq, stageReq } from "./csi/requests_test.ts";
 export { nodeUnpublishVolume } from "./csi/node_publish.ts";
 export { nodeUnstageVolume } from "./csi/node_stage.ts";
 export { mountsOfVolumeAt } from "./csi/node_mounts.ts";
+export { newVolume } from "./csi/controller_volume.ts";
 export type { NodeContext } from "./node_context.ts";

@@ -35,15 +35,14 @@ mkfs.xfs -q -i maxpct=50 -m uuid=0a5b2c8d-1e4f-4a6b-8c7d-9e0f1a2b3c4d -m reflink
   -L DIRECTPV "$work/xfs_noreflink"
 head -c 4096 "$work/xfs_noreflink" | gzip -9n >"$xfs_out/xfs_noreflink.img.gz"
 
-image ext4 64M
-mkfs.ext4 -q -U 3d0f5a3e-9b2c-4c1e-8f6a-1b2c3d4e5f60 -L data-ext4 "$work/ext4"
-keep ext4 2048
-image ext3 64M
-mkfs.ext3 -q -U 4e1a6b4f-0c3d-4d2f-9a7b-2c3d4e5f6a71 -L data-ext3 "$work/ext3"
-keep ext3 2048
-image ext2 64M
-mkfs.ext2 -q -U 5f2b7c5a-1d4e-4e3a-8b8c-3d4e5f6a7b82 -L data-ext2 "$work/ext2"
-keep ext2 2048
+# The ext family: one image each, the same size, label scheme and superblock span.
+for fs_uuid in ext4:3d0f5a3e-9b2c-4c1e-8f6a-1b2c3d4e5f60 ext3:4e1a6b4f-0c3d-4d2f-9a7b-2c3d4e5f6a71 \
+  ext2:5f2b7c5a-1d4e-4e3a-8b8c-3d4e5f6a7b82; do
+  fs=${fs_uuid%%:*}
+  image "$fs" 64M
+  "mkfs.$fs" -q -U "${fs_uuid#*:}" -L "data-$fs" "$work/$fs"
+  keep "$fs" 2048
+done
 
 image btrfs 256M
 mkfs.btrfs -q -U 7a3c8d6b-2e5f-4f4b-9c9d-4e5f6a7b8c93 -L data-btrfs "$work/btrfs"

@@ -18,7 +18,13 @@ import {
 } from "../../lib/admin/mod.ts";
 import type { DirectPVDrive, DirectPVVolume } from "../../lib/types/mod.ts";
 import { type ListOutput, parseListOutput } from "../options/output.ts";
-import { driveQuery, isSelected, volumeQuery } from "../options/selection.ts";
+import {
+  type DriveFlags,
+  driveQuery,
+  isSelected,
+  type VolumeFlags,
+  volumeQuery,
+} from "../options/selection.ts";
 import { driveColumns, sortDrives, sortVolumes, volumeColumns } from "../render/resources.ts";
 import { renderList } from "../render/structured.ts";
 import { renderTable } from "../render/table.ts";
@@ -37,11 +43,7 @@ function noneFound(all: boolean | undefined): NoMatchingResourcesError {
 }
 
 /** `list drives` flags. */
-export interface ListDrivesFlags extends ListParentOptions {
-  status?: string[] | undefined;
-  labels?: string[] | undefined;
-  all?: boolean | undefined;
-}
+export interface ListDrivesFlags extends ListParentOptions, DriveFlags {}
 
 /** The drive query of `list drives`: Ready drives when nothing is selected. */
 export function listDrivesQuery(ids: readonly string[], flags: ListDrivesFlags): DriveQuery {
@@ -50,14 +52,7 @@ export function listDrivesQuery(ids: readonly string[], flags: ListDrivesFlags):
 }
 
 /** `list volumes` flags. */
-export interface ListVolumesFlags extends ListParentOptions {
-  driveId?: string[] | undefined;
-  podNames?: string[] | undefined;
-  podNamespaces?: string[] | undefined;
-  status?: string[] | undefined;
-  labels?: string[] | undefined;
-  all?: boolean | undefined;
-}
+export interface ListVolumesFlags extends ListParentOptions, VolumeFlags {}
 
 /** The volume query of `list volumes`: Ready volumes when nothing is selected. */
 export function listVolumesQuery(names: readonly string[], flags: ListVolumesFlags): VolumeQuery {

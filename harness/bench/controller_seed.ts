@@ -1,6 +1,7 @@
 /** Drives for the controller benchmark, and the allocation check it ends with. */
 import type { AnyObject, KubeClient } from "../../lib/k8s/mod.ts";
 import { crdObjects } from "../../lib/install/mod.ts";
+import { newVolume } from "../../driver/testing.ts";
 import {
   API_VERSION,
   type DirectPVDrive,
@@ -47,33 +48,12 @@ function benchDrive(i: number, nodes: number): DirectPVDrive {
   };
 }
 
-/** A Ready volume of `size` bytes on `drive`, labelled as CreateVolume labels it. */
+/** A Ready volume of `size` bytes on `drive`, as CreateVolume writes it once it is staged. */
 export function benchVolume(drive: DirectPVDrive, name: string, size: number): DirectPVVolume {
-  const labels = drive.metadata.labels ?? {};
-  return {
-    apiVersion: API_VERSION,
-    kind: KINDS.volume,
-    metadata: {
-      name,
-      labels: {
-        [LABELS.node]: labels[LABELS.node] ?? "",
-        [LABELS.driveName]: labels[LABELS.driveName] ?? "",
-        [LABELS.drive]: drive.metadata.name ?? "",
-        [LABELS.accessTier]: "Default",
-      },
-      finalizers: [FINALIZERS.pvProtection, FINALIZERS.purgeProtection],
-    },
-    status: {
-      dataPath: "",
-      stagingTargetPath: "",
-      targetPath: "",
-      fsuuid: drive.status.fsuuid,
-      totalCapacity: size,
-      availableCapacity: size,
-      usedCapacity: 0,
-      status: "Ready",
-    },
-  };
+  const volume = newVolume(drive, { name, size });
+  volume.metadata.labels = { ...volume.metadata.labels, [LABELS.accessTier]: "Default" };
+  volume.status.status = "Ready";
+  return volume;
 }
 
 /** Creates `count` Ready drives spread evenly over `nodes` nodes. */

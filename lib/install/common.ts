@@ -1,5 +1,6 @@
 /** Names, labels and building blocks shared by the installed objects (reference §5). */
 import {
+  ANNOTATIONS,
   APP_ROOT_DIR,
   CLI_NAME,
   GROUP,
@@ -10,11 +11,13 @@ import {
   LEGACY_APP_ROOT_DIR,
   METRICS_PORT,
   NAMESPACE,
+  type ObjectMeta,
   READINESS_PATH,
   READINESS_PORT,
   UDEV_DATA_DIR,
   VERSION,
 } from "../types/mod.ts";
+import type { ExistingSelectors, InstallArgs } from "./args.ts";
 import type { ContainerPort, EnvVar, HostPathVolume, Probe, VolumeMount } from "./k8s_objects.ts";
 
 export { IDENTITY, NAMESPACE };
@@ -143,4 +146,55 @@ export function livenessProbe(): Probe {
 /** `<kubeletDir>/plugins/<name>`, the directory holding a driver's CSI socket. */
 export function pluginSocketDir(kubeletDir: string, name: string): string {
   return `${kubeletDir}/plugins/${name}`;
+}
+
+/**
+ * The two workloads and their DirectCSI twins: names, the prefix of their default pod selector
+ * (DirectPV's, kept so an upgrade matches the pods it installed) and where an installed one's
+ * selector is found.
+ */
+const WORKLOADS = {
+  controller: {
+    name: [CONTROLLER, LEGACY_CONTROLLER],
+    selectorPrefix: CONTROLLER,
+    existing: ["controller", "legacyController"],
+  },
+  nodeServer: {
+    name: [NODE_SERVER, LEGACY_NODE_SERVER],
+    selectorPrefix: IDENTITY,
+    existing: ["nodeServer", "legacyNodeServer"],
+  },
+} as const satisfies Record<string, {
+  name: readonly [string, string];
+  selectorPrefix: string;
+  existing: readonly [keyof ExistingSelectors, keyof ExistingSelectors];
+}>;
+
+/** A workload's name, pod selector value and object metadata. */
+export interface Workload {
+  name: string;
+  selector: string;
+  metadata: ObjectMeta & { name: string };
+}
+
+/**
+ * Names a workload, or with `legacy` its DirectCSI twin. The selector is the one the installed
+ * workload already has when there is one: a Deployment's or DaemonSet's selector cannot change.
+ */
+export function workload(
+  args: InstallArgs,
+  kind: keyof typeof WORKLOADS,
+  legacy: boolean,
+): Workload {
+  const { name: names, selectorPrefix, existing } = WORKLOADS[kind];
+  const which = legacy ? 1 : 0;
+  const name = names[which];
+  const selector = args.existingSelectors?.[existing[which]] || `${selectorPrefix}-${name}`;
+  const metadata = {
+    name,
+    namespace: NAMESPACE,
+    labels: defaultLabels(),
+    annotations: { [ANNOTATIONS.imageTag]: args.imageTag },
+  };
+  return { name, selector, metadata };
 }

@@ -1,5 +1,4 @@
 /** The `controller` Deployment (reference §5.2) and its legacy twin. */
-import { ANNOTATIONS } from "../types/mod.ts";
 import type { InstallArgs } from "./args.ts";
 import { cleanDir, driverImage, sidecarImage, tracksCapacity } from "./args.ts";
 import {
@@ -7,7 +6,6 @@ import {
   CONTROLLER,
   CREATED_BY_ANNOTATION,
   CSI_ENDPOINT_ENV,
-  defaultLabels,
   hostPathVolume,
   IDENTITY,
   KUBE_NODE_NAME_ENV,
@@ -20,6 +18,7 @@ import {
   SELECTOR_KEY,
   SOCKET_DIR_VOLUME,
   socketDirMount,
+  workload,
 } from "./common.ts";
 import type { Container, Deployment, EnvVar, PodSpec } from "./k8s_objects.ts";
 
@@ -174,20 +173,11 @@ export function controllerDeployment(
   options: { legacy?: boolean } = {},
 ): Deployment {
   const legacy = options.legacy ?? false;
-  const name = legacy ? LEGACY_CONTROLLER : CONTROLLER;
-  const existing = legacy
-    ? args.existingSelectors?.legacyController
-    : args.existingSelectors?.controller;
-  const selector = existing || `${CONTROLLER}-${name}`;
+  const { name, selector, metadata } = workload(args, "controller", legacy);
   return {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: {
-      name,
-      namespace: NAMESPACE,
-      labels: defaultLabels(),
-      annotations: { [ANNOTATIONS.imageTag]: args.imageTag },
-    },
+    metadata,
     spec: {
       replicas: REPLICAS,
       selector: { matchLabels: { [SELECTOR_KEY]: selector } },

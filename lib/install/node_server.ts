@@ -3,7 +3,7 @@
  * registers itself with the kubelet and serves its own `/healthz`; `registrarSidecars` restores
  * DirectPV's layout with the node-driver-registrar and livenessprobe sidecars.
  */
-import { ANNOTATIONS, IDENTITY, LEGACY_IDENTITY } from "../types/mod.ts";
+import { IDENTITY, LEGACY_IDENTITY } from "../types/mod.ts";
 import type { InstallArgs } from "./args.ts";
 import { cleanDir, driverImage, sidecarImage } from "./args.ts";
 import {
@@ -11,7 +11,6 @@ import {
   CREATED_BY_ANNOTATION,
   CSI_DIR,
   CSI_ENDPOINT_ENV,
-  defaultLabels,
   HEALTHZ_PORT,
   HOST_DIRS,
   hostPathVolume,
@@ -33,6 +32,7 @@ import {
   socketDirMount,
   UNIX_CSI_ENDPOINT,
   volumeMount,
+  workload,
 } from "./common.ts";
 import type {
   Container,
@@ -242,21 +242,12 @@ export function nodeServerDaemonSet(
   options: { legacy?: boolean } = {},
 ): DaemonSet {
   const legacy = options.legacy ?? false;
-  const name = legacy ? LEGACY_NODE_SERVER : NODE_SERVER;
-  const existing = legacy
-    ? args.existingSelectors?.legacyNodeServer
-    : args.existingSelectors?.nodeServer;
-  const selector = existing || `${IDENTITY}-${name}`;
+  const { name, selector, metadata } = workload(args, "nodeServer", legacy);
   const spec = podSpec(args, legacy);
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
-    metadata: {
-      name,
-      namespace: NAMESPACE,
-      labels: defaultLabels(),
-      annotations: { [ANNOTATIONS.imageTag]: args.imageTag },
-    },
+    metadata,
     spec: {
       selector: { matchLabels: { [SELECTOR_KEY]: selector } },
       template: {

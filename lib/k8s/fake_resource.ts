@@ -15,6 +15,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from "./types.ts";
+import { listAllPages } from "./list_pages.ts";
 
 /** Verbs recorded in `FakeKube.calls` and matched by injected reactions. */
 export type FakeVerb =
@@ -92,15 +93,8 @@ export class FakeResource<T extends KubeObject> implements ResourceClient<T> {
     return this.#fake.run(call, () => this.#store.list(this.#info, options) as ListResult<T>);
   }
 
-  async listAll(options: ListOptions = {}): Promise<T[]> {
-    const items: T[] = [];
-    let cont = options.continue;
-    do {
-      const page = await this.list({ ...options, ...(cont ? { continue: cont } : {}) });
-      items.push(...page.items);
-      cont = page.continue;
-    } while (cont);
-    return items;
+  listAll(options: ListOptions = {}): Promise<T[]> {
+    return listAllPages((o) => this.list(o), options);
   }
 
   create(object: T, options: WriteOptions = {}): Promise<T> {

@@ -27,6 +27,7 @@ import type {
   WatchOptions,
   WriteOptions,
 } from "./types.ts";
+import { listAllPages } from "./list_pages.ts";
 import { decodeWatch } from "./watch_stream.ts";
 
 /** One HTTP request to the API server. */
@@ -178,15 +179,8 @@ export class RestResource<T extends KubeObject> implements ResourceClient<T> {
     };
   }
 
-  async listAll(options: ListOptions = {}): Promise<T[]> {
-    const items: T[] = [];
-    let cont = options.continue;
-    do {
-      const page = await this.list({ ...options, ...(cont ? { continue: cont } : {}) });
-      items.push(...page.items);
-      cont = page.continue;
-    } while (cont);
-    return items;
+  listAll(options: ListOptions = {}): Promise<T[]> {
+    return listAllPages((o) => this.list(o), options);
   }
 
   async create(object: T, options: WriteOptions = {}): Promise<T> {

@@ -117,6 +117,51 @@ function useDebounced<T>(value: T, ms: number): T {
   return settled;
 }
 
+/**
+ * A table the server pages, sorts and filters: a search text (sent once typing pauses) and
+ * other filters. Changing either goes back to the first page.
+ */
+function useServerTable<T>(
+  path: string,
+  initial: { sort: string; filters: Record<string, string> },
+  tick: number,
+) {
+  const [text, setText] = useState("");
+  const [table, setTable] = useState<TableState>({ sort: initial.sort, desc: false, offset: 0 });
+  const search = useDebounced(text, 250);
+  const params = { text: search, ...initial.filters, ...table, limit: PAGE_SIZE };
+  const page = useJson<Page<T>>(path, params, [tick]);
+  const filter = (set: (v: string) => void) => (v: string) => {
+    set(v);
+    setTable({ ...table, offset: 0 });
+  };
+  const tableProps = {
+    rows: page?.items,
+    total: page?.total ?? 0,
+    limit: PAGE_SIZE,
+    state: table,
+    onState: setTable,
+  };
+  return { text: { value: text, set: filter(setText) }, filter, tableProps };
+}
+
+/** The search box of a server-filtered table. */
+function SearchBox(props: {
+  label: string;
+  placeholder: string;
+  text: { value: string; set: (v: string) => void };
+}) {
+  return (
+    <input
+      type="search"
+      aria-label={props.label}
+      placeholder={props.placeholder}
+      value={props.text.value}
+      onInput={(e) => props.text.set((e.target as HTMLInputElement).value)}
+    />
+  );
+}
+
 function Select(props: {
   label: string;
   value: string;
@@ -172,29 +217,19 @@ const DRIVE_COLUMNS: Column<DriveRow>[] = [
 
 /** Every drive, filtered and sorted by the server. */
 export function DrivesView({ live }: { live: Live }): JSX.Element {
-  const [text, setText] = useState("");
   const [node, setNode] = useState("");
   const [status, setStatus] = useState("");
   const [health, setHealth] = useState("");
-  const [table, setTable] = useState<TableState>({ sort: "node", desc: false, offset: 0 });
-  const search = useDebounced(text, 250);
   const nodes = useJson<string[]>("/api/nodes", {}, [live.ticks.drives]) ?? [];
-  const params = { text: search, node, status, health, ...table, limit: PAGE_SIZE };
-  const page = useJson<Page<DriveRow>>("/api/drives", params, [live.ticks.drives]);
-  const filter = (set: (v: string) => void) => (v: string) => {
-    set(v);
-    setTable({ ...table, offset: 0 });
-  };
+  const { text, filter, tableProps } = useServerTable<DriveRow>(
+    "/api/drives",
+    { sort: "node", filters: { node, status, health } },
+    live.ticks.drives,
+  );
   return (
     <section aria-label="Drives">
       <div class="filters">
-        <input
-          type="search"
-          aria-label="Search drives"
-          placeholder="Search name, node, ID, label…"
-          value={text}
-          onInput={(e) => filter(setText)((e.target as HTMLInputElement).value)}
-        />
+        <SearchBox label="Search drives" placeholder="Search name, node, ID, label…" text={text} />
         <Select label="Node" value={node} options={nodes} onChange={filter(setNode)} />
         <Select label="Status" value={status} options={STATUSES} onChange={filter(setStatus)} />
         <Select label="Health" value={health} options={HEALTH} onChange={filter(setHealth)} />
@@ -202,11 +237,7 @@ export function DrivesView({ live }: { live: Live }): JSX.Element {
       <PagedTable
         label="Drives"
         columns={DRIVE_COLUMNS}
-        rows={page?.items}
-        total={page?.total ?? 0}
-        limit={PAGE_SIZE}
-        state={table}
-        onState={setTable}
+        {...tableProps}
         rowKey={(d) => d.id}
         rowClass={(d) => d.health === "failing" || d.health === "lost" ? "bad" : ""}
       />
@@ -232,33 +263,24 @@ const VOLUME_COLUMNS: Column<VolumeRow>[] = [
 
 /** Every volume with its claim, pod and drive. */
 export function VolumesView({ live }: { live: Live }): JSX.Element {
-  const [text, setText] = useState("");
-  const [table, setTable] = useState<TableState>({ sort: "name", desc: false, offset: 0 });
-  const search = useDebounced(text, 250);
-  const params = { text: search, ...table, limit: PAGE_SIZE };
-  const page = useJson<Page<VolumeRow>>("/api/volumes", params, [live.ticks.volumes]);
+  const { text, tableProps } = useServerTable<VolumeRow>(
+    "/api/volumes",
+    { sort: "name", filters: {} },
+    live.ticks.volumes,
+  );
   return (
     <section aria-label="Volumes">
       <div class="filters">
-        <input
-          type="search"
-          aria-label="Search volumes"
+        <SearchBox
+          label="Search volumes"
           placeholder="Search volume, PVC, pod, node…"
-          value={text}
-          onInput={(e) => {
-            setText((e.target as HTMLInputElement).value);
-            setTable({ ...table, offset: 0 });
-          }}
+          text={text}
         />
       </div>
       <PagedTable
         label="Volumes"
         columns={VOLUME_COLUMNS}
-        rows={page?.items}
-        total={page?.total ?? 0}
-        limit={PAGE_SIZE}
-        state={table}
-        onState={setTable}
+        {...tableProps}
         rowKey={(v) => v.name}
       />
     </section>
