@@ -6,14 +6,8 @@ import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { NotFoundError } from "../errors/mod.ts";
 import { type DirectPVVolume, FINALIZERS } from "../types/mod.ts";
 import { listVolumes, type VolumeQuery } from "./listers.ts";
-import {
-  NoMatchingResourcesError,
-  signalOption,
-  silentReporter,
-  writeOptions,
-  type WriteRunOptions,
-} from "./types.ts";
-import { updateMatching } from "./update_matching.ts";
+import { signalOption, silentReporter, writeOptions, type WriteRunOptions } from "./types.ts";
+import { requireMatches, updateMatching } from "./update_matching.ts";
 
 /** Arguments of {@link clean}. */
 export interface CleanArgs extends WriteRunOptions {
@@ -44,8 +38,7 @@ async function isStale(
  */
 export async function clean(kube: KubeClient, args: CleanArgs): Promise<DirectPVVolume[]> {
   const reporter = args.reporter ?? silentReporter;
-  const volumes = await listVolumes(kube, args.query, signalOption(args.signal));
-  if (volumes.length === 0) throw new NoMatchingResourcesError();
+  const volumes = requireMatches(await listVolumes(kube, args.query, signalOption(args.signal)));
   const stale: DirectPVVolume[] = [];
   for (const volume of volumes) {
     if (await isStale(kube, volume, args.signal)) stale.push(volume);

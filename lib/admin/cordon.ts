@@ -4,14 +4,8 @@ import { FailedPreconditionError } from "../errors/mod.ts";
 import { type DirectPVDrive, LABELS } from "../types/mod.ts";
 import { describeDrive } from "./describe.ts";
 import { type DriveQuery, LIST_PAGE_SIZE, listDrives } from "./listers.ts";
-import {
-  NoMatchingResourcesError,
-  signalOption,
-  silentReporter,
-  writeOptions,
-  type WriteRunOptions,
-} from "./types.ts";
-import { updateMatching } from "./update_matching.ts";
+import { signalOption, type WriteRunOptions } from "./types.ts";
+import { requireMatches, updateAndReport } from "./update_matching.ts";
 
 /** Arguments of {@link cordon} and {@link uncordon}. */
 export interface CordonArgs extends WriteRunOptions {
@@ -42,9 +36,7 @@ async function setUnschedulable(
   args: CordonArgs,
   { unschedulable }: { unschedulable: boolean },
 ): Promise<DirectPVDrive[]> {
-  const reporter = args.reporter ?? silentReporter;
-  const drives = await listDrives(kube, args.query, signalOption(args.signal));
-  if (drives.length === 0) throw new NoMatchingResourcesError();
+  const drives = requireMatches(await listDrives(kube, args.query, signalOption(args.signal)));
   const pending = unschedulable
     ? await drivesWithPendingVolumes(
       kube,
@@ -58,17 +50,18 @@ async function setUnschedulable(
       `Unable to cordon drive "${refused.metadata.name}"; pending volumes found`,
     );
   }
-  const outcomes = await updateMatching(kube.drives, drives, (drive) => {
-    if (!!drive.spec?.unschedulable === unschedulable) return UNCHANGED;
-    drive.spec = { ...drive.spec, unschedulable };
-    if (!unschedulable) delete drive.spec.unschedulable;
-    return drive;
-  }, writeOptions(args));
-  const changed = outcomes.filter((o) => o.changed).map((o) => o.object);
-  for (const drive of changed) {
-    reporter.info(`Drive ${describeDrive(drive)} ${unschedulable ? "cordoned" : "uncordoned"}`);
-  }
-  return changed;
+  return await updateAndReport(
+    kube.drives,
+    drives,
+    (drive) => {
+      if (!!drive.spec?.unschedulable === unschedulable) return UNCHANGED;
+      drive.spec = { ...drive.spec, unschedulable };
+      if (!unschedulable) delete drive.spec.unschedulable;
+      return drive;
+    },
+    args,
+    (drive) => `Drive ${describeDrive(drive)} ${unschedulable ? "cordoned" : "uncordoned"}`,
+  );
 }
 
 /**

@@ -1,5 +1,5 @@
 /** `label drives|volumes` (reference §1.9): set or remove user labels. */
-import { type KubeClient, type ResourceClient, UNCHANGED } from "../k8s/mod.ts";
+import { type KubeClient, UNCHANGED } from "../k8s/mod.ts";
 import { InvalidArgumentError } from "../errors/mod.ts";
 import {
   type DirectPVDrive,
@@ -9,16 +9,9 @@ import {
   isValidLabelValue,
   type KubeObject,
 } from "../types/mod.ts";
-import { describeDrive, describeVolume } from "./describe.ts";
-import { type DriveQuery, listDrives, listVolumes, type VolumeQuery } from "./listers.ts";
-import {
-  NoMatchingResourcesError,
-  signalOption,
-  silentReporter,
-  writeOptions,
-  type WriteRunOptions,
-} from "./types.ts";
-import { updateMatching } from "./update_matching.ts";
+import type { DriveQuery, VolumeQuery } from "./listers.ts";
+import type { WriteRunOptions } from "./types.ts";
+import { DRIVES, type SelectedKind, updateSelected, VOLUMES } from "./update_matching.ts";
 
 /** One label change: set `key` to `value`, or remove `key` when `value` is undefined. */
 export interface LabelChange {
@@ -103,32 +96,24 @@ export function applyLabelChanges(object: KubeObject, changes: readonly LabelCha
   return changed;
 }
 
-async function labelObjects<T extends KubeObject>(
-  resource: ResourceClient<T>,
-  objects: readonly T[],
-  changes: readonly LabelChange[],
-  describe: (object: T) => string,
-  options: WriteRunOptions,
+function labelObjects<T extends KubeObject, Q>(
+  kind: SelectedKind<T, Q>,
+  kube: KubeClient,
+  args: WriteRunOptions & { query: Q; changes: readonly LabelChange[] },
 ): Promise<T[]> {
-  if (objects.length === 0) throw new NoMatchingResourcesError();
-  const reporter = options.reporter ?? silentReporter;
-  const outcomes = await updateMatching(
-    resource,
-    objects,
+  const { changes } = args;
+  return updateSelected(
+    kind,
+    kube,
+    args,
     (object) => applyLabelChanges(object, changes) ? undefined : UNCHANGED,
-    writeOptions(options),
-  );
-  const changed = outcomes.filter((o) => o.changed).map((o) => o.object);
-  for (const object of changed) {
-    for (const { key, value } of changes) {
-      reporter.info(
+    (object) =>
+      changes.map(({ key, value }) =>
         value === undefined
-          ? `Label '${key}' successfully removed from ${describe(object)}`
-          : `Label '${key}:${value}' successfully set on ${describe(object)}`,
-      );
-    }
-  }
-  return changed;
+          ? `Label '${key}' successfully removed from ${kind.describe(object)}`
+          : `Label '${key}:${value}' successfully set on ${kind.describe(object)}`
+      ),
+  );
 }
 
 /** Arguments of {@link labelDrives}. */
@@ -148,12 +133,8 @@ export interface LabelVolumesArgs extends WriteRunOptions {
  *
  * @throws {NoMatchingResourcesError} when nothing is selected
  */
-export async function labelDrives(
-  kube: KubeClient,
-  args: LabelDrivesArgs,
-): Promise<DirectPVDrive[]> {
-  const drives = await listDrives(kube, args.query, signalOption(args.signal));
-  return labelObjects(kube.drives, drives, args.changes, describeDrive, args);
+export function labelDrives(kube: KubeClient, args: LabelDrivesArgs): Promise<DirectPVDrive[]> {
+  return labelObjects(DRIVES, kube, args);
 }
 
 /**
@@ -161,10 +142,6 @@ export async function labelDrives(
  *
  * @throws {NoMatchingResourcesError} when nothing is selected
  */
-export async function labelVolumes(
-  kube: KubeClient,
-  args: LabelVolumesArgs,
-): Promise<DirectPVVolume[]> {
-  const volumes = await listVolumes(kube, args.query, signalOption(args.signal));
-  return labelObjects(kube.volumes, volumes, args.changes, describeVolume, args);
+export function labelVolumes(kube: KubeClient, args: LabelVolumesArgs): Promise<DirectPVVolume[]> {
+  return labelObjects(VOLUMES, kube, args);
 }

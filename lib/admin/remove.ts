@@ -9,14 +9,8 @@ import { type DirectPVDrive, LABELS, volumeCount } from "../types/mod.ts";
 import { describeDrive } from "./describe.ts";
 import { aliveReason, nodeLiveness } from "./node_liveness.ts";
 import { type DriveQuery, listDrives } from "./listers.ts";
-import {
-  NoMatchingResourcesError,
-  signalOption,
-  silentReporter,
-  writeOptions,
-  type WriteRunOptions,
-} from "./types.ts";
-import { updateMatching } from "./update_matching.ts";
+import { signalOption, silentReporter, writeOptions, type WriteRunOptions } from "./types.ts";
+import { requireMatches, updateAndReport } from "./update_matching.ts";
 
 /** Arguments of {@link removeDrives}. */
 export interface RemoveArgs extends WriteRunOptions {
@@ -38,24 +32,28 @@ export interface RemoveArgs extends WriteRunOptions {
  * @throws {FailedPreconditionError} when a selected drive still has volumes
  */
 export async function removeDrives(kube: KubeClient, args: RemoveArgs): Promise<DirectPVDrive[]> {
-  const reporter = args.reporter ?? silentReporter;
-  const selected = (await listDrives(kube, args.query, signalOption(args.signal)))
-    .filter((d) => d.status?.status !== "Removed");
-  if (selected.length === 0) throw new NoMatchingResourcesError();
+  const selected = requireMatches(
+    (await listDrives(kube, args.query, signalOption(args.signal)))
+      .filter((d) => d.status?.status !== "Removed"),
+  );
   if (args.force) return await forceRemove(kube, selected, args);
   const busy: string[] = [];
-  const outcomes = await updateMatching(kube.drives, selected, (drive) => {
-    if (drive.status.status === "Removed") return UNCHANGED;
-    const count = volumeCount(drive);
-    if (count > 0) {
-      busy.push(`"${describeDrive(drive)}" has ${count} volume${count === 1 ? "" : "s"}`);
-      return UNCHANGED;
-    }
-    drive.status = { ...drive.status, status: "Removed" };
-    return drive;
-  }, writeOptions(args));
-  const removed = outcomes.filter((o) => o.changed).map((o) => o.object);
-  for (const drive of removed) reporter.info(`Removing ${describeDrive(drive)}`);
+  const removed = await updateAndReport(
+    kube.drives,
+    selected,
+    (drive) => {
+      if (drive.status.status === "Removed") return UNCHANGED;
+      const count = volumeCount(drive);
+      if (count > 0) {
+        busy.push(`"${describeDrive(drive)}" has ${count} volume${count === 1 ? "" : "s"}`);
+        return UNCHANGED;
+      }
+      drive.status = { ...drive.status, status: "Removed" };
+      return drive;
+    },
+    args,
+    (drive) => `Removing ${describeDrive(drive)}`,
+  );
   if (busy.length > 0) {
     throw new FailedPreconditionError(`Unable to remove drive(s): ${busy.join(", ")}`);
   }

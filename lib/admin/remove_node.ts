@@ -17,7 +17,7 @@ import {
 import { describeDrive } from "./describe.ts";
 import { listDrives, listVolumes } from "./listers.ts";
 import { aliveReason, nodeLiveness } from "./node_liveness.ts";
-import { updateMatching } from "./update_matching.ts";
+import { updateAndReport } from "./update_matching.ts";
 import { signalOption, silentReporter, writeOptions, type WriteRunOptions } from "./types.ts";
 
 /** Arguments of {@link removeNode}. */
@@ -100,15 +100,17 @@ async function markDrivesLost(
   drives: DirectPVDrive[],
   args: RemoveNodeArgs,
 ): Promise<void> {
-  const reporter = args.reporter ?? silentReporter;
-  const outcomes = await updateMatching(kube.drives, drives, (drive) => {
-    if (drive.status.status === "Lost") return UNCHANGED;
-    drive.status = { ...drive.status, status: "Lost" };
-    return drive;
-  }, writeOptions(args));
-  for (const o of outcomes.filter((o) => o.changed)) {
-    reporter.info(`Drive ${describeDrive(o.object)} marked Lost`);
-  }
+  await updateAndReport(
+    kube.drives,
+    drives,
+    (drive) => {
+      if (drive.status.status === "Lost") return UNCHANGED;
+      drive.status = { ...drive.status, status: "Lost" };
+      return drive;
+    },
+    args,
+    (drive) => `Drive ${describeDrive(drive)} marked Lost`,
+  );
 }
 
 /** The node's pods in `namespace` that mount the claim. */
