@@ -24,6 +24,7 @@ import {
 } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
+import { byName, pageOf, requireMaxEntries } from "./controller_paging.ts";
 import type { CallContext, Reply } from "./services.ts";
 import { recordedCondition } from "./volume_condition.ts";
 
@@ -51,11 +52,6 @@ export function resumeAt(token: string): string {
     );
   }
   return name;
-}
-
-function byName(a: DirectPVVolume, b: DirectPVVolume): number {
-  const [x, y] = [a.metadata.name ?? "", b.metadata.name ?? ""];
-  return x < y ? -1 : x > y ? 1 : 0;
 }
 
 /**
@@ -114,15 +110,13 @@ export async function listVolumes(
   req: csi.ListVolumesRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.ListVolumesResponse>> {
-  if (req.maxEntries < 0) {
-    throw new InvalidArgumentError(`max_entries ${req.maxEntries} is negative`);
-  }
+  requireMaxEntries(req.maxEntries);
   const from = resumeAt(req.startingToken);
   const volumes = (await liveVolumes(deps, ctx.signal))
     .filter((v) => (v.metadata.name ?? "") >= from)
     .sort(byName);
-  const page = req.maxEntries > 0 ? volumes.slice(0, req.maxEntries) : volumes;
-  const next = volumes[page.length];
+  const { page, end } = pageOf(volumes, 0, req.maxEntries);
+  const next = volumes[end];
   return {
     entries: page.map((v) => volumeEntry(deps, v)),
     nextToken: next ? pageToken(next.metadata.name ?? "") : "",

@@ -7,13 +7,9 @@ import { AbortedError, InvalidArgumentError, NotFoundError } from "../../lib/err
 import type { DirectPVSnapshot } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
+import { byName, pageOf, requireMaxEntries } from "./controller_paging.ts";
 import { snapshotOf } from "./controller_snapshot.ts";
 import type { CallContext, Reply } from "./services.ts";
-
-function byName(a: DirectPVSnapshot, b: DirectPVSnapshot): number {
-  const [x, y] = [a.metadata.name ?? "", b.metadata.name ?? ""];
-  return x < y ? -1 : x > y ? 1 : 0;
-}
 
 /**
  * The index a starting token names.
@@ -40,20 +36,16 @@ export async function listSnapshots(
   req: csi.ListSnapshotsRequest,
   ctx: CallContext,
 ): Promise<Reply<csi.ListSnapshotsResponse>> {
-  if (req.maxEntries < 0) {
-    throw new InvalidArgumentError(`max_entries ${req.maxEntries} is negative`);
-  }
+  requireMaxEntries(req.maxEntries);
   const matching = (await deps.kube.snapshots.listAll({ signal: ctx.signal }))
     .filter((s) => !s.metadata.deletionTimestamp)
     .filter((s) => req.snapshotId === "" || s.metadata.name === req.snapshotId)
     .filter((s) => req.sourceVolumeId === "" || s.spec.sourceVolume === req.sourceVolumeId)
     .sort(byName);
   const start = startOf(req.startingToken, matching.length);
-  const end = req.maxEntries > 0
-    ? Math.min(start + req.maxEntries, matching.length)
-    : matching.length;
+  const { page, end } = pageOf(matching, start, req.maxEntries);
   return {
-    entries: matching.slice(start, end).map((s) => ({ snapshot: snapshotOf(s) })),
+    entries: page.map((s) => ({ snapshot: snapshotOf(s) })),
     nextToken: end < matching.length ? String(end) : "",
   };
 }
