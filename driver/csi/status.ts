@@ -2,22 +2,8 @@
  * The one table that turns thrown errors into gRPC status codes for CSI replies.
  */
 import { status as Status } from "@grpc/grpc-js";
-import {
-  AbortedError,
-  AlreadyExistsError,
-  ConflictError,
-  DeadlineExceededError,
-  errorMessage,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  OutOfRangeError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  UnavailableError,
-  UnimplementedError,
-  UnsafeOperationError,
-} from "../../lib/errors/mod.ts";
+// The table names nearly every domain error class: one namespace rather than a dozen names.
+import * as errors from "../../lib/errors/mod.ts";
 
 /** gRPC status codes (grpc-js `status`). */
 export { Status };
@@ -30,19 +16,19 @@ type ErrorClass = abstract new (...args: any[]) => Error;
  * wins; an error matching no row is INTERNAL.
  */
 export const STATUS_TABLE: ReadonlyArray<readonly [ErrorClass, Status]> = [
-  [NotFoundError, Status.NOT_FOUND],
-  [AlreadyExistsError, Status.ALREADY_EXISTS],
-  [InvalidArgumentError, Status.INVALID_ARGUMENT],
-  [UnsafeOperationError, Status.FAILED_PRECONDITION],
-  [FailedPreconditionError, Status.FAILED_PRECONDITION],
-  [ResourceExhaustedError, Status.RESOURCE_EXHAUSTED],
-  [OutOfRangeError, Status.OUT_OF_RANGE],
-  [AbortedError, Status.ABORTED],
-  [ConflictError, Status.ABORTED],
-  [UnavailableError, Status.UNAVAILABLE],
-  [DeadlineExceededError, Status.DEADLINE_EXCEEDED],
-  [UnimplementedError, Status.UNIMPLEMENTED],
-  [PermissionDeniedError, Status.PERMISSION_DENIED],
+  [errors.NotFoundError, Status.NOT_FOUND],
+  [errors.AlreadyExistsError, Status.ALREADY_EXISTS],
+  [errors.InvalidArgumentError, Status.INVALID_ARGUMENT],
+  [errors.UnsafeOperationError, Status.FAILED_PRECONDITION],
+  [errors.FailedPreconditionError, Status.FAILED_PRECONDITION],
+  [errors.ResourceExhaustedError, Status.RESOURCE_EXHAUSTED],
+  [errors.OutOfRangeError, Status.OUT_OF_RANGE],
+  [errors.AbortedError, Status.ABORTED],
+  [errors.ConflictError, Status.ABORTED],
+  [errors.UnavailableError, Status.UNAVAILABLE],
+  [errors.DeadlineExceededError, Status.DEADLINE_EXCEEDED],
+  [errors.UnimplementedError, Status.UNIMPLEMENTED],
+  [errors.PermissionDeniedError, Status.PERMISSION_DENIED],
 ];
 
 /** A gRPC status code with its message, as sent to the client. */
@@ -64,7 +50,7 @@ export function codeOf(err: unknown): Status {
 
 /** The status sent for a thrown value; the message is the error's message. */
 export function toRpcStatus(err: unknown): RpcStatus {
-  return { code: codeOf(err), message: errorMessage(err) };
+  return { code: codeOf(err), message: errors.errorMessage(err) };
 }
 
 /** The name of a code (`NOT_FOUND`), for logs. */

@@ -1,39 +1,24 @@
 import assert from "node:assert/strict";
-import {
-  AbortedError,
-  AlreadyExistsError,
-  CommandError,
-  ConflictError,
-  DeadlineExceededError,
-  FailedPreconditionError,
-  InvalidArgumentError,
-  NotFoundError,
-  OutOfRangeError,
-  PermissionDeniedError,
-  ResourceExhaustedError,
-  UnavailableError,
-  UnimplementedError,
-  UnsafeOperationError,
-} from "../../lib/errors/mod.ts";
+import * as errors from "../../lib/errors/mod.ts";
 import { codeName, codeOf, Status, STATUS_TABLE, toRpcStatus } from "./status.ts";
 
 const CASES: Array<[string, unknown, Status]> = [
-  ["NotFoundError", new NotFoundError("x"), Status.NOT_FOUND],
-  ["AlreadyExistsError", new AlreadyExistsError("x"), Status.ALREADY_EXISTS],
-  ["InvalidArgumentError", new InvalidArgumentError("x"), Status.INVALID_ARGUMENT],
-  ["FailedPreconditionError", new FailedPreconditionError("x"), Status.FAILED_PRECONDITION],
-  ["UnsafeOperationError", new UnsafeOperationError("x"), Status.FAILED_PRECONDITION],
-  ["ResourceExhaustedError", new ResourceExhaustedError("x"), Status.RESOURCE_EXHAUSTED],
-  ["OutOfRangeError", new OutOfRangeError("x"), Status.OUT_OF_RANGE],
-  ["AbortedError", new AbortedError("x"), Status.ABORTED],
-  ["ConflictError", new ConflictError("x"), Status.ABORTED],
-  ["UnavailableError", new UnavailableError("x"), Status.UNAVAILABLE],
-  ["DeadlineExceededError", new DeadlineExceededError("x"), Status.DEADLINE_EXCEEDED],
-  ["UnimplementedError", new UnimplementedError("x"), Status.UNIMPLEMENTED],
-  ["PermissionDeniedError", new PermissionDeniedError("x"), Status.PERMISSION_DENIED],
+  ["NotFoundError", new errors.NotFoundError("x"), Status.NOT_FOUND],
+  ["AlreadyExistsError", new errors.AlreadyExistsError("x"), Status.ALREADY_EXISTS],
+  ["InvalidArgumentError", new errors.InvalidArgumentError("x"), Status.INVALID_ARGUMENT],
+  ["FailedPreconditionError", new errors.FailedPreconditionError("x"), Status.FAILED_PRECONDITION],
+  ["UnsafeOperationError", new errors.UnsafeOperationError("x"), Status.FAILED_PRECONDITION],
+  ["ResourceExhaustedError", new errors.ResourceExhaustedError("x"), Status.RESOURCE_EXHAUSTED],
+  ["OutOfRangeError", new errors.OutOfRangeError("x"), Status.OUT_OF_RANGE],
+  ["AbortedError", new errors.AbortedError("x"), Status.ABORTED],
+  ["ConflictError", new errors.ConflictError("x"), Status.ABORTED],
+  ["UnavailableError", new errors.UnavailableError("x"), Status.UNAVAILABLE],
+  ["DeadlineExceededError", new errors.DeadlineExceededError("x"), Status.DEADLINE_EXCEEDED],
+  ["UnimplementedError", new errors.UnimplementedError("x"), Status.UNIMPLEMENTED],
+  ["PermissionDeniedError", new errors.PermissionDeniedError("x"), Status.PERMISSION_DENIED],
   [
     "CommandError",
-    new CommandError({ command: "mkfs.xfs", args: [], code: 1, stderr: "" }),
+    new errors.CommandError({ command: "mkfs.xfs", args: [], code: 1, stderr: "" }),
     Status.INTERNAL,
   ],
   ["plain Error", new Error("x"), Status.INTERNAL],
@@ -61,12 +46,12 @@ Deno.test("codeOf() covers every row of STATUS_TABLE", () => {
 });
 
 Deno.test("codeOf() maps subclasses of a domain error like their base", () => {
-  class DriveNotFoundError extends NotFoundError {}
+  class DriveNotFoundError extends errors.NotFoundError {}
   assert.equal(codeOf(new DriveNotFoundError("x")), Status.NOT_FOUND);
 });
 
 Deno.test("toRpcStatus() keeps the error message as the status message", () => {
-  assert.deepEqual(toRpcStatus(new NotFoundError('Volume "pvc-1" not found')), {
+  assert.deepEqual(toRpcStatus(new errors.NotFoundError('Volume "pvc-1" not found')), {
     code: Status.NOT_FOUND,
     message: 'Volume "pvc-1" not found',
   });
