@@ -72,3 +72,27 @@ export async function mountsOfVolumeAt(
   );
   return { own: here.filter((_, i) => mine[i]), foreign: here.filter((_, i) => !mine[i]) };
 }
+
+/** Mounts as messages list them: `<fstype> <source>`, comma-separated. */
+export function mountList(mounts: readonly MountInfoEntry[]): string {
+  return mounts.map((m) => `${m.fsType} ${m.source}`).join(", ");
+}
+
+/**
+ * Bind-mounts `source` on mapped path `target`, creating it, unless one of `mounts` at the
+ * target is `already` there (kubelet repeats stage and publish calls).
+ */
+export async function bindOnce(
+  deps: NodeContext,
+  mounts: readonly MountInfoEntry[],
+  bind: {
+    source: string;
+    target: string;
+    already: (entry: MountInfoEntry) => boolean;
+    options?: { readOnly: boolean };
+  },
+): Promise<void> {
+  if (mounts.some((m) => m.mountPoint === bind.target && bind.already(m))) return;
+  await deps.host.fs.mkdir(bind.target, { recursive: true });
+  await deps.host.mounter.bindMount(bind.source, bind.target, bind.options);
+}

@@ -26,9 +26,9 @@ import { requireCapability } from "./controller_validate.ts";
 import { publishBlock } from "./node_block.ts";
 import type { NodeContext } from "../node_context.ts";
 import { getVolume, getVolumeDrive } from "./node_deps.ts";
-import { mountsOfVolumeAt } from "./node_mounts.ts";
+import { bindOnce, mountList, mountsOfVolumeAt } from "./node_mounts.ts";
 import { clearPath, unmountOwn } from "./node_stage.ts";
-import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
+import { requireNodePath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /** Volume context keys kubelet sets when the CSIDriver has `podInfoOnMount`. */
@@ -46,9 +46,12 @@ async function publishSuspended(deps: NodeContext, target: string): Promise<void
   if (mountsAt(mounts, tmp).length === 0) {
     throw new FailedPreconditionError(`${TMP_MOUNT_DIR} is not mounted; restart this node server`);
   }
-  if (mountsAt(mounts, target).some((m) => m.fsType === "tmpfs")) return;
-  await deps.host.fs.mkdir(target, { recursive: true });
-  await deps.host.mounter.bindMount(tmp, target, { readOnly: true });
+  await bindOnce(deps, mounts, {
+    source: tmp,
+    target,
+    already: (m) => m.fsType === "tmpfs",
+    options: { readOnly: true },
+  });
 }
 
 /** Bind-mounts the staging path on the target unless the same mount is there already. */
@@ -64,10 +67,12 @@ async function publishStaged(
         `${deps.host.paths.unmap(input.staging)}" is not mounted`,
     );
   }
-  const same = (m: MountInfoEntry) => m.majorMinor === staged.majorMinor && m.root === staged.root;
-  if (mountsAt(mounts, input.target).some(same)) return;
-  await deps.host.fs.mkdir(input.target, { recursive: true });
-  await deps.host.mounter.bindMount(input.staging, input.target, { readOnly: input.readOnly });
+  await bindOnce(deps, mounts, {
+    source: input.staging,
+    target: input.target,
+    already: (m) => m.majorMinor === staged.majorMinor && m.root === staged.root,
+    options: { readOnly: input.readOnly },
+  });
 }
 
 /**
@@ -104,7 +109,7 @@ async function requireNoForeignMount(deps: NodeContext, id: string, target: stri
   if (foreign.length === 0) return;
   throw new FailedPreconditionError(
     `Cannot publish volume "${id}" on "${shown(target)}": it holds a mount that is not the ` +
-      `volume's (${foreign.map((m) => `${m.fsType} ${m.source}`).join(", ")})`,
+      `volume's (${mountList(foreign)})`,
   );
 }
 
@@ -131,13 +136,8 @@ export async function nodePublishVolume(
 ): Promise<Reply<csi.NodePublishVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
   const paths = deps.host.paths;
-  const staging = requireKubeletPath(
-    paths,
-    deps.kubeletDir,
-    req.stagingTargetPath,
-    "staging target path",
-  );
-  const target = requireKubeletPath(paths, deps.kubeletDir, req.targetPath, "target path");
+  const staging = requireNodePath(deps, req.stagingTargetPath, "staging target path");
+  const target = requireNodePath(deps, req.targetPath, "target path");
   if (target === staging) {
     throw new InvalidArgumentError(
       `Cannot publish volume "${id}" on "${shown(target)}": it is the staging target path`,
@@ -186,12 +186,7 @@ export async function nodeUnpublishVolume(
   _ctx: CallContext,
 ): Promise<Reply<csi.NodeUnpublishVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const target = requireKubeletPath(
-    deps.host.paths,
-    deps.kubeletDir,
-    req.targetPath,
-    "target path",
-  );
+  const target = requireNodePath(deps, req.targetPath, "target path");
   const mapped = deps.host.paths.host(target);
   await unmountOwn(deps, id, target, "target path");
   const stacked = mountsAt(await deps.host.mounter.mountInfo(), mapped).length;

@@ -29,8 +29,8 @@ import type { NodeContext } from "../node_context.ts";
 import { getVolume, getVolumeDrive } from "./node_deps.ts";
 import { stageBlock, unstageBlock } from "./node_block.ts";
 import { applyVolumeQuota, type DriveMountInfo, ensureDriveMounted } from "./node_drive.ts";
-import { mountsOfVolumeAt } from "./node_mounts.ts";
-import { requireKubeletPath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
+import { bindOnce, mountList, mountsOfVolumeAt } from "./node_mounts.ts";
+import { requireNodePath, requireNoSymlink, requireVolumeId, shown } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
 /** Marks a drive `Error` with the IOError condition after an EIO (best effort). */
@@ -86,12 +86,11 @@ async function bindStaging(
   deps: NodeContext,
   input: { dir: string; staging: string; mount: DriveMountInfo; fsuuid: string; volume: string },
 ): Promise<void> {
-  const target = deps.host.paths.host(input.staging);
-  const mounts = await deps.host.mounter.mountInfo();
-  const here = mounts.filter((m) => m.mountPoint === target);
-  if (here.some((m) => isVolumeBind(m, input.mount, input.fsuuid, input.volume))) return;
-  await deps.host.fs.mkdir(target, { recursive: true });
-  await deps.host.mounter.bindMount(input.dir, target);
+  await bindOnce(deps, await deps.host.mounter.mountInfo(), {
+    source: input.dir,
+    target: deps.host.paths.host(input.staging),
+    already: (m) => isVolumeBind(m, input.mount, input.fsuuid, input.volume),
+  });
 }
 
 /**
@@ -108,7 +107,7 @@ export async function nodeStageVolume(
   ctx: CallContext,
 ): Promise<Reply<csi.NodeStageVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const staging = requireStagingPath(deps, req.stagingTargetPath);
+  const staging = requireNodePath(deps, req.stagingTargetPath, "staging target path");
   requireCapability(id, req.volumeCapability);
   await requireNoSymlink(deps.host, deps.kubeletDir, staging, "staging target path");
   const volume = await getVolume(deps, id, ctx.signal);
@@ -153,7 +152,7 @@ export async function nodeUnstageVolume(
   ctx: CallContext,
 ): Promise<Reply<csi.NodeUnstageVolumeResponse>> {
   const id = requireVolumeId(req.volumeId);
-  const staging = requireStagingPath(deps, req.stagingTargetPath);
+  const staging = requireNodePath(deps, req.stagingTargetPath, "staging target path");
   await unmountOwn(deps, id, staging, "staging target path");
   await unstageBlock(deps, id, ctx.signal);
   await clearPath(deps, id, "stagingTargetPath", staging);
@@ -179,10 +178,6 @@ function requireContentCopied(volume: DirectPVVolume): void {
   throw new UnavailableError(
     `Cannot stage volume "${id}" yet: its content from "${source}" is still being copied`,
   );
-}
-
-function requireStagingPath(deps: NodeContext, path: string): string {
-  return requireKubeletPath(deps.host.paths, deps.kubeletDir, path, "staging target path");
 }
 
 /**
@@ -224,10 +219,9 @@ export async function unmountOwn(
   const mapped = deps.host.paths.host(path);
   const { own, foreign } = await mountsOfVolumeAt(deps, mapped, id);
   if (foreign.length > 0) {
-    const what2 = foreign.map((m) => `${m.fsType} ${m.source}`).join(", ");
     throw new FailedPreconditionError(
       `Cannot unmount ${what} "${shown(path)}": it holds a mount that is not volume "${id}"'s ` +
-        `(${what2}); unmount it by hand`,
+        `(${mountList(foreign)}); unmount it by hand`,
     );
   }
   for (let i = 0; i < own.length; i++) {

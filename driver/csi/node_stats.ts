@@ -20,7 +20,7 @@ import type { NodeContext } from "../node_context.ts";
 import { getVolume, getVolumeDrive } from "./node_deps.ts";
 import { expandBlock, isBlockVolume } from "./node_block.ts";
 import { applyVolumeQuota, findDriveMount, volumeUsedBytes } from "./node_drive.ts";
-import { requireKubeletPath, requireVolumeId } from "./node_validate.ts";
+import { requireNodePath, requireVolumeId } from "./node_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 import { type Condition, HEALTHY, recordedProblem } from "./volume_condition.ts";
 
@@ -183,10 +183,9 @@ function requireVolumeAt(
   volume: DirectPVVolume,
   req: NodeExpandVolumeRequest,
 ): void {
-  requireKubeletPath(deps.host.paths, deps.kubeletDir, req.volumePath, "volume path");
+  requireNodePath(deps, req.volumePath, "volume path");
   if (req.stagingTargetPath !== "") {
-    const what = "staging target path";
-    requireKubeletPath(deps.host.paths, deps.kubeletDir, req.stagingTargetPath, what);
+    requireNodePath(deps, req.stagingTargetPath, "staging target path");
   }
   const { targetPath, stagingTargetPath } = volume.status;
   const id = req.volumeId;

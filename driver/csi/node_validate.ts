@@ -97,6 +97,19 @@ export function requireKubeletPath(
 }
 
 /**
+ * {@link requireKubeletPath} against a node's own host paths and kubelet directory.
+ *
+ * @throws {InvalidArgumentError} when the path is missing or not a kubelet path
+ */
+export function requireNodePath(
+  node: { host: Pick<Host, "paths">; kubeletDir: string },
+  path: string,
+  what: PathField,
+): string {
+  return requireKubeletPath(node.host.paths, node.kubeletDir, path, what);
+}
+
+/**
  * Refuses a path with a symbolic link anywhere below the kubelet directory: a mount on it
  * would land where the link points, outside the directory that was checked.
  *
