@@ -9,6 +9,7 @@ import {
 } from "../options/flags.ts";
 import { UsageError } from "../exit_codes.ts";
 import { driveSelection, volumeSelection } from "../options/selection.ts";
+import type { KubeClient } from "../../lib/k8s/mod.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 type Verb = "suspend" | "resume";
@@ -19,6 +20,36 @@ const DANGER = {
   volumes: "Suspending the volumes will make them as read-only. Please review carefully before " +
     "performing this *DANGEROUS* operation and retry this command with --dangerous flag",
 };
+
+/** The admin function each verb calls, by what it selects. */
+const ADMIN = {
+  suspend: { drives: "suspendDrives", volumes: "suspendVolumes" },
+  resume: { drives: "resumeDrives", volumes: "resumeVolumes" },
+} as const;
+
+/**
+ * The action of `<verb> drives|volumes`: refuses to suspend without `--dangerous`, then runs
+ * the verb on what the arguments and flags select.
+ */
+function selectAndRun<F, Q>(
+  rt: Runtime,
+  verb: Verb,
+  dryRun: () => boolean,
+  kind: {
+    danger: string;
+    select: (ids: readonly string[], flags: F, verb: Verb) => Q;
+    run: (kube: KubeClient, args: { query: Q } & ReturnType<typeof runArgs>) => Promise<unknown>;
+  },
+): (ids: string[], flags: F) => Promise<void> {
+  return async (ids, flags) => {
+    if (verb === "suspend" && !(flags as { dangerous?: boolean }).dangerous) {
+      throw new UsageError(kind.danger);
+    }
+    const query = kind.select(ids, flags, verb);
+    const args = { query, ...runArgs(rt, { dryRun: dryRun() }) };
+    await kind.run(await rt.kube(), args);
+  };
+}
 
 function drivesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): CommandUnknownOpts {
   const cmd = new Command("drives").aliases(["drive", "dr"])
@@ -31,17 +62,11 @@ function drivesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): CommandU
     .addOption(nodesFlag("drives"))
     .addOption(drivesFlag("drives"));
   if (verb === "suspend") cmd.option("--dangerous", "Confirm the suspension");
-  return cmd.action(async (ids, opts) => {
-    if (verb === "suspend" && !(opts as { dangerous?: boolean }).dangerous) {
-      throw new UsageError(DANGER.drives);
-    }
-    const query = driveSelection(ids, opts, verb);
-    const args = { query, ...runArgs(rt, { dryRun: dryRun() }) };
-    const kube = await rt.kube();
-    await (verb === "suspend"
-      ? rt.ctx.admin.suspendDrives(kube, args)
-      : rt.ctx.admin.resumeDrives(kube, args));
-  });
+  return cmd.action(selectAndRun(rt, verb, dryRun, {
+    danger: DANGER.drives,
+    select: driveSelection,
+    run: (kube, args) => rt.ctx.admin[ADMIN[verb].drives](kube, args),
+  }));
 }
 
 function volumesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): CommandUnknownOpts {
@@ -55,17 +80,11 @@ function volumesCommand(rt: Runtime, verb: Verb, dryRun: () => boolean): Command
     .addOption(podNamesFlag())
     .addOption(podNamespacesFlag());
   if (verb === "suspend") cmd.option("--dangerous", "Confirm the suspension");
-  return cmd.action(async (names, opts) => {
-    if (verb === "suspend" && !(opts as { dangerous?: boolean }).dangerous) {
-      throw new UsageError(DANGER.volumes);
-    }
-    const query = volumeSelection(names, opts, verb);
-    const args = { query, ...runArgs(rt, { dryRun: dryRun() }) };
-    const kube = await rt.kube();
-    await (verb === "suspend"
-      ? rt.ctx.admin.suspendVolumes(kube, args)
-      : rt.ctx.admin.resumeVolumes(kube, args));
-  });
+  return cmd.action(selectAndRun(rt, verb, dryRun, {
+    danger: DANGER.volumes,
+    select: volumeSelection,
+    run: (kube, args) => rt.ctx.admin[ADMIN[verb].volumes](kube, args),
+  }));
 }
 
 function parentCommand(rt: Runtime, verb: Verb): CommandUnknownOpts {
