@@ -16,6 +16,7 @@ import {
 import { type LabelChange, parseLabelArgs } from "../../lib/admin/mod.ts";
 import { UsageError } from "../exit_codes.ts";
 import { driveSelection, volumeSelection } from "../options/selection.ts";
+import type { KubeClient } from "../../lib/k8s/mod.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 /** Flags of the `label` parent. */
@@ -35,6 +36,27 @@ export function labelChanges(args: readonly string[]): LabelChange[] {
   }
 }
 
+/**
+ * The action of `label drives|volumes`: the label changes, applied to what the `--ids` and
+ * the parent's and the subcommand's flags select.
+ */
+function labelAction<F extends { ids?: string[] | undefined }, Q>(
+  rt: Runtime,
+  parent: () => LabelParentFlags,
+  select: (ids: readonly string[], flags: LabelParentFlags & F, verb: string) => Q,
+  run: (
+    kube: KubeClient,
+    args: { query: Q; changes: LabelChange[] } & ReturnType<typeof runArgs>,
+  ) => Promise<unknown>,
+): (labels: string[], opts: F) => Promise<void> {
+  return async (labels, opts) => {
+    const flags = { ...parent(), ...opts };
+    const changes = labelChanges(labels);
+    const query = select(opts.ids ?? [], flags, "label");
+    await run(await rt.kube(), { query, changes, ...runArgs(rt, flags) });
+  };
+}
+
 function drivesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnknownOpts {
   return new Command("drives").aliases(["drive", "dr"])
     .description("Set (k=v) or remove (k-) labels on drives")
@@ -42,12 +64,9 @@ function drivesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnkn
     .option("--ids <ids>", "Select drives by ID", collect)
     .addOption(driveStatusFlag())
     .addOption(labelsFlag("drives"))
-    .action(async (labels, opts) => {
-      const flags = { ...parent(), ...opts };
-      const changes = labelChanges(labels);
-      const query = driveSelection(opts.ids ?? [], flags, "label");
-      await rt.ctx.admin.labelDrives(await rt.kube(), { query, changes, ...runArgs(rt, flags) });
-    });
+    .action(
+      labelAction(rt, parent, driveSelection, (kube, args) => rt.ctx.admin.labelDrives(kube, args)),
+    );
 }
 
 function volumesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnknownOpts {
@@ -60,12 +79,14 @@ function volumesCommand(rt: Runtime, parent: () => LabelParentFlags): CommandUnk
     .addOption(podNamespacesFlag())
     .addOption(volumeStatusFlag())
     .addOption(labelsFlag("volumes"))
-    .action(async (labels, opts) => {
-      const flags = { ...parent(), ...opts };
-      const changes = labelChanges(labels);
-      const query = volumeSelection(opts.ids ?? [], flags, "label");
-      await rt.ctx.admin.labelVolumes(await rt.kube(), { query, changes, ...runArgs(rt, flags) });
-    });
+    .action(
+      labelAction(
+        rt,
+        parent,
+        volumeSelection,
+        (kube, args) => rt.ctx.admin.labelVolumes(kube, args),
+      ),
+    );
 }
 
 /** The `label` command with `drives` and `volumes`. */
