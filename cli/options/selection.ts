@@ -52,6 +52,16 @@ function compact<T extends object>(query: T): T {
   return out as T;
 }
 
+/** `query`, when it selects something or `--all` is given; else a usage error saying `refusal`. */
+function selected<Q extends object>(
+  query: Q,
+  flags: { all?: boolean | undefined },
+  refusal: string,
+): Q {
+  if (!flags.all && !isSelected(query)) throw new UsageError(refusal);
+  return query;
+}
+
 /** The drive query the flags describe (empty members left out; `--all` gives `{}`). */
 export function driveQuery(ids: readonly string[], flags: DriveFlags): DriveQuery {
   if (flags.all) return {};
@@ -74,9 +84,7 @@ export function driveSelection(
   flags: DriveFlags,
   verb: string,
 ): DriveQuery {
-  const query = driveQuery(ids, flags);
-  if (!flags.all && !isSelected(query)) throw new UsageError(`No drive selected to ${verb}`);
-  return query;
+  return selected(driveQuery(ids, flags), flags, `No drive selected to ${verb}`);
 }
 
 /** The volume query the flags describe (empty members left out; `--all` gives `{}`). */
@@ -104,7 +112,5 @@ export function volumeSelection(
   flags: VolumeFlags,
   verb: string,
 ): VolumeQuery {
-  const query = volumeQuery(names, flags);
-  if (!flags.all && !isSelected(query)) throw new UsageError(`No volume selected to ${verb}`);
-  return query;
+  return selected(volumeQuery(names, flags), flags, `No volume selected to ${verb}`);
 }
