@@ -98,6 +98,40 @@ function shown(value: string): string {
   return escaped.length > 80 ? `${escaped.slice(0, 80)}...` : escaped;
 }
 
+/**
+ * The items of list `field` of `parent`, each read by `read` (an absent or null field is an
+ * empty list); a second item with the same `key` fails at that key's line.
+ */
+function readUniqueList<K extends string, T extends Record<K, string>>(
+  r: Reader,
+  parent: YAMLMap,
+  spec: {
+    field: string;
+    /** The line a list that is not one is reported at when it has none. */
+    line: number;
+    key: K;
+    read: (r: Reader, item: unknown, line: number) => T;
+    duplicate: (value: string) => string;
+  },
+): T[] {
+  const list = parent.get(spec.field, KEEP_SCALAR);
+  if (list === undefined || (isScalar(list) && list.value === null)) return [];
+  if (!isSeq(list)) r.fail(`field "${spec.field}" must be a list`, r.lineOf(list, spec.line));
+  const items: T[] = [];
+  const seen = new Set<string>();
+  for (const item of list.items) {
+    const at = r.lineOf(item, r.lineOf(list));
+    const value = spec.read(r, item, at);
+    if (seen.has(value[spec.key])) {
+      const keyLine = r.lineOf((item as YAMLMap).get(spec.key, KEEP_SCALAR), at);
+      r.fail(spec.duplicate(value[spec.key]), keyLine);
+    }
+    seen.add(value[spec.key]);
+    items.push(value);
+  }
+  return items;
+}
+
 function readDrive(r: Reader, node: unknown, line: number): InitConfigDrive {
   const map = r.mapping(node, "drive", DRIVE_KEYS, line);
   const id = r.string(map, "id", { required: true, nonEmpty: true }) as string;
@@ -127,42 +161,24 @@ function readNode(r: Reader, node: unknown, line: number): InitConfigNode {
   if (name.length > 253 || !NODE_NAME.test(name)) {
     r.fail(`invalid node name "${shown(name)}": it must be a Kubernetes node name`, line);
   }
-  const list = map.get("drives", KEEP_SCALAR);
-  if (list === undefined || (isScalar(list) && list.value === null)) return { name };
-  if (!isSeq(list)) r.fail(`field "drives" must be a list`, r.lineOf(list, line));
-  const drives: InitConfigDrive[] = [];
-  const ids = new Set<string>();
-  for (const item of list.items) {
-    const at = r.lineOf(item, r.lineOf(list));
-    const drive = readDrive(r, item, at);
-    if (ids.has(drive.id)) {
-      const idLine = r.lineOf((item as YAMLMap).get("id", KEEP_SCALAR), at);
-      r.fail(`duplicate drive id "${drive.id}" on node "${name}"`, idLine);
-    }
-    ids.add(drive.id);
-    drives.push(drive);
-  }
+  const drives = readUniqueList(r, map, {
+    field: "drives",
+    line,
+    key: "id",
+    read: readDrive,
+    duplicate: (id) => `duplicate drive id "${id}" on node "${name}"`,
+  });
   return drives.length > 0 ? { name, drives } : { name };
 }
 
 function readNodes(r: Reader, root: YAMLMap): InitConfigNode[] {
-  const list = root.get("nodes", KEEP_SCALAR);
-  if (list === undefined || (isScalar(list) && list.value === null)) return [];
-  const rootLine = r.lineOf(root);
-  if (!isSeq(list)) r.fail(`field "nodes" must be a list`, r.lineOf(list, rootLine));
-  const nodes: InitConfigNode[] = [];
-  const names = new Set<string>();
-  for (const item of list.items) {
-    const at = r.lineOf(item, r.lineOf(list));
-    const node = readNode(r, item, at);
-    if (names.has(node.name)) {
-      const nameLine = r.lineOf((item as YAMLMap).get("name", KEEP_SCALAR), at);
-      r.fail(`duplicate node name "${node.name}"`, nameLine);
-    }
-    names.add(node.name);
-    nodes.push(node);
-  }
-  return nodes;
+  return readUniqueList(r, root, {
+    field: "nodes",
+    line: r.lineOf(root),
+    key: "name",
+    read: readNode,
+    duplicate: (name) => `duplicate node name "${name}"`,
+  });
 }
 
 function readVersion(r: Reader, contents: unknown): YAMLMap {
