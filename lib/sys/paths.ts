@@ -23,6 +23,18 @@ function under(base: string, absolute: string): string | undefined {
   return absolute.startsWith(base + "/") ? absolute.slice(base.length + 1) : undefined;
 }
 
+/** Directory moves, `[from, to]`, the first that applies winning. */
+type Moves = ReadonlyArray<readonly [string, string]>;
+
+/** `path` moved by the first of `moves` whose directory it is in; undefined when in none. */
+function moved(path: string, moves: Moves): string | undefined {
+  for (const [from, to] of moves) {
+    const rest = under(from, path);
+    if (rest !== undefined) return joinPath(to, rest);
+  }
+  return undefined;
+}
+
 /**
  * Builds the host paths for `root` (`/` in production).
  *
@@ -33,20 +45,16 @@ export function hostPaths(root = "/", options: HostPathsOptions = {}): HostPaths
   const inRoot = (...parts: string[]): string => joinPath(base, ...parts);
   const appDir = joinPath(options.appDir ?? inRoot(APP_ROOT_DIR));
   const legacyDir = joinPath(options.legacyAppDir ?? inRoot(LEGACY_APP_ROOT_DIR));
+  const toHost: Moves = [[APP_ROOT_DIR, appDir], [LEGACY_APP_ROOT_DIR, legacyDir]];
+  const fromHost: Moves = toHost.map(([from, to]) => [to, from]);
   const host = (absolutePath: string): string => {
     const path = joinPath("/", absolutePath);
-    const app = under(APP_ROOT_DIR, path);
-    if (app !== undefined) return joinPath(appDir, app);
-    const legacy = under(LEGACY_APP_ROOT_DIR, path);
-    if (legacy !== undefined) return joinPath(legacyDir, legacy);
-    return inRoot(path);
+    return moved(path, toHost) ?? inRoot(path);
   };
   const unmap = (mappedPath: string): string => {
     const path = joinPath("/", mappedPath);
-    const app = under(appDir, path);
-    if (app !== undefined) return joinPath(APP_ROOT_DIR, app);
-    const legacy = under(legacyDir, path);
-    if (legacy !== undefined) return joinPath(LEGACY_APP_ROOT_DIR, legacy);
+    const back = moved(path, fromHost);
+    if (back !== undefined) return back;
     const rel = base === "/" ? path.slice(1) : under(base, path);
     return rel === undefined ? path : joinPath("/", rel);
   };
