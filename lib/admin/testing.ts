@@ -14,6 +14,7 @@ import {
   IDENTITY,
   KINDS,
   LABELS,
+  newDirectPVNode,
   type NodeDevice,
   nodeLeaseObject,
   VERSION,
@@ -128,17 +129,11 @@ export function makeNode(
   devices: NodeDevice[],
   options: { refresh?: boolean } = {},
 ): DirectPVNode {
+  const node = newDirectPVNode(name);
   return {
-    apiVersion: API_VERSION,
-    kind: KINDS.node,
-    metadata: {
-      name,
-      labels: {
-        [LABELS.node]: name,
-        [LABELS.version]: VERSION,
-        [LABELS.createdBy]: CREATED_BY.nodeController,
-      },
-    },
+    ...node,
+    // The name as given, unsanitised: tests pick names that are valid label values.
+    metadata: { ...node.metadata, labels: { ...node.metadata.labels, [LABELS.node]: name } },
     spec: options.refresh ? { refresh: true } : {},
     status: { devices },
   };
