@@ -46,6 +46,11 @@ export interface FakeStoreOptions {
 }
 
 /** In-memory objects of every kind with the API server's write rules. */
+/** What error messages say of a request on one object. */
+function requestOn(verb: string, info: KindInfo, name: string, ns?: string): RequestContext {
+  return { verb, kind: info.kind, name, ...(ns ? { namespace: ns } : {}) };
+}
+
 export class FakeStore {
   #rv = 0;
   #compactedRv = 0;
@@ -200,7 +205,7 @@ export class FakeStore {
     const status = options.status === true && info.statusSubresource;
     const verb = status ? "update status of" : "update";
     const ns = this.#namespace(info, options.namespace ?? object.metadata?.namespace);
-    const ctx: RequestContext = { verb, kind: info.kind, name, ...(ns ? { namespace: ns } : {}) };
+    const ctx = requestOn(verb, info, name, ns);
     this.#checkIdentity(info, object, ctx);
     const existing = this.#existing(info, name, ns, ctx);
     const rv = object.metadata.resourceVersion;
@@ -228,12 +233,7 @@ export class FakeStore {
 
   patch(info: KindInfo, name: string, patch: unknown, options: PatchOptions = {}): AnyObject {
     const ns = this.#namespace(info, options.namespace);
-    const ctx: RequestContext = {
-      verb: "patch",
-      kind: info.kind,
-      name,
-      ...(ns ? { namespace: ns } : {}),
-    };
+    const ctx = requestOn("patch", info, name, ns);
     const existing = this.#existing(info, name, ns, ctx);
     const type = options.type ?? "merge";
     if (type === "strategic" && isCustom(info)) {
@@ -262,12 +262,7 @@ export class FakeStore {
 
   delete(info: KindInfo, name: string, options: DeleteOptions = {}): void {
     const ns = this.#namespace(info, options.namespace);
-    const ctx: RequestContext = {
-      verb: "delete",
-      kind: info.kind,
-      name,
-      ...(ns ? { namespace: ns } : {}),
-    };
+    const ctx = requestOn("delete", info, name, ns);
     const existing = this.#existing(info, name, ns, ctx);
     const rv = options.resourceVersion;
     if (rv && rv !== existing.metadata.resourceVersion) {
