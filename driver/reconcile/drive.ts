@@ -19,8 +19,8 @@ import {
   type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
+  isOnNode,
   LABELS,
-  toLabelValue,
   volumeCount,
 } from "../../lib/types/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
@@ -54,7 +54,7 @@ export class DriveReconciler {
 
   /** Handles one drive key. */
   async reconcile(key: string, drive: DirectPVDrive | undefined): Promise<void> {
-    if (!drive || drive.metadata.labels?.[LABELS.node] !== toLabelValue(this.#deps.nodeId)) {
+    if (!drive || !isOnNode(drive, this.#deps.nodeId)) {
       this.#refusals.delete(key);
       return;
     }
@@ -168,7 +168,7 @@ export class DriveReconciler {
     if (volume.status.targetPath) {
       throw new FailedPreconditionError(`volume "${volumeName}" is still published`);
     }
-    if (volume.metadata.labels?.[LABELS.node] !== toLabelValue(nodeId)) {
+    if (!isOnNode(volume, nodeId)) {
       throw new FailedPreconditionError(`volume "${volumeName}" is on another node`);
     }
     const staging = volume.status.stagingTargetPath;

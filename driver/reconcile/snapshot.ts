@@ -16,10 +16,10 @@ import {
   COPY_CONDITIONS,
   type DirectPVSnapshot,
   FINALIZERS,
+  isOnNode,
   LABELS,
   releaseSnapshotBytes,
   snapshotCopyState,
-  toLabelValue,
   withCondition,
 } from "../../lib/types/mod.ts";
 import { copyCondition } from "./content.ts";
@@ -31,8 +31,7 @@ export async function reconcileSnapshot(
   deps: NodeDeps,
   snapshot: DirectPVSnapshot | undefined,
 ): Promise<void> {
-  if (!snapshot) return;
-  if (snapshot.metadata.labels?.[LABELS.node] !== toLabelValue(deps.nodeId)) return;
+  if (!snapshot || !isOnNode(snapshot, deps.nodeId)) return;
   if (snapshot.metadata.deletionTimestamp) return await releaseSnapshot(deps, snapshot);
   if (snapshotCopyState(snapshot).state === "pending") await cutSnapshot(deps, snapshot);
 }

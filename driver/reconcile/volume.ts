@@ -17,8 +17,8 @@ import {
   type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
+  isOnNode,
   LABELS,
-  toLabelValue,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -52,8 +52,7 @@ export async function reconcileVolume(
   deps: VolumeReconcilerDeps,
   volume: DirectPVVolume | undefined,
 ): Promise<void> {
-  if (!volume) return;
-  if (volume.metadata.labels?.[LABELS.node] !== toLabelValue(deps.nodeId)) return;
+  if (!volume || !isOnNode(volume, deps.nodeId)) return;
   if (volume.metadata.deletionTimestamp) return await releaseVolume(deps, volume);
   await syncDriveName(deps, volume);
   await populateContent(deps, volume);

@@ -161,6 +161,11 @@ export function toLabelValue(value: string): string {
   }).join("");
 }
 
+/** Whether an object's `directpv.min.io/node` label names node `node`. */
+export function isOnNode(object: KubeObject, node: string): boolean {
+  return object.metadata.labels?.[LABELS.node] === toLabelValue(node);
+}
+
 /** Whether a drive or volume carries `directpv.min.io/suspend=true`. */
 export function isSuspended(object: KubeObject): boolean {
   return object.metadata.labels?.[LABELS.suspend] === "true";

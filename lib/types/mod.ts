@@ -51,6 +51,7 @@ export {
   ANNOTATIONS,
   CREATED_BY,
   FINALIZERS,
+  isOnNode,
   isReservedLabelKey,
   isSuspended,
   isValidLabelValue,
