@@ -15,14 +15,12 @@ import {
 } from "../options/flags.ts";
 import { type LabelChange, parseLabelArgs } from "../../lib/admin/mod.ts";
 import { UsageError } from "../exit_codes.ts";
-import { driveSelection, volumeSelection } from "../options/selection.ts";
+import { driveSelection, type NodeDriveFlags, volumeSelection } from "../options/selection.ts";
 import type { KubeClient } from "../../lib/k8s/mod.ts";
 import { runArgs, type Runtime } from "./runtime.ts";
 
 /** Flags of the `label` parent. */
-interface LabelParentFlags {
-  nodes?: string[] | undefined;
-  drives?: string[] | undefined;
+interface LabelParentFlags extends NodeDriveFlags {
   all?: boolean | undefined;
   dryRun?: boolean | undefined;
 }

@@ -22,6 +22,7 @@ import {
   type DriveFlags,
   driveQuery,
   isSelected,
+  type NodeDriveFlags,
   type VolumeFlags,
   volumeQuery,
 } from "../options/selection.ts";
@@ -31,9 +32,7 @@ import { renderTable } from "../render/table.ts";
 import type { Runtime } from "./runtime.ts";
 
 /** Options shared by both list subcommands (flags of the `list` parent). */
-interface ListParentOptions {
-  nodes?: string[] | undefined;
-  drives?: string[] | undefined;
+interface ListParentOptions extends NodeDriveFlags {
   output?: string | undefined;
   headers: boolean;
 }

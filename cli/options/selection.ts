@@ -16,19 +16,21 @@ import {
   parseVolumeStatuses,
 } from "./values.ts";
 
-/** Drive selector flags as commander hands them over. */
-export interface DriveFlags {
+/** `--nodes` and `--drives` as commander hands them over (parents give them to subcommands). */
+export interface NodeDriveFlags {
   nodes?: string[] | undefined;
   drives?: string[] | undefined;
+}
+
+/** Drive selector flags as commander hands them over. */
+export interface DriveFlags extends NodeDriveFlags {
   status?: string[] | undefined;
   labels?: string[] | undefined;
   all?: boolean | undefined;
 }
 
 /** Volume selector flags as commander hands them over. */
-export interface VolumeFlags {
-  nodes?: string[] | undefined;
-  drives?: string[] | undefined;
+export interface VolumeFlags extends NodeDriveFlags {
   driveId?: string[] | undefined;
   podNames?: string[] | undefined;
   podNamespaces?: string[] | undefined;
