@@ -11,6 +11,7 @@
 import {
   AlreadyExistsError,
   FailedPreconditionError,
+  ifFound,
   InvalidArgumentError,
   NotFoundError,
   ResourceExhaustedError,
@@ -41,15 +42,6 @@ export function snapshotOf(snapshot: DirectPVSnapshot): Reply<csi.Snapshot> {
     ...(created ? { creationTime: new Date(created) } : {}),
     readyToUse: snapshot.status.readyToUse,
   };
-}
-
-async function getOrUndefined(deps: ControllerDeps, id: string, signal: AbortSignal) {
-  try {
-    return await deps.kube.snapshots.get(id, { signal });
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
 }
 
 async function sourceVolume(
@@ -147,7 +139,7 @@ export async function createSnapshot(
     throw new InvalidArgumentError(`Source volume ID is missing for snapshot "${req.name}"`);
   }
   const id = await volumeIdFor(req.name);
-  const existing = await getOrUndefined(deps, id, ctx.signal);
+  const existing = await ifFound(deps.kube.snapshots.get(id, { signal: ctx.signal }));
   if (existing && existing.spec.sourceVolume !== req.sourceVolumeId) {
     throw new AlreadyExistsError(
       `Snapshot "${req.name}" already exists for volume "${existing.spec.sourceVolume}", ` +

@@ -17,6 +17,7 @@ import {
   CommandError,
   DeadlineExceededError,
   errorMessage,
+  ifFound,
   NotFoundError,
 } from "../../lib/errors/mod.ts";
 import { isLoopName, readAttr } from "../../lib/device/mod.ts";
@@ -84,13 +85,8 @@ export async function readDeviceErrorCount(host: Host, name: string): Promise<nu
   if (own !== undefined) return own;
   // A partition's directory sits in its disk's: `class/block/sdb1` → `.../block/sdb/sdb1`.
   // Paths are normalised as text, so the disk's directory is taken from the link's target.
-  let target: string;
-  try {
-    target = await host.fs.readLink(host.paths.sys("class/block", name));
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  const target = await ifFound(host.fs.readLink(host.paths.sys("class/block", name)));
+  if (target === undefined) return undefined;
   const disk = target.split("/").slice(0, -1).join("/");
   return await sumCounters(host, host.paths.sys("class/block", disk, "device"));
 }
@@ -106,12 +102,8 @@ async function sumCounters(host: Host, dir: string): Promise<number | undefined>
 
 /** The kernel name of the device behind `maj:min` (`/sys/dev/block/<maj:min>` → `sdb`). */
 export async function deviceNameOf(host: Host, majorMinor: string): Promise<string | undefined> {
-  try {
-    return (await host.fs.readLink(host.paths.sys("dev/block", majorMinor))).split("/").pop();
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  const target = await ifFound(host.fs.readLink(host.paths.sys("dev/block", majorMinor)));
+  return target?.split("/").pop();
 }
 
 /** Races `work` against a timer; the loser is left to finish in the background. */

@@ -3,7 +3,7 @@
  * what exists, run the DirectCSI migration in legacy mode, and keep an audit log.
  */
 import { type AnyObject, type KubeClient, sleep } from "../k8s/mod.ts";
-import { NotFoundError, UnavailableError } from "../errors/mod.ts";
+import { ifFound, NotFoundError, UnavailableError } from "../errors/mod.ts";
 import {
   type ExistingSelectors,
   type InstallArgs,
@@ -58,13 +58,10 @@ async function selectorOf(
   name: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  try {
-    const object = await kube[kind].get(name, { namespace: NAMESPACE, ...signalOption(signal) });
-    return object.spec?.selector?.matchLabels?.[SELECTOR_KEY];
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  const object = await ifFound(
+    kube[kind].get(name, { namespace: NAMESPACE, ...signalOption(signal) }),
+  );
+  return object?.spec?.selector?.matchLabels?.[SELECTOR_KEY];
 }
 
 /** Selector values of installed workloads, so an upgrade keeps them (they are immutable). */

@@ -2,8 +2,8 @@
  * Whether a node is still alive, as commands that act for a dead node must know: its node
  * server's Lease is current, or its Node object says Ready.
  */
-import { NotFoundError } from "../errors/mod.ts";
-import type { AnyObject, KubeClient } from "../k8s/mod.ts";
+import { ifFound } from "../errors/mod.ts";
+import type { KubeClient } from "../k8s/mod.ts";
 import { isLeaseCurrent, NAMESPACE, type NodeLease, nodeLeaseName } from "../types/mod.ts";
 
 /** What was seen about one node. */
@@ -15,17 +15,6 @@ export interface NodeLiveness {
   leaseRenewed?: string;
   /** The Node's Ready condition is True; undefined when the Node object is gone. */
   nodeReady?: boolean;
-}
-
-async function getOrUndefined(
-  load: () => Promise<AnyObject>,
-): Promise<AnyObject | undefined> {
-  try {
-    return await load();
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
 }
 
 /** Reads the node server's lease and the Node's Ready condition. */
@@ -40,10 +29,10 @@ export async function nodeLiveness(
     namespaced: true,
   });
   const signal = options.signal ? { signal: options.signal } : {};
-  const lease = await getOrUndefined(() =>
-    leases.get(nodeLeaseName(node), { namespace: NAMESPACE, ...signal })
+  const lease = await ifFound(
+    leases.get(nodeLeaseName(node), { namespace: NAMESPACE, ...signal }),
   ) as NodeLease | undefined;
-  const coreNode = await getOrUndefined(() => kube.coreNodes.get(node, signal));
+  const coreNode = await ifFound(kube.coreNodes.get(node, signal));
   const ready = (coreNode?.status?.conditions ?? [])
     .find((c: { type?: string }) => c.type === "Ready");
   const renewed = lease?.spec?.renewTime;

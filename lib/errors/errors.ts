@@ -19,6 +19,21 @@ export class DirectpvError extends Error {
 
 /** The object or device asked for does not exist. */
 export class NotFoundError extends DirectpvError {}
+/**
+ * What `pending` resolves to, or undefined when it rejects with a {@linkcode NotFoundError}:
+ * for reads where a missing object is an answer, not a failure.
+ *
+ * @example const node = await ifFound(kube.coreNodes.get(name));
+ */
+export async function ifFound<T>(pending: Promise<T>): Promise<T | undefined> {
+  try {
+    return await pending;
+  } catch (err) {
+    if (err instanceof NotFoundError) return undefined;
+    throw err;
+  }
+}
+
 /** The object to create exists already. */
 export class AlreadyExistsError extends DirectpvError {}
 /** An update lost an optimistic-concurrency race (stale resourceVersion). */

@@ -14,6 +14,7 @@ export {
   errorMessage,
   ExpiredError,
   FailedPreconditionError,
+  ifFound,
   InvalidArgumentError,
   NotFoundError,
   OutOfRangeError,

@@ -1,5 +1,5 @@
 /** Optimistic-concurrency helpers: retry on ConflictError, and get → mutate → update loops. */
-import { ConflictError, NotFoundError } from "../errors/mod.ts";
+import { ConflictError, ifFound } from "../errors/mod.ts";
 import type { KubeObject } from "../types/mod.ts";
 import { backoffDelay, type BackoffOptions, sleep } from "./backoff.ts";
 import { deepEqual, mergePatchBetween } from "./patch.ts";
@@ -94,12 +94,7 @@ export async function updateIfExists<T extends KubeObject>(
   mutate: Mutator<T>,
   options: UpdateWithRetryOptions<T> = {},
 ): Promise<T | undefined> {
-  try {
-    return await updateWithRetry(client, name, mutate, options);
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  return await ifFound(updateWithRetry(client, name, mutate, options));
 }
 
 /** updateWithRetry that also says whether a write happened. */

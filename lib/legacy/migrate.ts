@@ -8,6 +8,7 @@ import {
   AlreadyExistsError,
   errorMessage,
   FailedPreconditionError,
+  ifFound,
   NotFoundError,
 } from "../errors/mod.ts";
 import {
@@ -87,16 +88,10 @@ export async function servedLegacyVersion(
   plural: string,
   signal?: AbortSignal,
 ): Promise<string | undefined> {
-  let crd: AnyObject;
-  try {
-    crd = await kube.customResourceDefinitions.get(
-      `${plural}.${LEGACY_GROUP}`,
-      signal ? { signal } : {},
-    );
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  const crd = await ifFound(
+    kube.customResourceDefinitions.get(`${plural}.${LEGACY_GROUP}`, signal ? { signal } : {}),
+  );
+  if (crd === undefined) return undefined;
   const versions: Array<{ name: string; served?: boolean }> = crd.spec?.versions ?? [];
   return versions.filter((v) => v.served !== false).map((v) => v.name).sort(compareApiVersions)[0];
 }

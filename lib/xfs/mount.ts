@@ -7,7 +7,7 @@ import {
   CommandError,
   errorMessage,
   FailedPreconditionError,
-  NotFoundError,
+  ifFound,
   UnsafeOperationError,
 } from "../errors/mod.ts";
 import type { Logger } from "../log/mod.ts";
@@ -53,12 +53,7 @@ export async function kernelNameOf(host: Host, device: string): Promise<string> 
 /** The `maj:min` of a device path from sysfs; undefined when sysfs does not know it. */
 export async function majorMinorOf(host: Host, device: string): Promise<string | undefined> {
   const name = await kernelNameOf(host, device);
-  try {
-    return (await host.fs.readText(host.paths.sys("class/block", name, "dev"))).trim();
-  } catch (err) {
-    if (err instanceof NotFoundError) return undefined;
-    throw err;
-  }
+  return (await ifFound(host.fs.readText(host.paths.sys("class/block", name, "dev"))))?.trim();
 }
 
 /** Whether a mount entry is of `device` (by `maj:min`, else by source path). */
