@@ -11,7 +11,7 @@ import {
 } from "../../lib/errors/mod.ts";
 import { updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import type { MountInfoEntry } from "../../lib/sys/mod.ts";
+import { faultPoint, type MountInfoEntry } from "../../lib/sys/mod.ts";
 import {
   type DirectPVVolume,
   GROUP,
@@ -163,6 +163,7 @@ export async function nodePublishVolume(
       readOnly: req.readonly,
     });
   }
+  await faultPoint("node.publish.after-mount");
   const labels = await podLabels(deps, req.volumeContext, ctx.logger);
   await updateWithRetry(deps.kube.volumes, id, (v) => {
     v.metadata.labels = { ...v.metadata.labels, ...labels };

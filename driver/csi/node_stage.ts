@@ -12,7 +12,7 @@ import {
 } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
-import { isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
+import { faultPoint, isIoError, type MountInfoEntry } from "../../lib/sys/mod.ts";
 import {
   ANNOTATIONS,
   copyStateOf,
@@ -129,6 +129,7 @@ export async function nodeStageVolume(
     await applyVolumeQuota(deps, quota, ctx.logger);
     await bindStaging(deps, { dir, staging, mount, fsuuid, volume: id });
   }
+  await faultPoint("node.stage.after-mount");
   await updateWithRetry(deps.kube.volumes, id, (v) => {
     v.status.dataPath = volumeDataPath(fsuuid, id);
     v.status.stagingTargetPath = staging;

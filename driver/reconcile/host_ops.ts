@@ -135,6 +135,15 @@ class HostNodeOps implements NodeOps {
     return capacityOf(await probeXfs(this.#host, this.#host.paths.dev(deviceName)));
   }
 
+  async unfinishedFormat(deviceName: string): Promise<boolean> {
+    try {
+      return (await probeXfs(this.#host, this.#host.paths.dev(deviceName))).inProgress;
+    } catch (err) {
+      if (err instanceof NotFoundError) return false;
+      throw err;
+    }
+  }
+
   async mountDrive(device: ProbedDevice, fsuuid: string): Promise<void> {
     const host = this.#host;
     const { mountPoint } = drivePaths(host, fsuuid);

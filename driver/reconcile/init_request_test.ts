@@ -15,6 +15,7 @@ import {
   type InitRequestDeps,
   reconcileInitRequest,
 } from "../../lib/node_init/mod.ts";
+import { xfsSuperblockImage } from "../../lib/xfs/testing.ts";
 import { createFixture, type Fixture, NODE } from "./testing.ts";
 
 function request(devices: { id: string; name: string; force?: boolean }[]): DirectPVInitRequest {
@@ -295,6 +296,43 @@ Deno.test("reconcileInitRequest() formats with the FSUUID recorded before a cras
     assert.deepEqual(done.status.results, [{ name: "loop1" }]);
     const drives = await f.kube.drives.listAll();
     assert.deepEqual(drives.map((x) => x.metadata.name), [recorded]);
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileInitRequest() formats again, with the recorded FSUUID, a device whose mkfs was killed", async () => {
+  const f = await createFixture();
+  try {
+    await f.addDisk({ name: "loop1" });
+    await f.addDisk({ name: "loop2" });
+    const devices = await probe(f);
+    const req = request(devices.map((d) => ({ id: d.id, name: d.name })));
+    const recorded = "0b0e5d5c-1111-4c4c-8888-000000000003";
+    const other = "0b0e5d5c-1111-4c4c-8888-000000000004";
+    const [loop1, loop2] = devices;
+    assert.ok(loop1 && loop2);
+    req.metadata.annotations = {
+      [await initAnnotationKey(loop1.id)]: recorded,
+      [await initAnnotationKey(loop2.id)]: other,
+    };
+    f.kube.seed(req);
+    // mkfs.xfs of loop1 killed before it cleared sb_inprogress; loop2's mkfs finished.
+    await f.host.writeDeviceImage(
+      "loop1",
+      xfsSuperblockImage({ uuid: recorded, inProgress: true }),
+    );
+    await f.host.writeDeviceImage("loop2", xfsSuperblockImage({ uuid: other }));
+    const done = await run(f);
+    assert.deepEqual(done.status.results, [{ name: "loop1" }, { name: "loop2" }]);
+    const mkfs = f.host.execCalls.filter((c) => c.command === "mkfs.xfs");
+    assert.equal(mkfs.length, 1, "only the unfinished filesystem is made again");
+    assert.equal(mkfs[0]?.args.at(-1), f.host.paths.dev("loop1"));
+    assert.ok(mkfs[0]?.args.includes(`uuid=${recorded}`), mkfs[0]?.args.join(" "));
+    assert.ok(mkfs[0]?.args.includes("-f"), "forced: the leftover is our own");
+    const drives = await f.kube.drives.listAll();
+    assert.deepEqual(drives.map((d) => d.metadata.name).sort(), [recorded, other]);
+    assert.ok(drives.every((d) => d.status.status === "Ready"));
   } finally {
     await f.dispose();
   }

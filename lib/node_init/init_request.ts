@@ -13,15 +13,19 @@
  *    (`.FSUUID.<uuid>` symlink, `.directpv/meta.info`) written. Only then is the DirectPVDrive
  *    (name = FSUUID, status Ready) created; AlreadyExists counts as success.
  * 3. On every (re)run, a device whose annotation names an FSUUID is resolved first: a drive
- *    of that name already exists → done; a device carrying that FSUUID (superblock scan) →
- *    resume at the mount step (no mkfs); neither → mkfs never finished, so the device is
- *    checked and formatted like a fresh one, with the recorded FSUUID.
+ *    of that name already exists → done; a device carrying that FSUUID (superblock scan) in
+ *    a finished filesystem → resume at the mount step (no mkfs); in a superblock mkfs never
+ *    finished (killed mid-mkfs: `sb_inprogress` set, unmountable, so empty) → formatted
+ *    again, forced, with the same FSUUID, since that leftover is our own; neither → mkfs
+ *    never started, so the device is checked and formatted like a fresh one, with the
+ *    recorded FSUUID.
  * 4. The per-device results and `Processed` are written last. Kubernetes API failures while
  *    creating drives or writing the request throw, so the request stays Pending and the
  *    controller retries it (step 3 makes that safe); device failures become results.
  */
 import { AlreadyExistsError, errorMessage, NotFoundError } from "../errors/mod.ts";
 import { UNCHANGED, updateIfExists } from "../k8s/mod.ts";
+import { faultPoint } from "../sys/mod.ts";
 import {
   describeContent,
   type DirectPVInitRequest,
@@ -43,7 +47,7 @@ export interface InitRequestDeps extends NodeStepDeps, NodePlace {
 /** What to do with one requested device. */
 type Plan =
   | { kind: "result"; spec: InitDevice; error?: string }
-  | { kind: "format"; spec: InitDevice; device: ProbedDevice; fsuuid: string }
+  | { kind: "format"; spec: InitDevice; device: ProbedDevice; fsuuid: string; force: boolean }
   | { kind: "resume"; spec: InitDevice; device: ProbedDevice; fsuuid: string };
 
 const MAJOR_MINOR = /^(\d+:\d+)\$./;
@@ -73,6 +77,7 @@ export async function reconcileInitRequest(
   const plans = await Promise.all(
     request.spec.devices.map((spec) => planDevice(deps, request, spec, devices, scan)),
   );
+  await faultPoint("init.before-record");
   if (!(await recordFsuuids(deps, name, plans))) return;
   const settled = await Promise.allSettled(plans.map((p) => execute(deps, p)));
   const apiFailure = settled.find((s) => s.status === "rejected");
@@ -94,6 +99,9 @@ async function planDevice(
     if (await driveExists(deps, recorded)) return { kind: "result", spec };
     const carriers = scan.get(recorded) ?? [];
     const device = carriers.find((d) => d.majorMinor === majorMinor) ?? carriers[0];
+    if (device && (await deps.ops.unfinishedFormat(device.name))) {
+      return { kind: "format", spec, device, fsuuid: recorded, force: true };
+    }
     if (device) return { kind: "resume", spec, device, fsuuid: recorded };
   }
   const device = devices.find((d) => d.majorMinor === majorMinor);
@@ -106,7 +114,8 @@ async function planDevice(
     const what = holds ? `; it holds ${holds}` : "";
     return refused(spec, `device init not permitted; ${device.deniedReason}${what}`);
   }
-  return { kind: "format", spec, device, fsuuid: recorded ?? crypto.randomUUID() };
+  const fsuuid = recorded ?? crypto.randomUUID();
+  return { kind: "format", spec, device, fsuuid, force: spec.force };
 }
 
 /**
@@ -158,7 +167,8 @@ async function execute(deps: InitRequestDeps, plan: Plan): Promise<InitDeviceRes
   try {
     if (plan.kind === "format") {
       log.info("Formatting device");
-      await deps.ops.format(device, { fsuuid, force: plan.spec.force });
+      await deps.ops.format(device, { fsuuid, force: plan.force });
+      await faultPoint("init.after-mkfs");
     } else {
       log.info("Resuming initialisation of a formatted device");
     }
@@ -169,7 +179,9 @@ async function execute(deps: InitRequestDeps, plan: Plan): Promise<InitDeviceRes
     result.error = errorMessage(err);
     return result;
   }
+  await faultPoint("init.before-drive-create");
   await createDrive(deps, device, { ...capacity, fsuuid });
+  await faultPoint("init.after-drive-create");
   log.info("Drive initialised");
   return result;
 }

@@ -5,7 +5,7 @@
  * drives, event reasons). The driver runs them in its node controller over the Host; tests of
  * the CLI and lib/admin run the same functions over fake devices (`testing.ts`).
  *
- * May import: lib/types, lib/errors, lib/k8s, lib/log.
+ * May import: lib/types, lib/errors, lib/k8s, lib/log, lib/sys.
  * @module
  */
 export { EVENT_REASONS, type EventInput, type EventReason, type EventSink } from "./events.ts";

@@ -38,6 +38,11 @@ export interface DeviceOps {
   /** Reads the XFS superblock of a device. */
   readCapacity(deviceName: string): Promise<DriveCapacity>;
   /**
+   * Whether the device carries an XFS superblock that mkfs.xfs never finished (killed while
+   * formatting): it cannot be mounted and nothing can have been written on it.
+   */
+  unfinishedFormat(deviceName: string): Promise<boolean>;
+  /**
    * Makes `<app>/mnt/<fsuuid>` a mount of this device (noatime, project quota per policy): a
    * no-op when it already is. The caller found this device as the only one carrying the
    * FSUUID, so a mount of another device there is stale (the device vanished) and is replaced.

@@ -68,6 +68,10 @@ class FakeDevices implements DeviceOps {
     const [fsuuid, device] = entry;
     return Promise.resolve({ fsuuid, totalCapacity: device.size, freeCapacity: device.size });
   }
+  unfinishedFormat(): Promise<boolean> {
+    const neverInterrupted = false;
+    return Promise.resolve(neverInterrupted);
+  }
   mountDrive(): Promise<void> {
     return Promise.resolve();
   }

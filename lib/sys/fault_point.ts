@@ -9,6 +9,15 @@
  *
  * Several points are separated by commas. When a point is reached, its name is written to
  * stderr first, so the test sees that the process got there.
+ *
+ * The points:
+ *
+ *   init.before-record         init request probed, FSUUIDs not yet recorded, nothing formatted
+ *   init.after-mkfs            a device formatted, not mounted, its drive object not written
+ *   init.before-drive-create   formatted and mounted with its layout, drive object not written
+ *   init.after-drive-create    drive object written, the request not yet Processed
+ *   node.stage.after-mount     NodeStageVolume: staging bind mount made, volume not updated
+ *   node.publish.after-mount   NodePublishVolume: target bind mount made, volume not updated
  */
 
 type FaultAction = "kill" | "pause";

@@ -21,6 +21,11 @@ export interface XfsSuperblock {
   version: number;
   /** The reflink feature is on (v5 read-only-compatible bit 2). */
   reflink: boolean;
+  /**
+   * `sb_inprogress` is set: mkfs.xfs wrote this superblock early and never finished (it
+   * clears the flag last). The kernel refuses to mount such a filesystem.
+   */
+  inProgress: boolean;
 }
 
 /** Bytes of the superblock `readXfsSuperblock` needs. */
@@ -68,6 +73,7 @@ export function readXfsSuperblock(bytes: Uint8Array, device = "device"): XfsSupe
     freeCapacity: freeDataBlocks * blockSize,
     version,
     reflink: (roCompat & RO_COMPAT_REFLINK) !== 0,
+    inProgress: dv.getUint8(126) !== 0,
   };
 }
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { NotFoundError } from "../errors/mod.ts";
 import { FakeHost } from "../sys/testing.ts";
 import { probeXfs, readXfsSuperblock } from "./superblock.ts";
+import { xfsSuperblockImage } from "./testing.ts";
 
 async function fixture(name: string): Promise<Uint8Array> {
   const gz = await Deno.readFile(new URL(`./testdata/${name}.img.gz`, import.meta.url));
@@ -20,6 +21,13 @@ Deno.test("readXfsSuperblock() decodes a superblock made by mkfs.xfs", async () 
   assert.equal(sb.freeCapacity, sb.freeDataBlocks * 4096);
   assert.equal(sb.version, 5);
   assert.ok(sb.reflink);
+  assert.ok(!sb.inProgress, "mkfs.xfs finished");
+});
+
+Deno.test("readXfsSuperblock() sees a superblock mkfs.xfs never finished", () => {
+  const uuid = "0b0e5d5c-1111-4c4c-8888-000000000002";
+  assert.ok(readXfsSuperblock(xfsSuperblockImage({ uuid, inProgress: true })).inProgress);
+  assert.ok(!readXfsSuperblock(xfsSuperblockImage({ uuid })).inProgress);
 });
 
 Deno.test("readXfsSuperblock() sees reflink turned off", async () => {

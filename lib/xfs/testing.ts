@@ -19,6 +19,8 @@ export interface XfsImageSpec {
   label?: string;
   /** Sets the reflink feature bit; off by default. */
   reflink?: boolean;
+  /** Sets `sb_inprogress`, as a mkfs.xfs killed before it finished leaves it. */
+  inProgress?: boolean;
 }
 
 const SECTOR = 512;
@@ -72,6 +74,7 @@ export function xfsSuperblockImage(spec: XfsImageSpec): Uint8Array {
   dv.setUint16(106, blockSize / 512); // inodes per block
   sb.set(new TextEncoder().encode((spec.label ?? "DIRECTPV").slice(0, 12)), 108);
   sb.set([log2(blockSize), log2(SECTOR), log2(512), log2(blockSize / 512), log2(agBlocks)], 120);
+  sb[126] = spec.inProgress ? 1 : 0; // mkfs.xfs clears it when it is done
   sb[127] = 25; // max % of space for inodes
   dv.setBigUint64(128, 64n); // inodes allocated
   dv.setBigUint64(136, 61n); // inodes free
