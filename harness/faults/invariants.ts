@@ -37,7 +37,10 @@ function heldNames(drive: DirectPVDrive, prefix: string): string[] {
   );
 }
 
-/** allocated = the sizes of the volumes and snapshots it holds; free = total - allocated. */
+/**
+ * allocated = the sizes of the volumes and snapshots it holds; free = total - allocated (or,
+ * before any allocation, the fresh filesystem's free blocks).
+ */
 export function capacityCheck(world: WorldState): Check {
   const sizes = new Map(world.volumes.map((v) => [v.metadata.name ?? "", v.status.totalCapacity]));
   const snapshotSizes = new Map(
@@ -53,7 +56,13 @@ export function capacityCheck(world: WorldState): Check {
       0,
     );
     const { allocatedCapacity, freeCapacity, totalCapacity } = drive.status;
-    if (allocatedCapacity !== held || freeCapacity !== totalCapacity - allocatedCapacity) {
+    // A drive nothing was ever allocated on still shows the XFS free blocks of its fresh
+    // filesystem (DirectPV does the same); total − allocated from the first allocation on.
+    const fresh = allocatedCapacity === 0 && freeCapacity > 0 && freeCapacity <= totalCapacity;
+    if (
+      allocatedCapacity !== held ||
+      (freeCapacity !== totalCapacity - allocatedCapacity && !fresh)
+    ) {
       wrong.push(
         `${drive.metadata.name}: allocated ${allocatedCapacity}, free ${freeCapacity} of ` +
           `${totalCapacity}, volumes and snapshots it holds ${held}`,

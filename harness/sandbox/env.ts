@@ -160,11 +160,15 @@ function driverArgs(
   ];
 }
 
-/** Starts a driver role as a detached process and records it. */
+/**
+ * Starts a driver role as a detached process and records it; `extraEnv` is added to its
+ * environment (DIRECTPV_FAULT_POINT for the fault matrix).
+ */
 export async function startDriver(
   env: EnvState,
   role: "node-server" | "node-controller" | "controller",
   node?: SimNode,
+  extraEnv: Record<string, string> = {},
 ): Promise<DaemonProcess> {
   const name = node ? `${role}-${node.name}` : role;
   const proc = await spawnDaemon({
@@ -172,7 +176,7 @@ export async function startDriver(
     command: denoBin(),
     args: driverArgs(role, env, node, freeLoopbackPorts(2)),
     logFile: join(env.dir, "logs", `${name}.log`),
-    env: { NO_COLOR: "1" },
+    env: { ...extraEnv, NO_COLOR: "1" },
   });
   env.processes.push(proc);
   await saveState(env);
