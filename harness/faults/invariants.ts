@@ -37,10 +37,7 @@ function heldNames(drive: DirectPVDrive, prefix: string): string[] {
   );
 }
 
-/**
- * allocated = the sizes of the volumes and snapshots it holds; free = total - allocated (or,
- * before any allocation, the fresh filesystem's free blocks).
- */
+/** allocated = the sizes of the volumes and snapshots it holds; 0 ≤ free ≤ total − allocated. */
 export function capacityCheck(world: WorldState): Check {
   const sizes = new Map(world.volumes.map((v) => [v.metadata.name ?? "", v.status.totalCapacity]));
   const snapshotSizes = new Map(
@@ -56,12 +53,11 @@ export function capacityCheck(world: WorldState): Check {
       0,
     );
     const { allocatedCapacity, freeCapacity, totalCapacity } = drive.status;
-    // A drive nothing was ever allocated on still shows the XFS free blocks of its fresh
-    // filesystem (DirectPV does the same); total − allocated from the first allocation on.
-    const fresh = allocatedCapacity === 0 && freeCapacity > 0 && freeCapacity <= totalCapacity;
+    // free starts at the fresh filesystem's free blocks (below total: XFS metadata) and
+    // moves opposite to allocated, so free + allocated never exceeds total.
     if (
-      allocatedCapacity !== held ||
-      (freeCapacity !== totalCapacity - allocatedCapacity && !fresh)
+      allocatedCapacity !== held || freeCapacity < 0 ||
+      freeCapacity + allocatedCapacity > totalCapacity
     ) {
       wrong.push(
         `${drive.metadata.name}: allocated ${allocatedCapacity}, free ${freeCapacity} of ` +
@@ -70,7 +66,7 @@ export function capacityCheck(world: WorldState): Check {
     }
   }
   return {
-    name: "allocated capacity equals the volumes held, on every drive",
+    name: "allocated capacity equals the volumes held, free fits, on every drive",
     ok: wrong.length === 0,
     detail: wrong.length === 0 ? `${world.drives.length} drives` : wrong.join("; "),
   };

@@ -1,11 +1,11 @@
 /**
  * What node fault scenarios do to the host: count mounts at a path, slow a process's writes
  * to some devices (a blkio cgroup, so a real mkfs.xfs is still writing when it is killed),
- * find a command running in a process's session.
+ * find a command running in a process's session, pull a loop drive out from under its mounts.
  */
 import { join } from "node:path";
-import { majorMinorOf } from "../loop/mod.ts";
-import { waitFor } from "../lib/mod.ts";
+import { type LoopDrive, loopsOf, majorMinorOf, mountsOf } from "../loop/mod.ts";
+import { run, waitFor } from "../lib/mod.ts";
 
 /** How many mounts sit at exactly this path (stacked mounts count each). */
 export async function mountCount(path: string): Promise<number> {
@@ -112,4 +112,28 @@ export async function waitSessionCommand(
     const pids = await sessionProcesses(sid, comm);
     return pids.length > 0 ? pids : undefined;
   }, { timeoutMs, intervalMs: 20, description: `${comm} to run in session ${sid}` });
+}
+
+/** The mount points of a block device now, deepest first. */
+export async function mountPointsOf(device: string): Promise<string[]> {
+  const mm = await majorMinorOf(device);
+  return mm ? (await mountsOf([mm])).map((m) => m.mountPoint) : [];
+}
+
+/**
+ * Pulls a loop drive as a disk is pulled from a running node: the device is detached (the
+ * kernel lets it go once its last user does) and every mount of it (the drive mount, the
+ * volume's staging and pod bind mounts) is lazily dropped, as a dead disk's mounts become
+ * useless. Keeps the backing file, so the drive can come back.
+ */
+export async function pullDrive(drive: LoopDrive): Promise<void> {
+  const mm = await majorMinorOf(drive.device);
+  if (!mm) throw new Error(`Cannot pull "${drive.device}": no such block device`);
+  await run("losetup", ["--detach", drive.device], { allowFailure: true });
+  await waitFor(async () => {
+    for (const m of await mountsOf([mm])) {
+      await run("umount", ["--lazy", m.mountPoint], { allowFailure: true });
+    }
+    return (await loopsOf(drive.backingFile)).length === 0;
+  }, { timeoutMs: 30_000, intervalMs: 200, description: `"${drive.device}" to be gone` });
 }
