@@ -12,6 +12,9 @@
 #   monitoring   the shipped alerts and dashboard queries in the real promtool (harness/monitoring)
 #   e2e          local etcd + kube-apiserver + controller-manager, CSI sidecars, our driver as host
 #                processes, scenario tests and csi-sanity (harness/e2e)
+#   faults       the full fault matrix on the same control plane: driver roles SIGKILLed at named
+#                steps, drives pulled, renamed and re-formatted; its table of scenarios, faults
+#                and invariant checks (harness/faults)
 #   image        the driver image built without Docker (tools/image/build.sh), its contents and
 #                its entrypoint checked in a chroot; the linux/arm64 image assembled without
 #                running arm64 code and the OCI index over both, its files checked and its
@@ -157,6 +160,21 @@ if has_tests harness/e2e || [[ -f harness/e2e/run.ts ]]; then
     run "e2e" deno task test:e2e
     # The controller benchmark at its smallest size: checks allocation, prints figures.
     run "e2e: controller benchmark smoke" deno task bench:controller --drives=1000 --calls=200
+  fi
+fi
+
+# --- fault matrix ------------------------------------------------------------------------------
+# Root, the tools the e2e step built, and free loop devices; the mid-mkfs scenario slows writes
+# with a blkio cgroup.
+if [[ -f harness/faults/run.ts ]]; then
+  if [[ $(id -u) -ne 0 ]]; then
+    skip "faults" "not root"
+  elif ! losetup -f >/dev/null 2>&1; then
+    skip "faults" "no free loop device"
+  elif ! run "faults: build tools" bash harness/tools/build.sh; then
+    :
+  else
+    run "faults" deno run -A --frozen harness/faults/run.ts
   fi
 fi
 
