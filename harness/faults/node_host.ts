@@ -61,12 +61,16 @@ export async function throttleWrites(
       await Deno.writeTextFile(join(group, "blkio.throttle.write_bps_device"), `${mm} 0`)
         .catch(() => {});
     }
-    const left = (await Deno.readTextFile(join(group, "cgroup.procs")).catch(() => ""))
-      .split("\n").filter((l) => l !== "");
-    for (const p of left) {
-      await Deno.writeTextFile(join(BLKIO, "cgroup.procs"), p).catch(() => {});
-    }
-    await Deno.remove(group).catch(() => {});
+    // A killed mkfs leaves the group only once its queued writes are done: retry a while.
+    await waitFor(async () => {
+      if (!(await Deno.stat(group).catch(() => undefined))) return true;
+      const left = (await Deno.readTextFile(join(group, "cgroup.procs")).catch(() => ""))
+        .split("\n").filter((l) => l !== "");
+      for (const p of left) {
+        await Deno.writeTextFile(join(BLKIO, "cgroup.procs"), p).catch(() => {});
+      }
+      return await Deno.remove(group).then(() => true, () => false);
+    }, { timeoutMs: 30_000, intervalMs: 100, description: `cgroup "${group}" to be removed` });
   };
   try {
     for (const device of devices) {
