@@ -13,6 +13,7 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
+import { faultPoint } from "../../lib/sys/mod.ts";
 import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduling/mod.ts";
 import {
   ANNOTATIONS,
@@ -253,6 +254,7 @@ export async function createVolume(
     ...(resolved ? { onlyDrive: resolved.drive.metadata.name ?? "" } : {}),
     signal: ctx.signal,
   });
+  await faultPoint("controller.create.after-reserve");
   let written: Written;
   try {
     written = await writeVolume(deps, id, placement, range, {

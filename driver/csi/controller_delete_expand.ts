@@ -16,6 +16,7 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
+import { faultPoint } from "../../lib/sys/mod.ts";
 import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
@@ -49,6 +50,7 @@ export async function deleteVolume(
       v.metadata.finalizers = finalizers.filter((f) => f !== FINALIZERS.pvProtection);
       return v;
     }, signal);
+    await faultPoint("controller.delete.after-finalizer");
     await deps.kube.volumes.delete(id, signal);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
@@ -122,6 +124,7 @@ export async function controllerExpandVolume(
   const driveName = volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
   const delta = required - total;
   const drive = await reserveMore(deps, driveName, id, delta);
+  await faultPoint("controller.expand.after-reserve");
   try {
     const stored = await updateWithRetry(deps.kube.volumes, id, (v) => {
       if (v.status.totalCapacity >= required) return UNCHANGED;
