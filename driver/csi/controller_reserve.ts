@@ -11,7 +11,7 @@ import {
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { UNCHANGED, updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateByPatch, updateIfExists, updateWithRetry } from "../../lib/k8s/mod.ts";
 import {
   holdsVolume,
   matchDrive,
@@ -19,8 +19,11 @@ import {
   type VolumeRequest,
 } from "../../lib/scheduling/mod.ts";
 import {
+  countedSize,
   type DirectPVDrive,
+  expansionsOf,
   LABELS,
+  setExpansion,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -261,20 +264,24 @@ export async function releaseReservation(
 }
 
 /**
- * Moves `delta` more bytes of a drive from free to allocated for a growing volume, re-reading
- * the drive after a lost race.
+ * Has a drive's allocation count `required` bytes for a volume of `size` bytes that grows,
+ * recording the expansion on the drive in the same write (see lib/types `expansionsOf`): a
+ * retry after a crash finds the bytes already counted and moves only what is still missing.
  *
- * @throws {OutOfRangeError} when the drive has fewer free bytes than `delta`
+ * @throws {OutOfRangeError} when the drive has fewer free bytes than are missing
  * @throws {NotFoundError} when the drive is gone
  */
-export async function reserveMore(
+export async function reserveExpansion(
   deps: ControllerDeps,
   driveName: string,
   volume: string,
-  delta: number,
+  size: number,
+  required: number,
 ): Promise<DirectPVDrive> {
   const stored = await updateWithRetry(deps.kube.drives, driveName, (d) => {
-    if (d.status.freeCapacity < delta) {
+    const delta = required - countedSize(d, volume, size);
+    if (delta === 0 && expansionsOf(d)[volume] === required) return UNCHANGED;
+    if (delta > d.status.freeCapacity) {
       throw new OutOfRangeError(
         `Cannot expand volume "${volume}": drive "${driveName}" has ${d.status.freeCapacity} ` +
           `bytes free, ${delta} more are needed`,
@@ -282,8 +289,31 @@ export async function reserveMore(
     }
     d.status.freeCapacity -= delta;
     d.status.allocatedCapacity += delta;
-    return undefined;
+    setExpansion(d, volume, required);
+    return d;
   }, { attempts: DEFAULT_RESERVE_ATTEMPTS });
   deps.drives.apply(stored);
   return stored;
+}
+
+/**
+ * Ends a volume's expansion on its drive once the volume's stored size is known: gives back
+ * what the drive counts beyond `size` and removes the entry. A drive without one, or gone,
+ * is left alone.
+ */
+export async function settleExpansion(
+  deps: ControllerDeps,
+  driveName: string,
+  volume: string,
+  size: number,
+): Promise<void> {
+  const stored = await updateIfExists(deps.kube.drives, driveName, (d) => {
+    if (expansionsOf(d)[volume] === undefined) return UNCHANGED;
+    const excess = countedSize(d, volume, size) - size;
+    d.status.freeCapacity += excess;
+    d.status.allocatedCapacity -= excess;
+    setExpansion(d, volume, undefined);
+    return d;
+  });
+  if (stored) deps.drives.apply(stored);
 }

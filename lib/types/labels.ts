@@ -105,6 +105,8 @@ export const ANNOTATIONS = {
   moveDataProgress: `${P}move-data-progress`,
   /** Ours, on a volume made from a content source: `volume/<id>` or `snapshot/<id>`. */
   contentSource: `${P}content-source`,
+  /** Ours, on a drive: expansions in flight, `{volume: bytes}` the allocation counts (JSON). */
+  expansions: `${P}expansions`,
 } as const;
 
 /** Where a drive's data move stands, as the node server records it. */

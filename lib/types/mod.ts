@@ -78,6 +78,7 @@ export {
   parseAccessTier,
   volumeCount,
 } from "./drive.ts";
+export { countedSize, expansionsOf, setExpansion } from "./expansion.ts";
 export {
   type DirectPVVolume,
   driveIdOf,
