@@ -3,7 +3,7 @@
  * ControllerExpandVolume, DeleteVolume), restarted, and the call retried as the sidecars
  * retry it: the retry must finish the call from the state the crash left, once.
  */
-import { volumeFinalizer } from "../../lib/types/mod.ts";
+import { expansionsOf, volumeFinalizer } from "../../lib/types/mod.ts";
 import { waitFor } from "../lib/mod.ts";
 import { clusterChecks } from "./invariants.ts";
 import type { Check, ScenarioContext, ScenarioOutcome } from "./matrix.ts";
@@ -111,11 +111,12 @@ async function expandedOnce(
   const v = await world.kube.volumes.get(name);
   const drives = await world.kube.drives.listAll();
   const total = drives.reduce((n, d) => n + d.status.allocatedCapacity, 0);
+  const unsettled = drives.filter((d) => Object.keys(expansionsOf(d)).length > 0).length;
   return {
-    name: "the expansion ends at the requested size, reserved once",
-    ok: v.status.totalCapacity === bytes && total === allocated,
+    name: "the expansion ends at the requested size, reserved once, settled",
+    ok: v.status.totalCapacity === bytes && total === allocated && unsettled === 0,
     detail: `volume ${v.status.totalCapacity} bytes (want ${bytes}), drives allocate ${total} ` +
-      `(want ${allocated})`,
+      `(want ${allocated}), ${unsettled} drives with an unsettled expansion`,
   };
 }
 

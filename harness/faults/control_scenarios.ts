@@ -1,6 +1,6 @@
 /** Faults in the control plane: the controller killed mid-call, racing controllers, the API server. */
 import type { FaultScenario } from "./matrix.ts";
-import { createKilledAfterReserve } from "./control_kill.ts";
+import { createKilledAfterReserve, expandDeleteKilled } from "./control_kill.ts";
 
 export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
   {
@@ -8,5 +8,11 @@ export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
     faults: "controller SIGKILL after CreateVolume's reservation, before the volume write",
     fast: true,
     run: createKilledAfterReserve,
+  },
+  {
+    name: "controller-kill-expand-delete",
+    faults: "controller SIGKILL mid-ControllerExpandVolume, then mid-DeleteVolume",
+    fast: true,
+    run: expandDeleteKilled,
   },
 ];
