@@ -1,6 +1,7 @@
 /** Faults in the control plane: the controller killed mid-call, racing controllers, the API server. */
 import type { FaultScenario } from "./matrix.ts";
 import { createKilledAfterReserve, expandDeleteKilled } from "./control_kill.ts";
+import { twoControllersRace } from "./control_race.ts";
 
 export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
   {
@@ -14,5 +15,11 @@ export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
     faults: "controller SIGKILL mid-ControllerExpandVolume, then mid-DeleteVolume",
     fast: true,
     run: expandDeleteKilled,
+  },
+  {
+    name: "two-controllers-race",
+    faults: "two controller processes serving 40 concurrent CreateVolume calls, room for a third",
+    fast: false,
+    run: twoControllersRace,
   },
 ];
