@@ -2,6 +2,7 @@
 import type { FaultScenario } from "./matrix.ts";
 import { createKilledAfterReserve, expandDeleteKilled } from "./control_kill.ts";
 import { twoControllersRace } from "./control_race.ts";
+import { apiserverRestart } from "./control_outage.ts";
 
 export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
   {
@@ -21,5 +22,11 @@ export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
     faults: "two controller processes serving 40 concurrent CreateVolume calls, room for a third",
     fast: false,
     run: twoControllersRace,
+  },
+  {
+    name: "apiserver-restart-mid-create",
+    faults: "kube-apiserver SIGKILL and restart while 40 CreateVolume calls start",
+    fast: false,
+    run: apiserverRestart,
   },
 ];
