@@ -3,6 +3,7 @@ import type { FaultScenario } from "./matrix.ts";
 import { createKilledAfterReserve, expandDeleteKilled } from "./control_kill.ts";
 import { twoControllersRace } from "./control_race.ts";
 import { apiserverRestart } from "./control_outage.ts";
+import { compactionRelist } from "./control_compaction.ts";
 
 export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
   {
@@ -28,5 +29,11 @@ export const CONTROL_SCENARIOS: readonly FaultScenario[] = [
     faults: "kube-apiserver SIGKILL and restart while 40 CreateVolume calls start",
     fast: false,
     run: apiserverRestart,
+  },
+  {
+    name: "etcd-compaction-relist",
+    faults: "etcd compacted past the informers' revisions, kube-apiserver restarted (watches 410)",
+    fast: false,
+    run: compactionRelist,
   },
 ];
