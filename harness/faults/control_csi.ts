@@ -100,6 +100,13 @@ export class ControlCsi {
     );
   }
 
+  /** Connects the channel, so the first calls do not wait behind the connection. */
+  connected(timeoutMs = 10_000): Promise<void> {
+    return new Promise((resolve, reject) =>
+      this.#client.waitForReady(Date.now() + timeoutMs, (err) => (err ? reject(err) : resolve()))
+    );
+  }
+
   close(): void {
     this.#client.close();
   }

@@ -95,6 +95,8 @@ export async function twoControllersRace(ctx: ScenarioContext): Promise<Scenario
     });
     const clients = [new ControlCsi(a.socket), new ControlCsi(b.socket)];
     const client = (i: number) => clients[i % 2] as ControlCsi;
+    // Both connected first, or the calls of the later connection may find the drives full.
+    await Promise.all(clients.map((c) => c.connected()));
     const outcomes = await Promise.all(
       Array.from({ length: CALLS }, (_, i) => client(i).createVolume(nameOf(i), sizeOf(i))),
     );
@@ -108,6 +110,7 @@ export async function twoControllersRace(ctx: ScenarioContext): Promise<Scenario
     );
     for (const c of clients) c.close();
     const byEach = [0, 1].map((k) => outcomes.filter((o, i) => o.code === 0 && i % 2 === k).length);
+    ctx.log(`created by controller a ${byEach[0]}, by b ${byEach[1]}`);
     const checks: Check[] = [
       ...await outcomeChecks(world, outcomes),
       {
