@@ -3,7 +3,7 @@
  * ControllerExpandVolume, DeleteVolume), restarted, and the call retried as the sidecars
  * retry it: the retry must finish the call from the state the crash left, once.
  */
-import { expansionsOf, volumeFinalizer } from "../../lib/types/mod.ts";
+import { expansionsOf, FINALIZERS, volumeFinalizer } from "../../lib/types/mod.ts";
 import { waitFor } from "../lib/mod.ts";
 import { clusterChecks } from "./invariants.ts";
 import type { Check, ScenarioContext, ScenarioOutcome } from "./matrix.ts";
@@ -101,22 +101,47 @@ async function volumeGone(world: ControlWorld, name: string): Promise<Check> {
   return { name: "the deleted volume is purged by its node", ok: gone, detail: name };
 }
 
-/** The volume has `bytes` and the drives allocate `allocated` in all (the extra bytes once). */
-async function expandedOnce(
-  world: ControlWorld,
-  name: string,
-  bytes: number,
-  allocated: number,
-): Promise<Check> {
+/** A growing volume's size, what the drives allocate in all, and drives with an entry left. */
+async function expansionState(world: ControlWorld, name: string) {
   const v = await world.kube.volumes.get(name);
   const drives = await world.kube.drives.listAll();
-  const total = drives.reduce((n, d) => n + d.status.allocatedCapacity, 0);
-  const unsettled = drives.filter((d) => Object.keys(expansionsOf(d)).length > 0).length;
   return {
-    name: "the expansion ends at the requested size, reserved once, settled",
-    ok: v.status.totalCapacity === bytes && total === allocated && unsettled === 0,
-    detail: `volume ${v.status.totalCapacity} bytes (want ${bytes}), drives allocate ${total} ` +
-      `(want ${allocated}), ${unsettled} drives with an unsettled expansion`,
+    size: v.status.totalCapacity,
+    allocated: drives.reduce((n, d) => n + d.status.allocatedCapacity, 0),
+    unsettled: drives.filter((d) => Object.keys(expansionsOf(d)).length > 0).length,
+  };
+}
+
+/**
+ * The volume has `size` bytes and the drives allocate `allocated` in all; `settled`: no
+ * drive still records the expansion (after the retries), else the kill's state is asked for.
+ */
+async function expansionCheck(
+  world: ControlWorld,
+  name: string,
+  want: { size: number; allocated: number; settled: boolean },
+): Promise<Check> {
+  const got = await expansionState(world, name);
+  const ok = got.size === want.size && got.allocated === want.allocated &&
+    (got.unsettled === 0) === want.settled;
+  return {
+    name: want.settled
+      ? "the expansion ends at the requested size, reserved once, settled"
+      : "the expansion's kill left the bytes reserved, recorded, the volume at its old size",
+    ok,
+    detail: `volume ${got.size} bytes (want ${want.size}), drives allocate ${got.allocated} ` +
+      `(want ${want.allocated}), ${got.unsettled} drives record an expansion`,
+  };
+}
+
+/** What the deletion's kill left: the volume without pv-protection, not yet deleted. */
+async function deletionHalfDone(world: ControlWorld, name: string): Promise<Check> {
+  const v = await world.kube.volumes.get(name).catch(() => undefined);
+  const protectedNow = v?.metadata.finalizers?.includes(FINALIZERS.pvProtection);
+  return {
+    name: "the deletion's kill left the volume unprotected and not yet deleted",
+    ok: v !== undefined && !protectedNow && v.metadata.deletionTimestamp === undefined,
+    detail: v ? `finalizers ${JSON.stringify(v.metadata.finalizers)}` : "volume gone",
   };
 }
 
@@ -134,16 +159,26 @@ export async function expandDeleteKilled(ctx: ScenarioContext): Promise<Scenario
     }
     await stopController(world, setup);
     const expand = await killedAt(world, EXPAND_POINT, (c) => c.expandVolume(grown, 128 * MIB));
+    const expandLeft = await expansionCheck(world, grown, {
+      size: 64 * MIB,
+      allocated: 192 * MIB,
+      settled: false,
+    });
     const again = new ControlCsi(world.env.controllerEndpoint);
     const retried = [
       await again.expandVolume(grown, 128 * MIB),
       await again.expandVolume(grown, 128 * MIB),
     ];
     again.close();
-    const once = await expandedOnce(world, grown, 128 * MIB, 192 * MIB);
+    const once = await expansionCheck(world, grown, {
+      size: 128 * MIB,
+      allocated: 192 * MIB,
+      settled: true,
+    });
     // The controller restarted after the expansion's kill gives way to one armed for deletion.
     await stopController(world, expand.restarted);
     const del = await killedAt(world, DELETE_POINT, (c) => c.deleteVolume(grown));
+    const deleteLeft = await deletionHalfDone(world, grown);
     const last = new ControlCsi(world.env.controllerEndpoint);
     const deleted = [await last.deleteVolume(grown), await last.deleteVolume(grown)];
     last.close();
@@ -153,6 +188,8 @@ export async function expandDeleteKilled(ctx: ScenarioContext): Promise<Scenario
         ok: expand.answer.code !== 0 && del.answer.code !== 0,
         detail: `expand ${expand.answer.status}, delete ${del.answer.status}`,
       },
+      expandLeft,
+      deleteLeft,
       {
         name: "retried expansions answer the requested size",
         ok: retried.every((r) => r.code === 0 && r.capacityBytes === 128 * MIB),
