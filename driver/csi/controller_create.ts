@@ -25,7 +25,12 @@ import {
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
-import { type Placement, releaseReservation, reserveDrive } from "./controller_reserve.ts";
+import {
+  type Placement,
+  releaseReservation,
+  reserveDrive,
+  settlePendingSize,
+} from "./controller_reserve.ts";
 import {
   fitsRange,
   MIN_VOLUME_SIZE,
@@ -266,6 +271,9 @@ export async function createVolume(
     throw err;
   }
   deps.volumes?.apply(written.volume);
+  if (request.requiredBytes === undefined) {
+    await settlePendingSize(deps, placement.drive.metadata.name ?? "", id, written.size);
+  }
   recordEvents(deps, written, placement);
   if (resolved) await awaitContent(deps, id, resolved, ctx);
   return response(req, id, placement.drive, written.size);

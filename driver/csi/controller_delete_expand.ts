@@ -23,7 +23,7 @@ import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
-import { reserveExpansion, settleExpansion } from "./controller_reserve.ts";
+import { reserveExpansion, settlePendingSize } from "./controller_reserve.ts";
 import { capabilityProblem, type SizeRange, sizeRange } from "./controller_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
@@ -126,7 +126,7 @@ export async function controllerExpandVolume(
   if (total >= required) {
     // A retry after a crash between the two writes below: the drive may still count the
     // expansion; it is settled to the size the volume has.
-    await settleExpansion(deps, driveName, id, total);
+    await settlePendingSize(deps, driveName, id, total);
     return { capacityBytes: total, nodeExpansionRequired: true };
   }
   const drive = await reserveExpansion(deps, driveName, id, total, required);
@@ -149,7 +149,7 @@ export async function controllerExpandVolume(
     );
     throw err;
   }
-  await settleExpansion(deps, driveName, id, required);
+  await settlePendingSize(deps, driveName, id, required);
   void deps.events.record({
     object: volume,
     type: "Normal",
@@ -172,5 +172,5 @@ async function settleFailed(
   ctx: CallContext,
 ): Promise<void> {
   const now = await deps.kube.volumes.get(id, { signal: ctx.signal });
-  await settleExpansion(deps, driveName, id, now.status.totalCapacity);
+  await settlePendingSize(deps, driveName, id, now.status.totalCapacity);
 }

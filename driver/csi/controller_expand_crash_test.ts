@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ANNOTATIONS, expansionsOf } from "../../lib/types/mod.ts";
+import { ANNOTATIONS, pendingSizesOf } from "../../lib/types/mod.ts";
 import type { ControllerExpandVolumeRequest } from "../../proto/mod.ts";
 import { controllerExpandVolume } from "./controller_delete_expand.ts";
 import { callCtx, controllerSetup, drive, GiB, volume } from "./fixtures_test.ts";
@@ -32,7 +32,7 @@ Deno.test("controllerExpandVolume() retried after a crash between its writes res
   await new Promise((r) => setTimeout(r, 10));
   const crashed = await kube.drives.get("d1");
   assert.equal(crashed.status.allocatedCapacity, 3 * GiB, "the extra bytes are reserved");
-  assert.deepEqual(expansionsOf(crashed), { "pvc-1": 3 * GiB }, "and the expansion recorded");
+  assert.deepEqual(pendingSizesOf(crashed), { "pvc-1": 3 * GiB }, "and the expansion recorded");
   assert.equal((await kube.volumes.get("pvc-1")).status.totalCapacity, GiB, "not the volume");
   restore();
   for (let retry = 0; retry < 2; retry++) {
@@ -41,7 +41,7 @@ Deno.test("controllerExpandVolume() retried after a crash between its writes res
     const d1 = await kube.drives.get("d1");
     assert.equal(d1.status.allocatedCapacity, 3 * GiB, `retry ${retry} reserves nothing more`);
     assert.equal(d1.status.freeCapacity, 7 * GiB);
-    assert.equal(d1.metadata.annotations?.[ANNOTATIONS.expansions], undefined, "settled");
+    assert.equal(d1.metadata.annotations?.[ANNOTATIONS.pendingSizes], undefined, "settled");
   }
   assert.equal((await kube.volumes.get("pvc-1")).status.totalCapacity, 3 * GiB);
 });
@@ -57,7 +57,7 @@ Deno.test("controllerExpandVolume() retried with a smaller size after a crash gi
   const d1 = await kube.drives.get("d1");
   assert.equal(d1.status.allocatedCapacity, 2 * GiB);
   assert.equal(d1.status.freeCapacity, 8 * GiB);
-  assert.deepEqual(expansionsOf(d1), {});
+  assert.deepEqual(pendingSizesOf(d1), {});
 });
 
 Deno.test("controllerExpandVolume() whose volume write fails gives the reservation back", async () => {
@@ -73,5 +73,5 @@ Deno.test("controllerExpandVolume() whose volume write fails gives the reservati
   const d1 = await kube.drives.get("d1");
   assert.equal(d1.status.allocatedCapacity, GiB);
   assert.equal(d1.status.freeCapacity, 9 * GiB);
-  assert.deepEqual(expansionsOf(d1), {});
+  assert.deepEqual(pendingSizesOf(d1), {});
 });

@@ -20,7 +20,7 @@ import {
   FINALIZERS,
   isOnNode,
   LABELS,
-  setExpansion,
+  setPendingSize,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -121,7 +121,7 @@ async function giveCapacityBack(
     if (!finalizers.includes(finalizer)) return UNCHANGED;
     // An expansion whose controller died before it settled counts more bytes than the size.
     const size = countedSize(drive, name, volume.status.totalCapacity);
-    setExpansion(drive, name, undefined);
+    setPendingSize(drive, name, undefined);
     drive.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
     drive.status.freeCapacity += size;
     drive.status.allocatedCapacity = Math.max(0, drive.status.allocatedCapacity - size);

@@ -2,10 +2,10 @@ import assert from "node:assert/strict";
 import { ConflictError, NotFoundError, UnavailableError } from "../../lib/errors/mod.ts";
 import {
   type DirectPVVolume,
-  expansionsOf,
   FINALIZERS,
   LABELS,
-  setExpansion,
+  pendingSizesOf,
+  setPendingSize,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -122,13 +122,13 @@ Deno.test("reconcileVolume() gives back the bytes of an expansion that never set
     const crashed = await f.drive(U1);
     crashed.status.allocatedCapacity += 2 * GIB;
     crashed.status.freeCapacity -= 2 * GIB;
-    setExpansion(crashed, "pvc-1", 3 * GIB);
+    setPendingSize(crashed, "pvc-1", 3 * GIB);
     const before = await f.kube.drives.update(crashed);
     await reconcile(f);
     const drive = await f.drive(U1);
     assert.equal(drive.status.allocatedCapacity, 0);
     assert.equal(drive.status.freeCapacity, before.status.freeCapacity + 3 * GIB);
-    assert.deepEqual(expansionsOf(drive), {});
+    assert.deepEqual(pendingSizesOf(drive), {});
   } finally {
     await f.dispose();
   }

@@ -3,7 +3,7 @@
  * ControllerExpandVolume, DeleteVolume), restarted, and the call retried as the sidecars
  * retry it: the retry must finish the call from the state the crash left, once.
  */
-import { expansionsOf, FINALIZERS, volumeFinalizer } from "../../lib/types/mod.ts";
+import { FINALIZERS, pendingSizesOf, volumeFinalizer } from "../../lib/types/mod.ts";
 import { waitFor } from "../lib/mod.ts";
 import { clusterChecks } from "./invariants.ts";
 import type { Check, ScenarioContext, ScenarioOutcome } from "./matrix.ts";
@@ -108,7 +108,7 @@ async function expansionState(world: ControlWorld, name: string) {
   return {
     size: v.status.totalCapacity,
     allocated: drives.reduce((n, d) => n + d.status.allocatedCapacity, 0),
-    unsettled: drives.filter((d) => Object.keys(expansionsOf(d)).length > 0).length,
+    unsettled: drives.filter((d) => Object.keys(pendingSizesOf(d)).length > 0).length,
   };
 }
 

@@ -78,7 +78,7 @@ export {
   parseAccessTier,
   volumeCount,
 } from "./drive.ts";
-export { countedSize, expansionsOf, setExpansion } from "./expansion.ts";
+export { countedSize, pendingSizesOf, setPendingSize } from "./pending_size.ts";
 export {
   type DirectPVVolume,
   driveIdOf,
