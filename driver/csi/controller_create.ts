@@ -13,6 +13,7 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import type { Logger } from "../../lib/log/mod.ts";
+import { faultPoint } from "../../lib/sys/mod.ts";
 import { validateVolumeParameters, type VolumeRequest } from "../../lib/scheduling/mod.ts";
 import {
   ANNOTATIONS,
@@ -24,7 +25,12 @@ import {
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import { type ControllerDeps, requireSynced } from "./controller_deps.ts";
-import { type Placement, releaseReservation, reserveDrive } from "./controller_reserve.ts";
+import {
+  type Placement,
+  releaseReservation,
+  reserveDrive,
+  settlePendingSize,
+} from "./controller_reserve.ts";
 import {
   fitsRange,
   MIN_VOLUME_SIZE,
@@ -253,6 +259,7 @@ export async function createVolume(
     ...(resolved ? { onlyDrive: resolved.drive.metadata.name ?? "" } : {}),
     signal: ctx.signal,
   });
+  await faultPoint("controller.create.after-reserve");
   let written: Written;
   try {
     written = await writeVolume(deps, id, placement, range, {
@@ -264,6 +271,9 @@ export async function createVolume(
     throw err;
   }
   deps.volumes?.apply(written.volume);
+  if (request.requiredBytes === undefined) {
+    await settlePendingSize(deps, placement.drive.metadata.name ?? "", id, written.size);
+  }
   recordEvents(deps, written, placement);
   if (resolved) await awaitContent(deps, id, resolved, ctx);
   return response(req, id, placement.drive, written.size);

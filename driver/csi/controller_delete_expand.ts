@@ -4,9 +4,11 @@
  * DeleteVolume only drops the `pv-protection` finalizer and deletes the DirectPVVolume; the
  * node's volume reconciler purges the data and gives the capacity back to the drive.
  *
- * ControllerExpandVolume reserves the extra bytes on the drive (optimistic concurrency with
- * retries) and then records the new size in the volume's `totalCapacity`, so a retried call
- * finds the volume already grown and never reserves twice. The node applies the quota.
+ * ControllerExpandVolume reserves the extra bytes on the drive, recording the expansion there
+ * in the same write, then records the new size in the volume's `totalCapacity` and ends the
+ * expansion on the drive. A call retried after a crash between any two of these writes finds
+ * what was done (the drive's entry, the volume's size) and never reserves twice. The node
+ * applies the quota.
  */
 import {
   errorMessage,
@@ -16,11 +18,12 @@ import {
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateWithRetry } from "../../lib/k8s/mod.ts";
+import { faultPoint } from "../../lib/sys/mod.ts";
 import { FINALIZERS, LABELS } from "../../lib/types/mod.ts";
 import type * as csi from "../../proto/mod.ts";
 import { EVENT_REASONS } from "../events.ts";
 import type { ControllerDeps } from "./controller_deps.ts";
-import { reserveMore } from "./controller_reserve.ts";
+import { reserveExpansion, settlePendingSize } from "./controller_reserve.ts";
 import { capabilityProblem, type SizeRange, sizeRange } from "./controller_validate.ts";
 import type { CallContext, Reply } from "./services.ts";
 
@@ -49,6 +52,7 @@ export async function deleteVolume(
       v.metadata.finalizers = finalizers.filter((f) => f !== FINALIZERS.pvProtection);
       return v;
     }, signal);
+    await faultPoint("controller.delete.after-finalizer");
     await deps.kube.volumes.delete(id, signal);
   } catch (err) {
     if (!(err instanceof NotFoundError)) throw err;
@@ -118,10 +122,15 @@ export async function controllerExpandVolume(
         `volumes cannot shrink`,
     );
   }
-  if (total >= required) return { capacityBytes: total, nodeExpansionRequired: true };
   const driveName = volume.metadata.labels?.[LABELS.drive] ?? volume.status.fsuuid;
-  const delta = required - total;
-  const drive = await reserveMore(deps, driveName, id, delta);
+  if (total >= required) {
+    // A retry after a crash between the two writes below: the drive may still count the
+    // expansion; it is settled to the size the volume has.
+    await settlePendingSize(deps, driveName, id, total);
+    return { capacityBytes: total, nodeExpansionRequired: true };
+  }
+  const drive = await reserveExpansion(deps, driveName, id, total, required);
+  await faultPoint("controller.expand.after-reserve");
   try {
     const stored = await updateWithRetry(deps.kube.volumes, id, (v) => {
       if (v.status.totalCapacity >= required) return UNCHANGED;
@@ -132,14 +141,15 @@ export async function controllerExpandVolume(
     }, { signal: ctx.signal });
     deps.volumes?.apply(stored);
   } catch (err) {
-    await giveBack(deps, driveName, delta).catch((undoErr) =>
-      ctx.logger.error("Cannot give back reserved capacity", {
+    await settleFailed(deps, driveName, id, ctx).catch((undoErr) =>
+      ctx.logger.error("Cannot give back reserved capacity; a retry will", {
         drive: driveName,
         error: errorMessage(undoErr),
       })
     );
     throw err;
   }
+  await settlePendingSize(deps, driveName, id, required);
   void deps.events.record({
     object: volume,
     type: "Normal",
@@ -150,15 +160,17 @@ export async function controllerExpandVolume(
   return { capacityBytes: required, nodeExpansionRequired: true };
 }
 
-async function giveBack(
+/**
+ * After the volume write failed: settles the drive to the size the volume has now (the write
+ * may have landed before the error). When the volume cannot be read, the entry stays for the
+ * retry to settle.
+ */
+async function settleFailed(
   deps: ControllerDeps,
   driveName: string,
-  delta: number,
+  id: string,
+  ctx: CallContext,
 ): Promise<void> {
-  const stored = await updateWithRetry(deps.kube.drives, driveName, (d) => {
-    d.status.freeCapacity += delta;
-    d.status.allocatedCapacity -= delta;
-    return undefined;
-  });
-  deps.drives.apply(stored);
+  const now = await deps.kube.volumes.get(id, { signal: ctx.signal });
+  await settlePendingSize(deps, driveName, id, now.status.totalCapacity);
 }

@@ -11,7 +11,7 @@ import {
   NotFoundError,
   OutOfRangeError,
 } from "../../lib/errors/mod.ts";
-import { UNCHANGED, updateByPatch, updateWithRetry } from "../../lib/k8s/mod.ts";
+import { UNCHANGED, updateByPatch, updateIfExists, updateWithRetry } from "../../lib/k8s/mod.ts";
 import {
   holdsVolume,
   matchDrive,
@@ -19,8 +19,12 @@ import {
   type VolumeRequest,
 } from "../../lib/scheduling/mod.ts";
 import {
+  ANNOTATIONS,
+  countedSize,
   type DirectPVDrive,
   LABELS,
+  pendingSizesOf,
+  setPendingSize,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -54,6 +58,7 @@ export function withReservation(
   volume: string,
   size: number,
   claimId?: string,
+  pending?: Record<string, number>,
 ): CachedDrive {
   const labels = { ...drive.metadata.labels };
   if (claimId !== undefined) labels[volumeClaimIdLabel(claimId)] = "true";
@@ -62,6 +67,15 @@ export function withReservation(
     metadata: {
       ...drive.metadata,
       labels,
+      // A size the drive chose is recorded beside the `pending` entries it has, so a retry
+      // after a crash finds it (a patch merges this one key into the stored annotations).
+      ...(pending
+        ? {
+          annotations: {
+            [ANNOTATIONS.pendingSizes]: JSON.stringify({ ...pending, [volume]: size }),
+          },
+        }
+        : {}),
       finalizers: [...(drive.metadata.finalizers ?? []), volumeFinalizer(volume)],
     },
     status: {
@@ -187,6 +201,37 @@ async function refresh(
 }
 
 /**
+ * The pending sizes a cached drive has (the cache keeps no annotations, so it is read).
+ *
+ * @throws {ConflictError} when the stored drive is newer than the cached one
+ */
+async function pendingOfCached(
+  deps: ControllerDeps,
+  drive: CachedDrive,
+): Promise<Record<string, number>> {
+  const stored = await deps.kube.drives.get(drive.metadata.name ?? "");
+  if (stored.metadata.resourceVersion !== drive.metadata.resourceVersion) {
+    throw new ConflictError(`Drive "${drive.metadata.name}" changed since it was cached`);
+  }
+  return pendingSizesOf(stored);
+}
+
+/**
+ * The size of a volume a drive already holds: the required bytes, else what the drive
+ * recorded when it chose the size (the cache keeps no annotations, so it is read).
+ */
+async function heldSize(
+  deps: ControllerDeps,
+  driveName: string,
+  request: VolumeRequest,
+  size: number,
+): Promise<number> {
+  if (request.requiredBytes !== undefined) return size;
+  const stored = await deps.kube.drives.get(driveName);
+  return pendingSizesOf(stored)[request.name] ?? size;
+}
+
+/**
  * Selects a drive for the volume and reserves its capacity. A drive that already holds the
  * volume's finalizer (a retried call) is returned without a new reservation.
  *
@@ -209,11 +254,16 @@ export async function reserveDrive(
     }
     round++;
     const size = volumeSize(drive, request, options.limitBytes);
-    if (holdsVolume(drive, request.name)) return { drive, size, reserved: false };
     const name = drive.metadata.name ?? "";
+    if (holdsVolume(drive, request.name)) {
+      return { drive, size: await heldSize(deps, name, request, size), reserved: false };
+    }
     try {
-      const next = withReservation(drive, request.name, size, options.claimId);
       const stored = await deps.busy.run(name, async () => {
+        const pending = request.requiredBytes === undefined
+          ? await pendingOfCached(deps, drive)
+          : undefined;
+        const next = withReservation(drive, request.name, size, options.claimId, pending);
         const written = await updateByPatch(deps.kube.drives, drive, next, write);
         deps.drives.apply(written);
         return written;
@@ -261,20 +311,24 @@ export async function releaseReservation(
 }
 
 /**
- * Moves `delta` more bytes of a drive from free to allocated for a growing volume, re-reading
- * the drive after a lost race.
+ * Has a drive's allocation count `required` bytes for a volume of `size` bytes that grows,
+ * recording the expansion on the drive in the same write (see lib/types `pendingSizesOf`): a
+ * retry after a crash finds the bytes already counted and moves only what is still missing.
  *
- * @throws {OutOfRangeError} when the drive has fewer free bytes than `delta`
+ * @throws {OutOfRangeError} when the drive has fewer free bytes than are missing
  * @throws {NotFoundError} when the drive is gone
  */
-export async function reserveMore(
+export async function reserveExpansion(
   deps: ControllerDeps,
   driveName: string,
   volume: string,
-  delta: number,
+  size: number,
+  required: number,
 ): Promise<DirectPVDrive> {
   const stored = await updateWithRetry(deps.kube.drives, driveName, (d) => {
-    if (d.status.freeCapacity < delta) {
+    const delta = required - countedSize(d, volume, size);
+    if (delta === 0 && pendingSizesOf(d)[volume] === required) return UNCHANGED;
+    if (delta > d.status.freeCapacity) {
       throw new OutOfRangeError(
         `Cannot expand volume "${volume}": drive "${driveName}" has ${d.status.freeCapacity} ` +
           `bytes free, ${delta} more are needed`,
@@ -282,8 +336,31 @@ export async function reserveMore(
     }
     d.status.freeCapacity -= delta;
     d.status.allocatedCapacity += delta;
-    return undefined;
+    setPendingSize(d, volume, required);
+    return d;
   }, { attempts: DEFAULT_RESERVE_ATTEMPTS });
   deps.drives.apply(stored);
   return stored;
+}
+
+/**
+ * Ends a volume's expansion on its drive once the volume's stored size is known: gives back
+ * what the drive counts beyond `size` and removes the entry. A drive without one, or gone,
+ * is left alone.
+ */
+export async function settlePendingSize(
+  deps: ControllerDeps,
+  driveName: string,
+  volume: string,
+  size: number,
+): Promise<void> {
+  const stored = await updateIfExists(deps.kube.drives, driveName, (d) => {
+    if (pendingSizesOf(d)[volume] === undefined) return UNCHANGED;
+    const excess = countedSize(d, volume, size) - size;
+    d.status.freeCapacity += excess;
+    d.status.allocatedCapacity -= excess;
+    setPendingSize(d, volume, undefined);
+    return d;
+  });
+  if (stored) deps.drives.apply(stored);
 }

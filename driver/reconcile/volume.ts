@@ -14,11 +14,13 @@
 import { errorMessage } from "../../lib/errors/mod.ts";
 import { UNCHANGED, updateIfExists } from "../../lib/k8s/mod.ts";
 import {
+  countedSize,
   type DirectPVDrive,
   type DirectPVVolume,
   FINALIZERS,
   isOnNode,
   LABELS,
+  setPendingSize,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -114,10 +116,12 @@ async function giveCapacityBack(
   const name = volume.metadata.name ?? "";
   const finalizer = volumeFinalizer(name);
   const claim = volume.metadata.labels?.[LABELS.claimId];
-  const size = volume.status.totalCapacity;
   await updateIfExists(deps.kube.drives, driveName, (drive) => {
     const finalizers = drive.metadata.finalizers ?? [];
     if (!finalizers.includes(finalizer)) return UNCHANGED;
+    // An expansion whose controller died before it settled counts more bytes than the size.
+    const size = countedSize(drive, name, volume.status.totalCapacity);
+    setPendingSize(drive, name, undefined);
     drive.metadata.finalizers = finalizers.filter((f) => f !== finalizer);
     drive.status.freeCapacity += size;
     drive.status.allocatedCapacity = Math.max(0, drive.status.allocatedCapacity - size);

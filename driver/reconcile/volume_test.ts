@@ -4,6 +4,8 @@ import {
   type DirectPVVolume,
   FINALIZERS,
   LABELS,
+  pendingSizesOf,
+  setPendingSize,
   volumeClaimIdLabel,
   volumeFinalizer,
 } from "../../lib/types/mod.ts";
@@ -107,6 +109,26 @@ Deno.test("reconcileVolume() purges a released volume and gives its capacity bac
     assert.ok(!drive.metadata.finalizers?.includes(volumeFinalizer("pvc-1")));
     assert.equal(drive.metadata.labels?.[volumeClaimIdLabel(CLAIM)], undefined);
     assert.ok((await f.events()).some((e) => e.startsWith("VolumeReleased")));
+  } finally {
+    await f.dispose();
+  }
+});
+
+Deno.test("reconcileVolume() gives back the bytes of an expansion that never settled", async () => {
+  const f = await createFixture();
+  try {
+    await releasedVolume(f);
+    // Its controller died after reserving 2 GiB more, before writing the volume's new size.
+    const crashed = await f.drive(U1);
+    crashed.status.allocatedCapacity += 2 * GIB;
+    crashed.status.freeCapacity -= 2 * GIB;
+    setPendingSize(crashed, "pvc-1", 3 * GIB);
+    const before = await f.kube.drives.update(crashed);
+    await reconcile(f);
+    const drive = await f.drive(U1);
+    assert.equal(drive.status.allocatedCapacity, 0);
+    assert.equal(drive.status.freeCapacity, before.status.freeCapacity + 3 * GIB);
+    assert.deepEqual(pendingSizesOf(drive), {});
   } finally {
     await f.dispose();
   }

@@ -7,6 +7,10 @@
  *   DIRECTPV_FAULT_POINT=controller.after-reserve            SIGKILL on reaching the point
  *   DIRECTPV_FAULT_POINT=init.after-mkfs:pause               stop there for ever (the test kills)
  *
+ *   controller.create.after-reserve    capacity reserved on the drive, volume not written yet
+ *   controller.delete.after-finalizer  volume's pv-protection finalizer dropped, not deleted yet
+ *   controller.expand.after-reserve    extra bytes reserved on the drive, volume size not written
+ *
  * Several points are separated by commas. When a point is reached, its name is written to
  * stderr first, so the test sees that the process got there.
  *

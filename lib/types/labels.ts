@@ -105,6 +105,11 @@ export const ANNOTATIONS = {
   moveDataProgress: `${P}move-data-progress`,
   /** Ours, on a volume made from a content source: `volume/<id>` or `snapshot/<id>`. */
   contentSource: `${P}content-source`,
+  /**
+   * Ours, on a drive: `{volume: bytes}` (JSON), what its allocation counts for volumes whose
+   * stored size does not say so yet (an expansion in flight, a new volume sized by the drive).
+   */
+  pendingSizes: `${P}pending-sizes`,
 } as const;
 
 /** Where a drive's data move stands, as the node server records it. */

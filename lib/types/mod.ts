@@ -78,6 +78,7 @@ export {
   parseAccessTier,
   volumeCount,
 } from "./drive.ts";
+export { countedSize, pendingSizesOf, setPendingSize } from "./pending_size.ts";
 export {
   type DirectPVVolume,
   driveIdOf,
