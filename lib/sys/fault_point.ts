@@ -4,24 +4,23 @@
  * so recovery is tested from the exact state a crash there leaves. A point does nothing unless
  * the process started with DIRECTPV_FAULT_POINT naming it; production never sets it.
  *
- *   DIRECTPV_FAULT_POINT=controller.after-reserve            SIGKILL on reaching the point
- *   DIRECTPV_FAULT_POINT=init.after-mkfs:pause               stop there for ever (the test kills)
- *
- *   controller.create.after-reserve    capacity reserved on the drive, volume not written yet
- *   controller.delete.after-finalizer  volume's pv-protection finalizer dropped, not deleted yet
- *   controller.expand.after-reserve    extra bytes reserved on the drive, volume size not written
+ *   DIRECTPV_FAULT_POINT=controller.create.after-reserve   SIGKILL on reaching the point
+ *   DIRECTPV_FAULT_POINT=init.after-mkfs:pause             stop there for ever (the test kills)
  *
  * Several points are separated by commas. When a point is reached, its name is written to
  * stderr first, so the test sees that the process got there.
  *
  * The points:
  *
- *   init.before-record         init request probed, FSUUIDs not yet recorded, nothing formatted
- *   init.after-mkfs            a device formatted, not mounted, its drive object not written
- *   init.before-drive-create   formatted and mounted with its layout, drive object not written
- *   init.after-drive-create    drive object written, the request not yet Processed
- *   node.stage.after-mount     NodeStageVolume: staging bind mount made, volume not updated
- *   node.publish.after-mount   NodePublishVolume: target bind mount made, volume not updated
+ *   init.before-record                 request probed, FSUUIDs not recorded, nothing formatted
+ *   init.after-mkfs                    formatted, not mounted, drive object not written
+ *   init.before-drive-create           formatted and mounted, drive object not written
+ *   init.after-drive-create            drive object written, the request not yet Processed
+ *   node.stage.after-mount             NodeStageVolume: staging bind mount made, volume not updated
+ *   node.publish.after-mount           NodePublishVolume: target bind mount made, volume not updated
+ *   controller.create.after-reserve    capacity reserved on the drive, volume not written yet
+ *   controller.delete.after-finalizer  volume's pv-protection finalizer dropped, not deleted yet
+ *   controller.expand.after-reserve    extra bytes reserved on the drive, volume size not written
  */
 
 type FaultAction = "kill" | "pause";
